@@ -1,0 +1,82 @@
+//! The access check every authenticated route runs first. Its cost is fixed at two sequential
+//! DynamoDB rounds: (1) the key by digest; (2) in parallel, the account's conditional quota
+//! update (which also proves the account exists and reads its plan) and the key's minute window.
+
+use super::key_format::ApiKey;
+use super::key_record::KeyRecord;
+use super::key_source::presented_key;
+use super::quota::{self, Taken};
+use super::rate_limit;
+use crate::error::Refusal;
+use crate::http::source_ip;
+use crate::ids::ProjectId;
+use crate::plans::{Action, Plan};
+use crate::request_scope::{defer, set_rate_headers};
+use crate::store::{accounts::Account, keys};
+use crate::time::Timestamp;
+use crate::{App, Error, Result};
+use lambda_http::Request;
+
+/// What a route needs from the caller's key.
+#[derive(Clone, Copy, Debug)]
+pub struct Need<'a> {
+    pub action: Action,
+    /// The project the request addresses, if any (for project keys and project restrictions).
+    pub project: Option<&'a ProjectId>,
+}
+
+/// A caller that passed every check, and the call it was counted for.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub key: KeyRecord,
+    pub account: Account,
+}
+
+/// Runs every rule of SPEC §1–2 for the request; on success the call has been counted and the
+/// `X-RateLimit-*` headers are recorded for the response.
+pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Access> {
+    let presented = presented_key(req).ok_or(Error::MissingKey)?;
+    // A malformed key costs no database read.
+    let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    let now = Timestamp::now();
+
+    let record = keys::get_by_digest(app, &key.digest()).await?.ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    record.check_validity(now, source_ip(req), need.project).map_err(Error::KeyRefused)?;
+    if let Some(message) = record.forbids(need.action) {
+        return Err(Error::Forbidden(message));
+    }
+
+    let account_id = record.account_id.as_str();
+    let (taken, window) = tokio::join!(quota::take_call(app, account_id, need.action, now), rate_limit::hit(app, record.id.as_str(), now));
+    let (taken, window) = (taken?, window?);
+
+    let account = match &taken {
+        Taken::AccountGone => return Err(Error::KeyRefused(Refusal::AccountGone)),
+        Taken::Granted { account, .. } | Taken::PlanForbids(account) | Taken::Exhausted { account, .. } => account.clone(),
+    };
+    let per_minute = record.rate_limit_per_minute.unwrap_or(account.plan.limits().per_key_per_minute);
+    set_rate_headers(window.headers(per_minute));
+
+    match taken {
+        Taken::PlanForbids(_) if need.action == Action::Surveys => {
+            return Err(Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan });
+        }
+        Taken::PlanForbids(_) => return Err(Error::PaidPlansOnly { method: req.method().as_str().to_owned() }),
+        Taken::Exhausted { limit, .. } => return Err(Error::MonthlyQuota { plan: account.plan, limit, resets: now.next_month_start() }),
+        Taken::AccountGone | Taken::Granted { .. } => {}
+    }
+    if window.exceeds(per_minute) {
+        quota::give_back(app, account_id, now).await?;
+        return Err(Error::RateLimited { limit: per_minute, reset: window.reset() });
+    }
+    if window.hits == 1 {
+        // Once a minute per key is enough for "last used", and it overlaps the route's own work.
+        let (app, digest) = (app.clone(), record.digest.clone());
+        defer(async move {
+            if let Err(err) = keys::touch_last_used(&app, &digest, now).await {
+                tracing::warn!(error = %err, "could not record when a key was last used");
+            }
+        });
+    }
+    Ok(Access { key: record, account })
+}

@@ -1,0 +1,245 @@
+//! A key as stored (never the secret: its digest) and the rules that decide, from the key alone,
+//! whether a request may go on: SPEC §1's validity conditions, the use case and the role.
+
+use super::ip_allow;
+use super::key_format::Family;
+use crate::error::Refusal;
+use crate::ids::{AccountId, KeyId, ProjectId};
+use crate::plans::Action;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// Who holds the key within the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+/// What the key is for; fixed at creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UseCase {
+    /// Everything the plan allows.
+    Full,
+    /// Reads only.
+    ReadOnly,
+    /// Submitting feedback only.
+    Ingest,
+}
+
+impl UseCase {
+    /// Whether a key of this use case may take the action.
+    pub fn allows(self, action: Action) -> bool {
+        match self {
+            UseCase::Full => true,
+            UseCase::ReadOnly => action == Action::Read,
+            UseCase::Ingest => action == Action::SubmitFeedback,
+        }
+    }
+}
+
+/// A key item of the keys table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRecord {
+    /// SHA-256 of the secret, lowercase hex: the table's key.
+    pub digest: String,
+    pub id: KeyId,
+    pub account_id: AccountId,
+    pub family: Family,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<ProjectId>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub role: Role,
+    pub use_case: UseCase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    pub enabled: bool,
+    /// Projects the key may address; empty means any project of the account.
+    #[serde(default)]
+    pub allowed_projects: Vec<ProjectId>,
+    /// Addresses and CIDR blocks the key may be used from; empty means anywhere.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+    /// Own per-minute limit; `None` takes the plan's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_minute: Option<u32>,
+    pub display_prefix: String,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl KeyRecord {
+    /// SPEC §1's conditions that depend on the key alone: enabled, not expired, source IP allowed,
+    /// project allowed. (Existence and the account are checked by the reads themselves.)
+    pub fn check_validity(&self, now: Timestamp, source_ip: Option<IpAddr>, project: Option<&ProjectId>) -> Result<(), Refusal> {
+        if !self.enabled {
+            return Err(Refusal::Disabled);
+        }
+        if self.expires_at.is_some_and(|expiry| expiry <= now) {
+            return Err(Refusal::Expired);
+        }
+        if !ip_allow::allows(&self.allowed_ips, source_ip) {
+            return Err(Refusal::IpNotAllowed);
+        }
+        if let Some(project) = project {
+            let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own != project);
+            let outside_list = !self.allowed_projects.is_empty() && !self.allowed_projects.contains(project);
+            if bound_elsewhere || outside_list {
+                return Err(Refusal::ProjectNotAllowed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Use case and role: `Some(message)` when this key may not take the action.
+    pub fn forbids(&self, action: Action) -> Option<String> {
+        if !self.use_case.allows(action) {
+            return Some(match self.use_case {
+                UseCase::ReadOnly => "This API key is READ_ONLY: it cannot create, change or delete anything.".to_owned(),
+                _ => "This API key is INGEST only: it can only submit feedback.".to_owned(),
+            });
+        }
+        if action == Action::ManageKeys && self.role != Role::Owner {
+            return Some("Only owner keys can create, change or delete API keys.".to_owned());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> KeyRecord {
+        KeyRecord {
+            digest: "d".into(),
+            id: KeyId::generate(),
+            account_id: AccountId::generate(),
+            family: Family::Account,
+            project_id: None,
+            name: "test".into(),
+            description: None,
+            role: Role::Member,
+            use_case: UseCase::Full,
+            expires_at: None,
+            enabled: true,
+            allowed_projects: vec![],
+            allowed_ips: vec![],
+            rate_limit_per_minute: None,
+            display_prefix: "sk_live_abcd…".into(),
+            created_at: Timestamp::now(),
+            last_used_at: None,
+        }
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_plain_key_is_valid() {
+        assert_eq!(key().check_validity(Timestamp::now(), None, None), Ok(()));
+    }
+
+    #[test]
+    fn a_disabled_key_is_refused() {
+        let key = KeyRecord { enabled: false, ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, None), Err(Refusal::Disabled));
+    }
+
+    #[test]
+    fn an_expired_key_is_refused_from_its_expiry_on() {
+        let key = KeyRecord { expires_at: Some(at("2026-01-01T00:00:00Z")), ..key() };
+        assert_eq!(key.check_validity(at("2025-12-31T23:59:59.999Z"), None, None), Ok(()));
+        assert_eq!(key.check_validity(at("2026-01-01T00:00:00Z"), None, None), Err(Refusal::Expired));
+    }
+
+    #[test]
+    fn a_key_is_refused_from_an_ip_outside_its_list() {
+        let key = KeyRecord { allowed_ips: vec!["192.0.2.0/24".into()], ..key() };
+        let inside = Some("192.0.2.9".parse().unwrap());
+        let outside = Some("198.51.100.1".parse().unwrap());
+        assert_eq!(key.check_validity(Timestamp::now(), inside, None), Ok(()));
+        assert_eq!(key.check_validity(Timestamp::now(), outside, None), Err(Refusal::IpNotAllowed));
+    }
+
+    #[test]
+    fn a_key_is_refused_for_a_project_outside_its_list() {
+        let allowed = ProjectId::generate();
+        let other = ProjectId::generate();
+        let key = KeyRecord { allowed_projects: vec![allowed.clone()], ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(&allowed)), Ok(()));
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(&other)), Err(Refusal::ProjectNotAllowed));
+    }
+
+    #[test]
+    fn a_project_key_only_addresses_its_own_project() {
+        let own = ProjectId::generate();
+        let key = KeyRecord { family: Family::Project, project_id: Some(own.clone()), ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(&own)), Ok(()));
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(&ProjectId::generate())), Err(Refusal::ProjectNotAllowed));
+    }
+
+    #[test]
+    fn use_cases_limit_actions() {
+        let read_only = KeyRecord { use_case: UseCase::ReadOnly, ..key() };
+        assert!(read_only.forbids(Action::Read).is_none());
+        assert!(read_only.forbids(Action::Write).is_some());
+        assert!(read_only.forbids(Action::SubmitFeedback).is_some());
+        let ingest = KeyRecord { use_case: UseCase::Ingest, ..key() };
+        assert!(ingest.forbids(Action::SubmitFeedback).is_none());
+        assert!(ingest.forbids(Action::Read).is_some());
+    }
+
+    #[test]
+    fn only_owners_manage_keys() {
+        assert!(key().forbids(Action::ManageKeys).is_some());
+        assert!(KeyRecord { role: Role::Owner, ..key() }.forbids(Action::ManageKeys).is_none());
+    }
+}
+
+/// What a new key is made with; the rest takes its defaults (enabled, unrestricted, plan limit).
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    pub family: Family,
+    pub account_id: AccountId,
+    pub project_id: Option<ProjectId>,
+    pub name: String,
+    pub role: Role,
+    pub use_case: UseCase,
+}
+
+impl NewKey {
+    /// Generates the secret and the record that will be stored for it. The secret is returned
+    /// once, here, and never stored.
+    pub fn issue(self) -> (super::ApiKey, KeyRecord) {
+        let secret = super::ApiKey::generate(self.family);
+        let record = KeyRecord {
+            digest: secret.digest(),
+            id: KeyId::generate(),
+            account_id: self.account_id,
+            family: self.family,
+            project_id: self.project_id,
+            name: self.name,
+            description: None,
+            role: self.role,
+            use_case: self.use_case,
+            expires_at: None,
+            enabled: true,
+            allowed_projects: vec![],
+            allowed_ips: vec![],
+            rate_limit_per_minute: None,
+            display_prefix: secret.display_prefix(),
+            created_at: Timestamp::now(),
+            last_used_at: None,
+        };
+        (secret, record)
+    }
+}

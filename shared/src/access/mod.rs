@@ -1,0 +1,15 @@
+//! The access library: who is calling (the key), whether that key may do this (validity,
+//! restrictions, plan, use case, role) and whether it has calls left (monthly quota, per-minute
+//! window). Every authenticated route calls [`authorize`] first.
+
+mod authorize;
+pub mod ip_allow;
+pub mod key_format;
+pub mod key_record;
+pub mod key_source;
+pub mod quota;
+pub mod rate_limit;
+
+pub use authorize::{authorize, Access, Need};
+pub use key_format::{ApiKey, Family};
+pub use key_record::{KeyRecord, NewKey, Role, UseCase};

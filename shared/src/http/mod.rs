@@ -1,0 +1,13 @@
+//! HTTP helpers shared by every function: reading requests (path, query, body, source IP),
+//! building JSON responses, the one mapping from [`crate::Error`] to a response, and [`serve`],
+//! the wrapper every handler runs in.
+
+mod errors;
+mod request;
+mod response;
+mod serve;
+
+pub use errors::error_response;
+pub use request::{json_body, optional_query, path_param, query_number, source_ip, BODY_LIMIT};
+pub use response::{data, json};
+pub use serve::{serve, Surface};

@@ -1,0 +1,56 @@
+//! Reading a request: path parameters, query parameters, the JSON body and the caller's address,
+//! with the 400/413 errors of SPEC §4.
+
+use crate::{Error, Result};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use std::net::IpAddr;
+
+/// The largest request body accepted (64 KiB); larger bodies answer 413.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A path parameter that the route guarantees (`{projectId}`…).
+pub fn path_param(req: &Request, name: &str) -> Result<String> {
+    req.path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::internal(format!("route has no path parameter {name}")))
+}
+
+/// A query parameter, if present and not empty.
+pub fn optional_query(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// A whole-number query parameter: `default` when absent, 400 when not a number or below `min`,
+/// and at most `max` (larger values are lowered to it, as documented for `limit`).
+pub fn query_number(req: &Request, name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
+    let Some(text) = optional_query(req, name) else { return Ok(default) };
+    match text.parse::<u64>() {
+        Ok(value) if value >= min => Ok(value.min(max)),
+        _ => Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number from {min} to {max}"))),
+    }
+}
+
+/// The body parsed as JSON: 413 over [`BODY_LIMIT`], 400 when it is not valid JSON.
+/// An empty body reads as JSON `null`, so the caller's own validation names what is missing.
+pub fn json_body(req: &Request) -> Result<serde_json::Value> {
+    let bytes = req.body().as_ref();
+    if bytes.len() > BODY_LIMIT {
+        return Err(Error::PayloadTooLarge { limit: BODY_LIMIT });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
+}
+
+/// The caller's address, from API Gateway's request context (never from a forwarded-for header,
+/// which the caller controls).
+pub fn source_ip(req: &Request) -> Option<IpAddr> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref()?.parse().ok(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}

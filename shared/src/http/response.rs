@@ -1,0 +1,20 @@
+//! Building JSON responses.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// A JSON response with the given status.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).expect("response types serialise");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .expect("static headers are valid")
+}
+
+/// `{"data": …}`, the success envelope of the documents.
+pub fn data(status: StatusCode, value: impl Serialize) -> Response<Body> {
+    json(status, &serde_json::json!({ "data": value }))
+}

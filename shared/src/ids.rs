@@ -1,0 +1,92 @@
+//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`). The body is a UUIDv7 in fixed-width
+//! base62, so ids sort by creation time: an index ordered by id lists newest first read backwards.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Width of the base62 body: 22 digits hold any 128-bit value.
+const BODY_WIDTH: usize = 22;
+
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The prefix every id of this kind starts with.
+            pub const PREFIX: &'static str = $prefix;
+
+            /// A new, time-ordered id.
+            pub fn generate() -> Self {
+                Self(format!("{}{}", $prefix, crate::base62::encode_fixed(uuid::Uuid::now_v7().as_u128(), BODY_WIDTH)))
+            }
+
+            /// Accepts only a well-formed id of this kind, so a bad id never reaches the database.
+            pub fn parse(text: &str) -> Option<Self> {
+                let body = text.strip_prefix($prefix)?;
+                (body.len() == BODY_WIDTH && crate::base62::is_base62(body)).then(|| Self(text.to_owned()))
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+prefixed_id!(
+    /// An account, the owner of everything else.
+    AccountId,
+    "acc_"
+);
+prefixed_id!(
+    /// A Miniback project.
+    ProjectId,
+    "proj_"
+);
+prefixed_id!(
+    /// A piece of Miniback feedback.
+    FeedbackId,
+    "fb_"
+);
+prefixed_id!(
+    /// An API key (the id, never the secret).
+    KeyId,
+    "key_"
+);
+prefixed_id!(
+    /// A RateMind survey.
+    SurveyId,
+    "srv_"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_prefixed_and_time_ordered() {
+        let first = FeedbackId::generate();
+        let second = FeedbackId::generate();
+        assert!(first.as_str().starts_with("fb_"));
+        assert!(first < second, "{first} should sort before {second}");
+    }
+
+    #[test]
+    fn parse_accepts_only_its_own_kind() {
+        let id = ProjectId::generate();
+        assert_eq!(ProjectId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(AccountId::parse(id.as_str()), None);
+        assert_eq!(ProjectId::parse("proj_123"), None);
+        assert_eq!(ProjectId::parse("proj_!!!!!!!!!!!!!!!!!!!!!!"), None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Hearken's library: everything the Lambda functions share. The functions stay thin: they parse a
+//! request, call in here, and shape the response.
+
+pub mod access;
+pub mod admin;
+pub mod app;
+pub mod base62;
+pub mod config;
+pub mod error;
+pub mod feedback;
+pub mod http;
+pub mod ids;
+pub mod plans;
+pub mod request_scope;
+pub mod slug;
+pub mod store;
+pub mod time;
+
+pub use app::App;
+pub use error::{Error, Result};

@@ -1,0 +1,125 @@
+//! The plan table of SPEC §2, in one place: changing a number is a one-line change here.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A billing plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Plan {
+    Free,
+    Starter,
+    Pro,
+    Business,
+}
+
+/// What a request wants to do, as far as plans and key use cases care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// POST feedback to a project: the one thing every plan and every key may do.
+    SubmitFeedback,
+    /// Read Miniback or account data.
+    Read,
+    /// Create, change or delete Miniback data.
+    Write,
+    /// Create, change or delete API keys (owner keys only).
+    ManageKeys,
+    /// Anything under /api/v1/surveys.
+    Surveys,
+}
+
+/// The numbers and permissions of one plan.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanLimits {
+    /// Calls per calendar month (UTC); `None` is unlimited.
+    pub calls_per_month: Option<u64>,
+    /// Default per-key limit per minute, when a key sets none of its own.
+    pub per_key_per_minute: u32,
+    /// Projects per account; `None` is unlimited.
+    pub projects: Option<u64>,
+    /// Whether anything beyond submitting feedback is allowed.
+    pub full_api: bool,
+    /// Whether the surveys API (surveys, analytics, topics) is allowed.
+    pub surveys: bool,
+}
+
+impl Plan {
+    /// Every plan, cheapest first.
+    pub const ALL: [Plan; 4] = [Plan::Free, Plan::Starter, Plan::Pro, Plan::Business];
+
+    /// The plan table.
+    pub const fn limits(self) -> PlanLimits {
+        match self {
+            Plan::Free => PlanLimits { calls_per_month: Some(300), per_key_per_minute: 10, projects: Some(1), full_api: false, surveys: false },
+            Plan::Starter => PlanLimits { calls_per_month: Some(10_000), per_key_per_minute: 60, projects: Some(5), full_api: true, surveys: false },
+            Plan::Pro => PlanLimits { calls_per_month: None, per_key_per_minute: 600, projects: None, full_api: true, surveys: false },
+            Plan::Business => PlanLimits { calls_per_month: None, per_key_per_minute: 1_200, projects: None, full_api: true, surveys: true },
+        }
+    }
+
+    /// Whether this plan allows the action.
+    pub fn allows(self, action: Action) -> bool {
+        let limits = self.limits();
+        match action {
+            Action::SubmitFeedback => true,
+            Action::Read | Action::Write | Action::ManageKeys => limits.full_api,
+            Action::Surveys => limits.surveys,
+        }
+    }
+
+    /// The cheapest plan that allows the action (for "upgrade to …" messages).
+    pub fn cheapest_allowing(action: Action) -> Plan {
+        Plan::ALL.into_iter().find(|plan| plan.allows(action)).unwrap_or(Plan::Business)
+    }
+
+    /// The stored and shown name (`FREE`, `STARTER`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "FREE",
+            Plan::Starter => "STARTER",
+            Plan::Pro => "PRO",
+            Plan::Business => "BUSINESS",
+        }
+    }
+
+    /// Parses a plan name, case-insensitively.
+    pub fn parse(text: &str) -> Option<Plan> {
+        Plan::ALL.into_iter().find(|plan| plan.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_plan_may_only_submit_feedback() {
+        assert!(Plan::Free.allows(Action::SubmitFeedback));
+        for action in [Action::Read, Action::Write, Action::ManageKeys, Action::Surveys] {
+            assert!(!Plan::Free.allows(action), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn surveys_need_business() {
+        assert_eq!(Plan::cheapest_allowing(Action::Surveys), Plan::Business);
+        assert!(!Plan::Pro.allows(Action::Surveys));
+        assert_eq!(Plan::cheapest_allowing(Action::Read), Plan::Starter);
+    }
+
+    #[test]
+    fn plan_table_matches_the_spec() {
+        assert_eq!(Plan::Free.limits().calls_per_month, Some(300));
+        assert_eq!(Plan::Starter.limits().calls_per_month, Some(10_000));
+        assert_eq!(Plan::Pro.limits().calls_per_month, None);
+        assert_eq!(Plan::Business.limits().per_key_per_minute, 1_200);
+        assert_eq!(Plan::Starter.limits().projects, Some(5));
+        assert_eq!(Plan::parse("pro"), Some(Plan::Pro));
+    }
+}

@@ -1,0 +1,147 @@
+//! Per-request state that the library gathers while a handler runs, without threading it through
+//! every call: the timing of each DynamoDB call (for `Server-Timing`), the rate-limit headers of an
+//! authenticated request, and writes started in the background that must finish before the
+//! response leaves (so a frozen Lambda never loses them).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+tokio::task_local! {
+    static SCOPE: Arc<RequestScope>;
+}
+
+/// The `X-RateLimit-*` values of the key that authenticated the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateHeaders {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix seconds at which the current window ends.
+    pub reset: i64,
+}
+
+/// What one request gathered.
+#[derive(Default, Debug)]
+pub struct RequestScope {
+    calls: Mutex<Vec<(Instant, Instant)>>,
+    rate: Mutex<Option<RateHeaders>>,
+    deferred: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// DynamoDB usage of one request: calls, rounds (groups of overlapping calls) and time spent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbUsage {
+    pub calls: usize,
+    pub rounds: usize,
+    pub busy: Duration,
+}
+
+impl DbUsage {
+    /// The `Server-Timing` header value: `db;dur=<ms>;desc="calls=<N> rounds=<M>"`.
+    pub fn server_timing(&self) -> String {
+        format!("db;dur={:.1};desc=\"calls={} rounds={}\"", self.busy.as_secs_f64() * 1000.0, self.calls, self.rounds)
+    }
+}
+
+impl RequestScope {
+    /// Runs `work` with a fresh scope and hands back what it gathered.
+    pub async fn run<F: Future>(work: F) -> (F::Output, Arc<RequestScope>) {
+        let scope = Arc::new(RequestScope::default());
+        let output = SCOPE.scope(scope.clone(), work).await;
+        (output, scope)
+    }
+
+    /// Waits for the background writes started during the request.
+    pub async fn finish_deferred(&self) {
+        let handles = std::mem::take(&mut *self.deferred.lock().expect("scope lock"));
+        for handle in handles {
+            if let Err(err) = handle.await {
+                tracing::error!(error = %err, "a deferred write panicked");
+            }
+        }
+    }
+
+    /// The rate-limit headers, when a key authenticated the request.
+    pub fn rate_headers(&self) -> Option<RateHeaders> {
+        *self.rate.lock().expect("scope lock")
+    }
+
+    /// Calls, rounds and busy time of the DynamoDB calls made so far.
+    pub fn db_usage(&self) -> DbUsage {
+        let mut calls = self.calls.lock().expect("scope lock").clone();
+        calls.sort_by_key(|(start, _)| *start);
+        let mut rounds = 0;
+        let mut busy = Duration::ZERO;
+        let mut current: Option<(Instant, Instant)> = None;
+        for (start, end) in &calls {
+            match current {
+                Some((round_start, round_end)) if *start <= round_end => current = Some((round_start, round_end.max(*end))),
+                _ => {
+                    if let Some((s, e)) = current {
+                        busy += e - s;
+                    }
+                    rounds += 1;
+                    current = Some((*start, *end));
+                }
+            }
+        }
+        if let Some((s, e)) = current {
+            busy += e - s;
+        }
+        DbUsage { calls: calls.len(), rounds, busy }
+    }
+}
+
+fn with_scope(action: impl FnOnce(&Arc<RequestScope>)) {
+    // Outside a request (the admin CLI, a test calling the store directly) there is nothing to
+    // record into, and nothing is lost by skipping it.
+    let _ = SCOPE.try_with(|scope| action(scope));
+}
+
+/// Awaits one DynamoDB call and records when it ran. Every call of the store goes through here.
+pub async fn db_call<F: Future>(call: F) -> F::Output {
+    let start = Instant::now();
+    let output = call.await;
+    let end = Instant::now();
+    with_scope(|scope| scope.calls.lock().expect("scope lock").push((start, end)));
+    output
+}
+
+/// Records the rate-limit headers of the authenticated key.
+pub fn set_rate_headers(headers: RateHeaders) {
+    with_scope(|scope| *scope.rate.lock().expect("scope lock") = Some(headers));
+}
+
+/// Starts a write in the background that the response waits for at the end, so it overlaps the
+/// request's own data operation instead of adding a round trip before it.
+pub fn defer(write: impl Future<Output = ()> + Send + 'static) {
+    let mut write = Some(write);
+    with_scope(|scope| {
+        let task = SCOPE.scope(scope.clone(), write.take().expect("taken once"));
+        scope.deferred.lock().expect("scope lock").push(tokio::spawn(task));
+    });
+    if let Some(write) = write {
+        tokio::spawn(write);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn overlapping_calls_count_as_one_round() {
+        let sleep = |ms| db_call(tokio::time::sleep(Duration::from_millis(ms)));
+        let ((), scope) = RequestScope::run(async {
+            sleep(5).await;
+            tokio::join!(sleep(10), sleep(10), sleep(3));
+            sleep(1).await;
+        })
+        .await;
+        let usage = scope.db_usage();
+        assert_eq!((usage.calls, usage.rounds), (5, 3));
+        assert!(usage.server_timing().starts_with("db;dur="));
+        assert!(usage.server_timing().ends_with("desc=\"calls=5 rounds=3\""));
+    }
+}

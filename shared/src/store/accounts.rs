@@ -1,0 +1,60 @@
+//! Accounts: one item each, which also carries the current month's call counter (see
+//! `access::quota`) and the number of projects (for the plan's project limit).
+
+use super::{failed_condition, s, Item};
+use crate::ids::AccountId;
+use crate::plans::Plan;
+use crate::request_scope::db_call;
+use crate::time::Timestamp;
+use crate::{App, Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// An account item.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub plan: Plan,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub project_count: u64,
+}
+
+/// The attribute holding the calls of a month (`calls#2025-01`).
+pub fn calls_attribute(month_key: &str) -> String {
+    format!("calls#{month_key}")
+}
+
+/// Calls counted for the month in an account item.
+pub fn calls_in(item: &Item, month_key: &str) -> u64 {
+    super::number(item, &calls_attribute(month_key)).unwrap_or(0).max(0) as u64
+}
+
+/// Reads an account (strongly consistent).
+pub async fn get(app: &App, id: &AccountId) -> Result<Option<(Account, Item)>> {
+    let out = db_call(app.db.get_item().table_name(&app.tables.accounts).key("id", s(id.as_str())).consistent_read(true).send()).await?;
+    match out.item {
+        Some(item) => Ok(Some((serde_dynamo::from_item(item.clone())?, item))),
+        None => Ok(None),
+    }
+}
+
+/// Changes an account's plan; `NotFound` when there is no such account.
+pub async fn set_plan(app: &App, id: &AccountId, plan: Plan) -> Result<()> {
+    let result = app
+        .db
+        .update_item()
+        .table_name(&app.tables.accounts)
+        .key("id", s(id.as_str()))
+        .update_expression("SET #plan = :plan")
+        .condition_expression("attribute_exists(id)")
+        .expression_attribute_names("#plan", "plan")
+        .expression_attribute_values(":plan", s(plan.as_str()))
+        .send();
+    match db_call(result).await {
+        Ok(_) => Ok(()),
+        Err(err) if failed_condition(&err) => Err(Error::NotFound("Account not found")),
+        Err(err) => Err(err.into()),
+    }
+}
