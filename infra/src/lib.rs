@@ -1,0 +1,9 @@
+//! The local stack: everything that runs Hearken on this machine the way AWS runs it, read from
+//! template.yaml so it cannot drift from what is deployed — the tables, the HTTP API's routes and
+//! CORS, and the functions behind them (called in-process with API Gateway payload 2.0 events).
+
+pub mod gateway;
+pub mod registry;
+pub mod stack;
+pub mod tables;
+pub mod template;

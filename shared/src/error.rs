@@ -45,6 +45,10 @@ pub enum Error {
     MonthlyQuota { plan: Plan, limit: u64, resets: Timestamp },
     #[error("Rate limit exceeded: this key allows {limit} requests per minute. The window resets at {reset} (Unix seconds).")]
     RateLimited { limit: u32, reset: i64 },
+    /// The Miniback answer for a project that a key cannot reach: missing, another account's, or
+    /// not the key's own (SPEC §4: one text for all, so none of them leaks existence).
+    #[error("Invalid API key or project not found")]
+    InvalidKeyOrProject,
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]

@@ -1,0 +1,84 @@
+//! The feedback of one project (Miniback): `GET` and `POST /api/projects/{projectId}/feedback`.
+//! Thin: parse, call the library, shape the response.
+
+use hearken::access::{authorize, Need};
+use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
+use hearken::http::{data, json, json_body, optional_query, path_param, query_number, route_key, serve};
+use hearken::ids::ProjectId;
+use hearken::plans::Action;
+use hearken::store::feedback::{self as stored, FeedbackItem};
+use hearken::store::projects::{self, count_of_status, counter, COUNT_TOTAL};
+use hearken::{App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+const LIST: &str = "GET /api/projects/{projectId}/feedback";
+const CREATE: &str = "POST /api/projects/{projectId}/feedback";
+
+/// The routes of template.yaml this function serves.
+pub const ROUTES: &[&str] = &[LIST, CREATE];
+
+/// Handles one API Gateway request.
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    serve(req, |req| async move {
+        match route_key(&req) {
+            Some(LIST) => list(app, &req).await,
+            Some(CREATE) => create(app, &req).await,
+            _ => Err(Error::NoRoute),
+        }
+    })
+    .await
+}
+
+/// The project in the path; a malformed id is authorised as "no project" and then answered like
+/// a project that does not exist.
+fn project_in_path(req: &Request) -> Result<Option<ProjectId>> {
+    Ok(ProjectId::parse(&path_param(req, "projectId")?))
+}
+
+async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
+    let project = project_in_path(req)?;
+    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: project.as_ref() }).await?;
+    let project = project.ok_or(Error::InvalidKeyOrProject)?;
+    let input = NewFeedback::from_json(json_body(req)?)?;
+    let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
+    stored::create(app, &item).await?.ok_or(Error::InvalidKeyOrProject)?;
+    Ok(data(StatusCode::CREATED, &item.view))
+}
+
+async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let project = project_in_path(req)?;
+    let access = authorize(app, req, Need { action: Action::Read, project: project.as_ref() }).await?;
+    let project = project.ok_or(Error::InvalidKeyOrProject)?;
+    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
+    let limit = query_number(req, "limit", 50, 1, 100)?;
+    let offset = query_number(req, "offset", 0, 0, 1_000_000)?;
+
+    // The project (existence and totals) and the page are read in one round.
+    let (found, page) = tokio::join!(
+        projects::get(app, &access.account.id, &project),
+        stored::list_for_project(app, &project, status, offset, limit)
+    );
+    let (_, item) = found?.ok_or(Error::InvalidKeyOrProject)?;
+    let page = page?;
+    let total = counter(&item, &status.map_or(COUNT_TOTAL.to_owned(), count_of_status));
+    let has_more = offset + (page.len() as u64) < total;
+    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
+}
+
+/// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.
+#[derive(Serialize)]
+struct Page {
+    data: Vec<FeedbackView>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    total: u64,
+    limit: u64,
+    offset: u64,
+    has_more: bool,
+}

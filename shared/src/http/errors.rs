@@ -28,7 +28,7 @@ fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
     let status = match err {
         Error::KeyRefused(refusal) => return refusal_answer(*refusal, surface),
         Error::MissingKey | Error::PaidPlansOnly { .. } => S::UNAUTHORIZED,
-        Error::PlanTooLow { .. } | Error::Forbidden(_) | Error::ProjectLimit => S::FORBIDDEN,
+        Error::PlanTooLow { .. } | Error::Forbidden(_) | Error::ProjectLimit | Error::InvalidKeyOrProject => S::FORBIDDEN,
         Error::MonthlyQuota { .. } | Error::RateLimited { .. } => S::TOO_MANY_REQUESTS,
         Error::NotFound(_) | Error::NoRoute => S::NOT_FOUND,
         Error::BadRequest(_) => S::BAD_REQUEST,

@@ -54,3 +54,13 @@ pub fn source_ip(req: &Request) -> Option<IpAddr> {
         _ => None,
     }
 }
+
+/// The route API Gateway matched (`POST /api/projects/{projectId}/feedback`), from the request
+/// context: what a function dispatches on.
+pub fn route_key(req: &Request) -> Option<&str> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context.route_key.as_deref(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}

@@ -14,7 +14,11 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
         .expect("static headers are valid")
 }
 
-/// `{"data": …}`, the success envelope of the documents.
+/// `{"data": …}`, the success envelope of the documents (fields keep their declared order).
 pub fn data(status: StatusCode, value: impl Serialize) -> Response<Body> {
-    json(status, &serde_json::json!({ "data": value }))
+    #[derive(Serialize)]
+    struct Envelope<T> {
+        data: T,
+    }
+    json(status, &Envelope { data: value })
 }

@@ -1,0 +1,278 @@
+//! A local stand-in for API Gateway's HTTP API: it serves the routes of template.yaml on a local
+//! port and calls each route's function in-process with the payload 2.0 event API Gateway would
+//! send (route key, raw path and query, path parameters, headers, cookies, source IP), then answers
+//! CORS the way the template's `CorsConfiguration` tells API Gateway to.
+
+use crate::registry::{self, Handler};
+use crate::template::Template;
+use base64::Engine;
+use hearken::http::{error_response, Surface};
+use hearken::{App, Error};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderValue, ORIGIN};
+use hyper::{Request, Response};
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Value};
+use serde_yaml::Value as Yaml;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// API Gateway's own payload limit (10 MB); the functions apply their smaller limits themselves.
+const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+enum Segment {
+    Literal(String),
+    Param(String),
+    Greedy(String),
+}
+
+struct Route {
+    method: String,
+    key: String,
+    segments: Vec<Segment>,
+    handler: Handler,
+}
+
+/// The routes of a template, bound to their in-process handlers.
+pub struct Gateway {
+    app: App,
+    routes: Vec<Route>,
+    cors: Option<Yaml>,
+}
+
+impl Gateway {
+    /// Binds every route of the template to its function's handler; fails if a route's function
+    /// has no handler in [`registry::functions`] or the function does not declare the route.
+    pub fn new(app: App, template: &Template) -> Result<Gateway, String> {
+        let functions = registry::functions();
+        let mut routes = vec![];
+        for (route, function) in template.routes() {
+            let known = functions.iter().find(|f| f.binary == function.binary).ok_or_else(|| format!("no handler for binary {}", function.binary))?;
+            let key = route.key();
+            if !known.routes.contains(&key.as_str()) {
+                return Err(format!("function {} does not handle route {key}", function.binary));
+            }
+            routes.push(Route { method: route.method.clone(), key, segments: parse_path(&route.path), handler: known.handler });
+        }
+        Ok(Gateway { app, routes, cors: template.cors.clone() })
+    }
+
+    /// Serves requests from `listener` until the task is dropped.
+    pub async fn serve(self: Arc<Self>, listener: TcpListener) {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else { continue };
+            let gateway = self.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let gateway = gateway.clone();
+                    async move { Ok::<_, Infallible>(gateway.call(req, peer).await) }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    }
+
+    /// Answers one HTTP request.
+    pub async fn call(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let origin = req.headers().get(ORIGIN).cloned();
+        let mut response = self.dispatch(req, peer).await;
+        if let (Some(_), Some(cors)) = (origin, &self.cors) {
+            add_cors_response_headers(response.headers_mut(), cors);
+        }
+        response
+    }
+
+    async fn dispatch(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_owned();
+        let surface = Surface::of(&path);
+        if req.method() == hyper::Method::OPTIONS {
+            if let Some(cors) = &self.cors {
+                return preflight(cors);
+            }
+        }
+        let matching: Vec<(&Route, BTreeMap<String, String>)> =
+            self.routes.iter().filter_map(|route| match_path(&route.segments, &path).map(|params| (route, params))).collect();
+        let Some((route, params)) = best_for_method(&matching, req.method().as_str()) else {
+            let error = if matching.is_empty() {
+                Error::NoRoute
+            } else {
+                Error::MethodNotAllowed { allow: matching.iter().map(|(r, _)| r.method.clone()).collect() }
+            };
+            return convert(error_response(&error, surface));
+        };
+        let event = match event_for(req, peer, &route.key, params).await {
+            Ok(event) => event,
+            Err(error) => return convert(error_response(&error, surface)),
+        };
+        let request = match lambda_http::request::from_str(&event.to_string()) {
+            Ok(request) => request,
+            Err(err) => return convert(error_response(&Error::internal(format!("bad event: {err}")), surface)),
+        };
+        convert((route.handler)(self.app.clone(), request).await)
+    }
+}
+
+/// Starts a gateway on `127.0.0.1:port` (0 picks a free port) and returns its address.
+pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAddr, String> {
+    let gateway = Arc::new(Gateway::new(app, template)?);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(gateway.serve(listener));
+    Ok(address)
+}
+
+fn parse_path(path: &str) -> Vec<Segment> {
+    path.trim_start_matches('/')
+        .split('/')
+        .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if name.ends_with('+') => Segment::Greedy(name.trim_end_matches('+').to_owned()),
+            Some(name) => Segment::Param(name.to_owned()),
+            None => Segment::Literal(part.to_owned()),
+        })
+        .collect()
+}
+
+fn match_path(segments: &[Segment], path: &str) -> Option<BTreeMap<String, String>> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut params = BTreeMap::new();
+    for (i, segment) in segments.iter().enumerate() {
+        match segment {
+            Segment::Greedy(name) => {
+                let rest = parts.get(i..).filter(|rest| !rest.is_empty() && !rest[0].is_empty())?;
+                params.insert(name.clone(), decode(&rest.join("/")));
+                return Some(params);
+            }
+            Segment::Literal(text) if parts.get(i) == Some(&text.as_str()) => {}
+            Segment::Param(name) if parts.get(i).is_some_and(|p| !p.is_empty()) => {
+                params.insert(name.clone(), decode(parts[i]));
+            }
+            _ => return None,
+        }
+    }
+    (parts.len() == segments.len()).then_some(params)
+}
+
+/// API Gateway prefers the route with the most literal segments.
+fn best_for_method<'a>(matching: &'a [(&'a Route, BTreeMap<String, String>)], method: &str) -> Option<(&'a Route, BTreeMap<String, String>)> {
+    matching
+        .iter()
+        .filter(|(route, _)| route.method == method || route.method == "ANY")
+        .max_by_key(|(route, _)| route.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
+        .map(|(route, params)| (*route, params.clone()))
+}
+
+fn decode(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+/// The payload 2.0 event API Gateway sends for this request.
+async fn event_for(req: Request<Incoming>, peer: SocketAddr, route_key: &str, params: BTreeMap<String, String>) -> Result<Value, Error> {
+    let (parts, body) = req.into_parts();
+    let body = Limited::new(body, GATEWAY_BODY_LIMIT).collect().await.map_err(|_| Error::PayloadTooLarge { limit: GATEWAY_BODY_LIMIT })?.to_bytes();
+    let mut headers: BTreeMap<String, String> = BTreeMap::new();
+    let mut cookies: Vec<String> = vec![];
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == hyper::header::COOKIE {
+            cookies.extend(value.split(';').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+            continue;
+        }
+        headers.entry(name.as_str().to_owned()).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
+    }
+    let raw_query = parts.uri.query().unwrap_or_default().to_owned();
+    let mut query: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in url_pairs(&raw_query) {
+        query.entry(name).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
+    }
+    let (body, base64) = match std::str::from_utf8(&body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::String(text.to_owned()), false),
+        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(&body)), true),
+    };
+    let now = chrono::Utc::now();
+    let path = parts.uri.path().to_owned();
+    Ok(json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "cookies": if cookies.is_empty() { Value::Null } else { json!(cookies) },
+        "headers": headers,
+        "queryStringParameters": if query.is_empty() { Value::Null } else { json!(query) },
+        "pathParameters": if params.is_empty() { Value::Null } else { json!(params) },
+        "requestContext": {
+            "accountId": "local",
+            "apiId": "local",
+            "domainName": parts.headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": path,
+                "protocol": format!("{:?}", parts.version),
+                "sourceIp": peer.ip().to_canonical().to_string(),
+                "userAgent": parts.headers.get(hyper::header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or_default(),
+            },
+            "requestId": uuid::Uuid::new_v4().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            "timeEpoch": now.timestamp_millis(),
+        },
+        "body": body,
+        "isBase64Encoded": base64,
+    }))
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(&name.replace('+', " ")), decode(&value.replace('+', " ")))
+        })
+        .collect()
+}
+
+fn convert(response: lambda_http::Response<lambda_http::Body>) -> Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    Response::from_parts(parts, Full::new(bytes))
+}
+
+fn list(cors: &Yaml, field: &str) -> String {
+    cors.get(field).and_then(Yaml::as_sequence).map(|items| items.iter().filter_map(Yaml::as_str).collect::<Vec<_>>().join(",")).unwrap_or_default()
+}
+
+fn preflight(cors: &Yaml) -> Response<Full<Bytes>> {
+    let mut response = Response::builder().status(204).body(Full::new(Bytes::new())).expect("static response");
+    let headers = response.headers_mut();
+    for (name, field) in [("access-control-allow-origin", "AllowOrigins"), ("access-control-allow-methods", "AllowMethods"), ("access-control-allow-headers", "AllowHeaders")] {
+        if let Ok(value) = HeaderValue::from_str(&list(cors, field)) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(age) = cors.get("MaxAge").and_then(Yaml::as_u64) {
+        headers.insert("access-control-max-age", HeaderValue::from(age));
+    }
+    response
+}
+
+fn add_cors_response_headers(headers: &mut hyper::HeaderMap, cors: &Yaml) {
+    for (name, field) in [("access-control-allow-origin", "AllowOrigins"), ("access-control-expose-headers", "ExposeHeaders")] {
+        if let Ok(value) = HeaderValue::from_str(&list(cors, field)) {
+            headers.insert(name, value);
+        }
+    }
+}
+

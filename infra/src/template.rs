@@ -1,0 +1,141 @@
+//! Reading template.yaml: the HTTP API routes of each function, the tables, the environment
+//! variables that name the tables, and the API's CORS configuration.
+
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+
+/// A route of the HTTP API: `GET /api/projects/{projectId}/feedback`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+}
+
+impl Route {
+    /// The API Gateway route key, `METHOD /path`.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// A function resource and the routes that reach it.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub logical_id: String,
+    /// The cargo binary (`Metadata.BuildProperties.Binary`).
+    pub binary: String,
+    pub routes: Vec<Route>,
+}
+
+/// A table resource.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub logical_id: String,
+    pub properties: Value,
+}
+
+/// What the local stack needs from template.yaml.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub functions: Vec<Function>,
+    pub tables: Vec<Table>,
+    /// Environment variable → table logical id (`ACCOUNTS_TABLE` → `AccountsTable`).
+    pub table_variables: Vec<(String, String)>,
+    /// The HttpApi's `CorsConfiguration`, if any.
+    pub cors: Option<Value>,
+}
+
+/// The repository's template.yaml (found from this crate's own location, so tests and tools
+/// work from any directory).
+pub fn default_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
+}
+
+impl Template {
+    /// Reads and interprets template.yaml.
+    pub fn load(path: &Path) -> Result<Template, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Template::parse(&text)
+    }
+
+    /// Reads the repository's template.yaml.
+    pub fn load_default() -> Result<Template, String> {
+        Template::load(&default_path())
+    }
+
+    /// Interprets the text of a template.
+    pub fn parse(text: &str) -> Result<Template, String> {
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("template.yaml is not valid YAML: {e}"))?;
+        let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or("template.yaml has no Resources")?;
+        let mut template = Template { functions: vec![], tables: vec![], table_variables: vec![], cors: None };
+        for (id, resource) in resources {
+            let id = id.as_str().ok_or("a resource id is not a string")?.to_owned();
+            let kind = resource.get("Type").and_then(Value::as_str).unwrap_or_default();
+            let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
+            match kind {
+                "AWS::Serverless::Function" => template.functions.push(function(&id, resource, &properties)?),
+                "AWS::DynamoDB::Table" => template.tables.push(Table { logical_id: id, properties }),
+                "AWS::Serverless::HttpApi" => template.cors = properties.get("CorsConfiguration").cloned(),
+                _ => {}
+            }
+        }
+        let variables = doc.get("Globals").and_then(|g| g.get("Function")).and_then(|f| f.get("Environment")).and_then(|e| e.get("Variables"));
+        for (name, value) in variables.and_then(Value::as_mapping).into_iter().flatten() {
+            if let (Some(name), Some(target)) = (name.as_str(), reference(value)) {
+                if template.tables.iter().any(|t| t.logical_id == target) {
+                    template.table_variables.push((name.to_owned(), target));
+                }
+            }
+        }
+        Ok(template)
+    }
+
+    /// Every route of the HTTP API with the binary that serves it.
+    pub fn routes(&self) -> impl Iterator<Item = (&Route, &Function)> {
+        self.functions.iter().flat_map(|f| f.routes.iter().map(move |r| (r, f)))
+    }
+}
+
+fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, String> {
+    let binary = resource
+        .get("Metadata")
+        .and_then(|m| m.get("BuildProperties"))
+        .and_then(|b| b.get("Binary"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("function {id} has no Metadata.BuildProperties.Binary"))?;
+    let mut routes = vec![];
+    for (_, event) in properties.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
+        if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+            continue;
+        }
+        let props = event.get("Properties").ok_or_else(|| format!("an HttpApi event of {id} has no Properties"))?;
+        let path = props.get("Path").and_then(Value::as_str).ok_or_else(|| format!("an HttpApi event of {id} has no Path"))?;
+        let method = props.get("Method").and_then(Value::as_str).ok_or_else(|| format!("an HttpApi event of {id} has no Method"))?;
+        routes.push(Route { method: method.to_ascii_uppercase(), path: path.to_owned() });
+    }
+    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes })
+}
+
+/// The target of `!Ref X` (or `{Ref: X}`).
+fn reference(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
+        Value::Mapping(map) => map.get("Ref").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_repository_template() {
+        let template = Template::load_default().unwrap();
+        assert!(template.tables.len() >= 6);
+        assert_eq!(template.table_variables.len(), 6, "{:?}", template.table_variables);
+        let feedback = template.functions.iter().find(|f| f.binary == "feedback").unwrap();
+        assert!(feedback.routes.contains(&Route { method: "POST".into(), path: "/api/projects/{projectId}/feedback".into() }));
+        assert!(template.cors.is_some());
+    }
+}
