@@ -41,19 +41,20 @@ run() {
   local log="$cache/dynamodb-local.log"
   java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
     -inMemory -port "$port" >"$log" 2>&1 &
-  local pid=$!
+  dynamodb_pid=$!
   # Stop what we started, however the command ends.
-  trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT INT TERM
+  trap 'kill "$dynamodb_pid" 2>/dev/null; wait "$dynamodb_pid" 2>/dev/null || true' EXIT
+  trap 'exit 130' INT TERM
   for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    kill -0 "$pid" 2>/dev/null || { echo "DynamoDB Local failed to start; see $log" >&2; exit 1; }
+    kill -0 "$dynamodb_pid" 2>/dev/null || { echo "DynamoDB Local failed to start; see $log" >&2; exit 1; }
     sleep 0.1
   done
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
   # DynamoDB Local accepts any credentials and region, but the SDK wants some.
   export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
   export AWS_REGION="${AWS_REGION:-us-east-1}"
-  echo "DynamoDB Local is running at $AWS_ENDPOINT_URL_DYNAMODB (pid $pid)" >&2
+  echo "DynamoDB Local is running at $AWS_ENDPOINT_URL_DYNAMODB (pid $dynamodb_pid)" >&2
   "$@"
 }
 

@@ -1,0 +1,161 @@
+//! Test helpers: [`spawn_app`] gives each test its own tables (a fresh name prefix) in the run's
+//! DynamoDB Local and the real handlers behind the real local gateway on a free port, so tests
+//! talk HTTP to the same code that runs in Lambda and run in parallel without meeting.
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::Client;
+use hearken::access::{ApiKey, KeyRecord};
+use hearken::plans::Plan;
+use hearken::store::accounts::Account;
+use hearken::store::projects::Project;
+use hearken::{admin, App};
+use hearken_local::template::Template;
+use hearken_local::{gateway, tables};
+use serde_json::Value;
+
+/// The endpoint of the run's DynamoDB Local.
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("these tests need DynamoDB: run `make test` (it starts DynamoDB Local), or set AWS_ENDPOINT_URL_DYNAMODB")
+}
+
+/// A client for the run's DynamoDB Local (any credentials do).
+pub fn client() -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .endpoint_url(endpoint())
+        .build();
+    Client::from_conf(config)
+}
+
+/// One test's stack: its own tables, the gateway serving template.yaml's routes, an HTTP client.
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub http: reqwest::Client,
+    pub template: Template,
+    prefix: String,
+}
+
+/// Starts a stack for one test.
+pub async fn spawn_app() -> TestApp {
+    let template = Template::load_default().expect("template.yaml loads");
+    let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let client = client();
+    let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
+    let app = App::new(client, tables);
+    let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
+    TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
+}
+
+impl TestApp {
+    /// An absolute URL on the gateway.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A new account on `plan` with its owner key.
+    pub async fn account(&self, plan: Plan) -> (Account, ApiKey) {
+        admin::create_account(&self.app, "Test account", plan).await.expect("account is created")
+    }
+
+    /// A new project of the account with its `mbk_` key.
+    pub async fn project(&self, account: &Account) -> (Project, ApiKey) {
+        admin::create_project(&self.app, &account.id, "Test project", None).await.expect("project is created")
+    }
+
+    /// An account on `plan` with one project: (account, project, project key).
+    pub async fn account_with_project(&self, plan: Plan) -> (Account, Project, ApiKey) {
+        let (account, _) = self.account(plan).await;
+        let (project, key) = self.project(&account).await;
+        (account, project, key)
+    }
+
+    /// The stored record of a key.
+    pub async fn key_record(&self, key: &ApiKey) -> Option<KeyRecord> {
+        hearken::store::keys::get_by_digest(&self.app, &key.digest()).await.expect("key read")
+    }
+
+    /// Replaces a key's stored record (to arrange disabled, expired or restricted keys).
+    pub async fn put_key_record(&self, record: &KeyRecord) {
+        let item = serde_dynamo::to_item(record).expect("record serialises");
+        self.app.db.put_item().table_name(&self.app.tables.keys).set_item(Some(item)).send().await.expect("key written");
+    }
+
+    /// Calls counted for the account this month.
+    pub async fn calls_this_month(&self, account: &Account) -> u64 {
+        let (_, item) = hearken::store::accounts::get(&self.app, &account.id).await.unwrap().expect("account exists");
+        hearken::store::accounts::calls_in(&item, &hearken::time::Timestamp::now().month_key())
+    }
+
+    /// Every item of a table (a Scan: tests only, to prove what was or was not written).
+    pub async fn all_items(&self, table: &str) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let out = self.app.db.scan().table_name(table).consistent_read(true).send().await.expect("scan");
+        out.items.unwrap_or_default()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Async work cannot run in Drop on the test's runtime; a short-lived thread with its own
+        // runtime and client removes this test's tables.
+        let (template, prefix) = (self.template.clone(), self.prefix.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(tables::delete_all(&client(), &template, &prefix));
+        })
+        .join();
+    }
+}
+
+/// A response read whole: status, headers and JSON body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, headers, body }
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `error` text of an error body.
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+
+    /// (calls, rounds) from `Server-Timing`.
+    pub fn db_calls_and_rounds(&self) -> (usize, usize) {
+        let timing = self.header("server-timing").expect("Server-Timing header");
+        let number = |label: &str| -> usize {
+            let start = timing.find(label).unwrap_or_else(|| panic!("{label} in {timing}")) + label.len();
+            timing[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("number")
+        };
+        (number("calls="), number("rounds="))
+    }
+}
+
+/// The documents' error texts, word for word (SPEC §4).
+pub mod texts {
+    pub const KEY_REQUIRED: &str = "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.";
+    pub const INVALID_KEY_OR_PROJECT: &str = "Invalid API key or project not found";
+    pub const MESSAGE_REQUIRED: &str = "Message is required and must be a string";
+
+    /// The FREE plan sentence for a method.
+    pub fn paid_plans_only(method: &str) -> String {
+        format!("{method} requests are available on paid plans only. FREE plan users can only POST feedback. Upgrade to STARTER or PRO for full API access.")
+    }
+}
