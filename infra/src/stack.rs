@@ -14,7 +14,10 @@ pub fn prefix_from_env() -> String {
 /// The tables the tools use: the deployed names when every `*_TABLE` variable is set, else the
 /// local stack's prefixed tables.
 pub fn tables_from_env(template: &Template) -> Result<Tables, String> {
-    if TABLE_VARIABLES.iter().all(|name| std::env::var(name).is_ok()) {
+    if TABLE_VARIABLES
+        .iter()
+        .all(|name| std::env::var(name).is_ok())
+    {
         Tables::from_env()
     } else {
         tables_for(template, &prefix_from_env())
@@ -23,5 +26,8 @@ pub fn tables_from_env(template: &Template) -> Result<Tables, String> {
 
 /// The application state the tools use, from the standard AWS configuration.
 pub async fn app_from_env(template: &Template) -> Result<App, String> {
-    Ok(App::new(hearken::app::client_from_env().await, tables_from_env(template)?))
+    Ok(App::new(
+        hearken::app::client_from_env().await,
+        tables_from_env(template)?,
+    ))
 }

@@ -18,7 +18,13 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
     if name.is_empty() {
         return Err(Error::bad_request("Account name is required"));
     }
-    let account = Account { id: AccountId::generate(), name: name.to_owned(), plan, created_at: Timestamp::now(), project_count: 0 };
+    let account = Account {
+        id: AccountId::generate(),
+        name: name.to_owned(),
+        plan,
+        created_at: Timestamp::now(),
+        project_count: 0,
+    };
     let (secret, key) = NewKey {
         family: Family::Account,
         account_id: account.id.clone(),
@@ -40,13 +46,27 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         .condition_expression("attribute_not_exists(digest)")
         .build()
         .map_err(Error::internal)?;
-    let items = vec![TransactWriteItem::builder().put(put_account).build(), TransactWriteItem::builder().put(put_key).build()];
-    db_call(app.db.transact_write_items().set_transact_items(Some(items)).send()).await?;
+    let items = vec![
+        TransactWriteItem::builder().put(put_account).build(),
+        TransactWriteItem::builder().put(put_key).build(),
+    ];
+    db_call(
+        app.db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send(),
+    )
+    .await?;
     Ok((account, secret))
 }
 
 /// Creates a project (slug derived from the name when absent) and its `mbk_` key.
-pub async fn create_project(app: &App, account: &AccountId, name: &str, slug: Option<&str>) -> Result<(Project, ApiKey)> {
+pub async fn create_project(
+    app: &App,
+    account: &AccountId,
+    name: &str,
+    slug: Option<&str>,
+) -> Result<(Project, ApiKey)> {
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::bad_request("Project name is required"));

@@ -29,7 +29,9 @@ pub enum Refusal {
 /// Every error the library reports.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.")]
+    #[error(
+        "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter."
+    )]
     MissingKey,
     #[error("API key refused: {0:?}")]
     KeyRefused(Refusal),
@@ -42,7 +44,11 @@ pub enum Error {
     #[error("Project limit reached. Upgrade your plan to create more projects.")]
     ProjectLimit,
     #[error("Monthly call limit reached: the {plan} plan allows {limit} calls per month. It resets at {}.", resets.to_iso())]
-    MonthlyQuota { plan: Plan, limit: u64, resets: Timestamp },
+    MonthlyQuota {
+        plan: Plan,
+        limit: u64,
+        resets: Timestamp,
+    },
     #[error("Rate limit exceeded: this key allows {limit} requests per minute. The window resets at {reset} (Unix seconds).")]
     RateLimited { limit: u32, reset: i64 },
     /// The Miniback answer for a project that a key cannot reach: missing, another account's, or
@@ -101,7 +107,12 @@ where
         let details = DisplayErrorContext(&err).to_string();
         match &err {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Error::Unavailable(details),
-            _ if err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code)) => Error::Unavailable(details),
+            _ if err
+                .code()
+                .is_some_and(|code| RETRYABLE_CODES.contains(&code)) =>
+            {
+                Error::Unavailable(details)
+            }
             _ => Error::Internal(details),
         }
     }

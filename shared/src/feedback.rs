@@ -39,7 +39,11 @@ impl Status {
         Status::ALL
             .into_iter()
             .find(|s| s.as_str() == text)
-            .ok_or_else(|| Error::bad_request(format!("Invalid status '{text}'. Valid values: NEW, REVIEWED, RESOLVED")))
+            .ok_or_else(|| {
+                Error::bad_request(format!(
+                    "Invalid status '{text}'. Valid values: NEW, REVIEWED, RESOLVED"
+                ))
+            })
     }
 }
 
@@ -75,20 +79,29 @@ impl NewFeedback {
     /// null or an object of at most 16 KiB; other fields are ignored.
     pub fn from_json(body: Value) -> Result<NewFeedback> {
         const MESSAGE_REQUIRED: &str = "Message is required and must be a string";
-        let Value::Object(mut fields) = body else { return Err(Error::bad_request(MESSAGE_REQUIRED)) };
+        let Value::Object(mut fields) = body else {
+            return Err(Error::bad_request(MESSAGE_REQUIRED));
+        };
         let message = match fields.remove("message") {
             Some(Value::String(text)) if !text.trim().is_empty() => text,
             _ => return Err(Error::bad_request(MESSAGE_REQUIRED)),
         };
         if message.chars().count() > MESSAGE_MAX_CHARS {
-            return Err(Error::bad_request(format!("Message must be at most {MESSAGE_MAX_CHARS} characters")));
+            return Err(Error::bad_request(format!(
+                "Message must be at most {MESSAGE_MAX_CHARS} characters"
+            )));
         }
         let context = match fields.remove("context") {
             None | Some(Value::Null) => None,
             Some(Value::Object(map)) => {
-                let size = serde_json::to_vec(&map).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
+                let size = serde_json::to_vec(&map)
+                    .map(|bytes| bytes.len())
+                    .unwrap_or(usize::MAX);
                 if size > CONTEXT_MAX_BYTES {
-                    return Err(Error::bad_request(format!("Context must be at most {} KiB of JSON", CONTEXT_MAX_BYTES / 1024)));
+                    return Err(Error::bad_request(format!(
+                        "Context must be at most {} KiB of JSON",
+                        CONTEXT_MAX_BYTES / 1024
+                    )));
                 }
                 Some(map)
             }
@@ -123,7 +136,14 @@ mod tests {
 
     #[test]
     fn message_is_required_and_must_be_a_string() {
-        for body in [json!({}), json!({"message": 5}), json!({"message": ""}), json!({"message": "  "}), json!(null), json!([1])] {
+        for body in [
+            json!({}),
+            json!({"message": 5}),
+            json!({"message": ""}),
+            json!({"message": "  "}),
+            json!(null),
+            json!([1]),
+        ] {
             assert_eq!(error_of(body), "Message is required and must be a string");
         }
     }
@@ -131,21 +151,32 @@ mod tests {
     #[test]
     fn message_is_at_most_ten_thousand_characters() {
         assert!(NewFeedback::from_json(json!({"message": "é".repeat(10_000)})).is_ok());
-        assert_eq!(error_of(json!({"message": "a".repeat(10_001)})), "Message must be at most 10000 characters");
+        assert_eq!(
+            error_of(json!({"message": "a".repeat(10_001)})),
+            "Message must be at most 10000 characters"
+        );
     }
 
     #[test]
     fn context_must_be_a_small_object() {
-        assert_eq!(error_of(json!({"message": "m", "context": "x"})), "Context must be a JSON object");
+        assert_eq!(
+            error_of(json!({"message": "m", "context": "x"})),
+            "Context must be a JSON object"
+        );
         let big = json!({"message": "m", "context": {"blob": "x".repeat(17_000)}});
         assert_eq!(error_of(big), "Context must be at most 16 KiB of JSON");
-        let ok = NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1})).unwrap();
+        let ok =
+            NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1}))
+                .unwrap();
         assert_eq!(ok.context.unwrap()["url"], "u");
     }
 
     #[test]
     fn statuses_parse_exactly() {
         assert_eq!(Status::parse("NEW").unwrap(), Status::New);
-        assert_eq!(Status::parse("done").unwrap_err().to_string(), "Invalid status 'done'. Valid values: NEW, REVIEWED, RESOLVED");
+        assert_eq!(
+            Status::parse("done").unwrap_err().to_string(),
+            "Invalid status 'done'. Valid values: NEW, REVIEWED, RESOLVED"
+        );
     }
 }

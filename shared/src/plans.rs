@@ -50,10 +50,34 @@ impl Plan {
     /// The plan table.
     pub const fn limits(self) -> PlanLimits {
         match self {
-            Plan::Free => PlanLimits { calls_per_month: Some(300), per_key_per_minute: 10, projects: Some(1), full_api: false, surveys: false },
-            Plan::Starter => PlanLimits { calls_per_month: Some(10_000), per_key_per_minute: 60, projects: Some(5), full_api: true, surveys: false },
-            Plan::Pro => PlanLimits { calls_per_month: None, per_key_per_minute: 600, projects: None, full_api: true, surveys: false },
-            Plan::Business => PlanLimits { calls_per_month: None, per_key_per_minute: 1_200, projects: None, full_api: true, surveys: true },
+            Plan::Free => PlanLimits {
+                calls_per_month: Some(300),
+                per_key_per_minute: 10,
+                projects: Some(1),
+                full_api: false,
+                surveys: false,
+            },
+            Plan::Starter => PlanLimits {
+                calls_per_month: Some(10_000),
+                per_key_per_minute: 60,
+                projects: Some(5),
+                full_api: true,
+                surveys: false,
+            },
+            Plan::Pro => PlanLimits {
+                calls_per_month: None,
+                per_key_per_minute: 600,
+                projects: None,
+                full_api: true,
+                surveys: false,
+            },
+            Plan::Business => PlanLimits {
+                calls_per_month: None,
+                per_key_per_minute: 1_200,
+                projects: None,
+                full_api: true,
+                surveys: true,
+            },
         }
     }
 
@@ -69,7 +93,10 @@ impl Plan {
 
     /// The cheapest plan that allows the action (for "upgrade to …" messages).
     pub fn cheapest_allowing(action: Action) -> Plan {
-        Plan::ALL.into_iter().find(|plan| plan.allows(action)).unwrap_or(Plan::Business)
+        Plan::ALL
+            .into_iter()
+            .find(|plan| plan.allows(action))
+            .unwrap_or(Plan::Business)
     }
 
     /// The stored and shown name (`FREE`, `STARTER`, …).
@@ -84,7 +111,9 @@ impl Plan {
 
     /// Parses a plan name, case-insensitively.
     pub fn parse(text: &str) -> Option<Plan> {
-        Plan::ALL.into_iter().find(|plan| plan.as_str().eq_ignore_ascii_case(text))
+        Plan::ALL
+            .into_iter()
+            .find(|plan| plan.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -101,7 +130,12 @@ mod tests {
     #[test]
     fn free_plan_may_only_submit_feedback() {
         assert!(Plan::Free.allows(Action::SubmitFeedback));
-        for action in [Action::Read, Action::Write, Action::ManageKeys, Action::Surveys] {
+        for action in [
+            Action::Read,
+            Action::Write,
+            Action::ManageKeys,
+            Action::Surveys,
+        ] {
             assert!(!Plan::Free.allows(action), "{action:?}");
         }
     }

@@ -40,7 +40,12 @@ pub struct DbUsage {
 impl DbUsage {
     /// The `Server-Timing` header value: `db;dur=<ms>;desc="calls=<N> rounds=<M>"`.
     pub fn server_timing(&self) -> String {
-        format!("db;dur={:.1};desc=\"calls={} rounds={}\"", self.busy.as_secs_f64() * 1000.0, self.calls, self.rounds)
+        format!(
+            "db;dur={:.1};desc=\"calls={} rounds={}\"",
+            self.busy.as_secs_f64() * 1000.0,
+            self.calls,
+            self.rounds
+        )
     }
 }
 
@@ -76,7 +81,9 @@ impl RequestScope {
         let mut current: Option<(Instant, Instant)> = None;
         for (start, end) in &calls {
             match current {
-                Some((round_start, round_end)) if *start <= round_end => current = Some((round_start, round_end.max(*end))),
+                Some((round_start, round_end)) if *start <= round_end => {
+                    current = Some((round_start, round_end.max(*end)))
+                }
                 _ => {
                     if let Some((s, e)) = current {
                         busy += e - s;
@@ -89,7 +96,11 @@ impl RequestScope {
         if let Some((s, e)) = current {
             busy += e - s;
         }
-        DbUsage { calls: calls.len(), rounds, busy }
+        DbUsage {
+            calls: calls.len(),
+            rounds,
+            busy,
+        }
     }
 }
 
@@ -119,7 +130,11 @@ pub fn defer(write: impl Future<Output = ()> + Send + 'static) {
     let mut write = Some(write);
     with_scope(|scope| {
         let task = SCOPE.scope(scope.clone(), write.take().expect("taken once"));
-        scope.deferred.lock().expect("scope lock").push(tokio::spawn(task));
+        scope
+            .deferred
+            .lock()
+            .expect("scope lock")
+            .push(tokio::spawn(task));
     });
     if let Some(write) = write {
         tokio::spawn(write);

@@ -23,7 +23,9 @@ pub fn endpoint() -> String {
 pub fn client() -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
+        .region(Region::new(
+            std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+        ))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
         .endpoint_url(endpoint())
         .build();
@@ -44,10 +46,20 @@ pub async fn spawn_app() -> TestApp {
     let template = Template::load_default().expect("template.yaml loads");
     let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let client = client();
-    let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
+    let tables = tables::create_all(&client, &template, &prefix)
+        .await
+        .expect("tables are created");
     let app = App::new(client, tables);
-    let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
-    TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
+    let address = gateway::start(app.clone(), &template, 0)
+        .await
+        .expect("gateway starts");
+    TestApp {
+        base: format!("http://{address}"),
+        app,
+        http: reqwest::Client::new(),
+        template,
+        prefix,
+    }
 }
 
 impl TestApp {
@@ -58,12 +70,16 @@ impl TestApp {
 
     /// A new account on `plan` with its owner key.
     pub async fn account(&self, plan: Plan) -> (Account, ApiKey) {
-        admin::create_account(&self.app, "Test account", plan).await.expect("account is created")
+        admin::create_account(&self.app, "Test account", plan)
+            .await
+            .expect("account is created")
     }
 
     /// A new project of the account with its `mbk_` key.
     pub async fn project(&self, account: &Account) -> (Project, ApiKey) {
-        admin::create_project(&self.app, &account.id, "Test project", None).await.expect("project is created")
+        admin::create_project(&self.app, &account.id, "Test project", None)
+            .await
+            .expect("project is created")
     }
 
     /// An account on `plan` with one project: (account, project, project key).
@@ -75,24 +91,47 @@ impl TestApp {
 
     /// The stored record of a key.
     pub async fn key_record(&self, key: &ApiKey) -> Option<KeyRecord> {
-        hearken::store::keys::get_by_digest(&self.app, &key.digest()).await.expect("key read")
+        hearken::store::keys::get_by_digest(&self.app, &key.digest())
+            .await
+            .expect("key read")
     }
 
     /// Replaces a key's stored record (to arrange disabled, expired or restricted keys).
     pub async fn put_key_record(&self, record: &KeyRecord) {
         let item = serde_dynamo::to_item(record).expect("record serialises");
-        self.app.db.put_item().table_name(&self.app.tables.keys).set_item(Some(item)).send().await.expect("key written");
+        self.app
+            .db
+            .put_item()
+            .table_name(&self.app.tables.keys)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("key written");
     }
 
     /// Calls counted for the account this month.
     pub async fn calls_this_month(&self, account: &Account) -> u64 {
-        let (_, item) = hearken::store::accounts::get(&self.app, &account.id).await.unwrap().expect("account exists");
+        let (_, item) = hearken::store::accounts::get(&self.app, &account.id)
+            .await
+            .unwrap()
+            .expect("account exists");
         hearken::store::accounts::calls_in(&item, &hearken::time::Timestamp::now().month_key())
     }
 
     /// Every item of a table (a Scan: tests only, to prove what was or was not written).
-    pub async fn all_items(&self, table: &str) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        let out = self.app.db.scan().table_name(table).consistent_read(true).send().await.expect("scan");
+    pub async fn all_items(
+        &self,
+        table: &str,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let out = self
+            .app
+            .db
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("scan");
         out.items.unwrap_or_default()
     }
 }
@@ -103,7 +142,10 @@ impl Drop for TestApp {
         // runtime and client removes this test's tables.
         let (template, prefix) = (self.template.clone(), self.prefix.clone());
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(tables::delete_all(&client(), &template, &prefix));
         })
         .join();
@@ -123,8 +165,16 @@ impl Reply {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Reply { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A header as text.
@@ -141,8 +191,16 @@ impl Reply {
     pub fn db_calls_and_rounds(&self) -> (usize, usize) {
         let timing = self.header("server-timing").expect("Server-Timing header");
         let number = |label: &str| -> usize {
-            let start = timing.find(label).unwrap_or_else(|| panic!("{label} in {timing}")) + label.len();
-            timing[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("number")
+            let start = timing
+                .find(label)
+                .unwrap_or_else(|| panic!("{label} in {timing}"))
+                + label.len();
+            timing[start..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .expect("number")
         };
         (number("calls="), number("rounds="))
     }
@@ -150,7 +208,8 @@ impl Reply {
 
 /// The documents' error texts, word for word (SPEC §4).
 pub mod texts {
-    pub const KEY_REQUIRED: &str = "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.";
+    pub const KEY_REQUIRED: &str =
+        "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.";
     pub const INVALID_KEY_OR_PROJECT: &str = "Invalid API key or project not found";
     pub const MESSAGE_REQUIRED: &str = "Message is required and must be a string";
 

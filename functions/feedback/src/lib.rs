@@ -3,7 +3,9 @@
 
 use hearken::access::{authorize, Need};
 use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
-use hearken::http::{data, json, json_body, optional_query, path_param, query_number, route_key, serve};
+use hearken::http::{
+    data, json, json_body, optional_query, path_param, query_number, route_key, serve,
+};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::feedback::{self as stored, FeedbackItem};
@@ -39,19 +41,39 @@ fn project_in_path(req: &Request) -> Result<Option<ProjectId>> {
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let project = project_in_path(req)?;
-    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: project.as_ref() }).await?;
+    let access = authorize(
+        app,
+        req,
+        Need {
+            action: Action::SubmitFeedback,
+            project: project.as_ref(),
+        },
+    )
+    .await?;
     let project = project.ok_or(Error::InvalidKeyOrProject)?;
     let input = NewFeedback::from_json(json_body(req)?)?;
     let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
-    stored::create(app, &item).await?.ok_or(Error::InvalidKeyOrProject)?;
+    stored::create(app, &item)
+        .await?
+        .ok_or(Error::InvalidKeyOrProject)?;
     Ok(data(StatusCode::CREATED, &item.view))
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let project = project_in_path(req)?;
-    let access = authorize(app, req, Need { action: Action::Read, project: project.as_ref() }).await?;
+    let access = authorize(
+        app,
+        req,
+        Need {
+            action: Action::Read,
+            project: project.as_ref(),
+        },
+    )
+    .await?;
     let project = project.ok_or(Error::InvalidKeyOrProject)?;
-    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
+    let status = optional_query(req, "status")
+        .map(|s| Status::parse(&s))
+        .transpose()?;
     let limit = query_number(req, "limit", 50, 1, 100)?;
     let offset = query_number(req, "offset", 0, 0, 1_000_000)?;
 
@@ -62,9 +84,23 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     );
     let (_, item) = found?.ok_or(Error::InvalidKeyOrProject)?;
     let page = page?;
-    let total = counter(&item, &status.map_or(COUNT_TOTAL.to_owned(), count_of_status));
+    let total = counter(
+        &item,
+        &status.map_or(COUNT_TOTAL.to_owned(), count_of_status),
+    );
     let has_more = offset + (page.len() as u64) < total;
-    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
+    Ok(json(
+        StatusCode::OK,
+        &Page {
+            data: page,
+            pagination: Pagination {
+                total,
+                limit,
+                offset,
+                has_more,
+            },
+        },
+    ))
 }
 
 /// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.

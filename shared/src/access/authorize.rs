@@ -40,34 +40,61 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
     let now = Timestamp::now();
 
-    let record = keys::get_by_digest(app, &key.digest()).await?.ok_or(Error::KeyRefused(Refusal::Unknown))?;
-    record.check_validity(now, source_ip(req), need.project).map_err(Error::KeyRefused)?;
+    let record = keys::get_by_digest(app, &key.digest())
+        .await?
+        .ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    record
+        .check_validity(now, source_ip(req), need.project)
+        .map_err(Error::KeyRefused)?;
     if let Some(message) = record.forbids(need.action) {
         return Err(Error::Forbidden(message));
     }
 
     let account_id = record.account_id.as_str();
-    let (taken, window) = tokio::join!(quota::take_call(app, account_id, need.action, now), rate_limit::hit(app, record.id.as_str(), now));
+    let (taken, window) = tokio::join!(
+        quota::take_call(app, account_id, need.action, now),
+        rate_limit::hit(app, record.id.as_str(), now)
+    );
     let (taken, window) = (taken?, window?);
 
     let account = match &taken {
         Taken::AccountGone => return Err(Error::KeyRefused(Refusal::AccountGone)),
-        Taken::Granted { account, .. } | Taken::PlanForbids(account) | Taken::Exhausted { account, .. } => account.clone(),
+        Taken::Granted { account, .. }
+        | Taken::PlanForbids(account)
+        | Taken::Exhausted { account, .. } => account.clone(),
     };
-    let per_minute = record.rate_limit_per_minute.unwrap_or(account.plan.limits().per_key_per_minute);
+    let per_minute = record
+        .rate_limit_per_minute
+        .unwrap_or(account.plan.limits().per_key_per_minute);
     set_rate_headers(window.headers(per_minute));
 
     match taken {
         Taken::PlanForbids(_) if need.action == Action::Surveys => {
-            return Err(Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan });
+            return Err(Error::PlanTooLow {
+                needed: Plan::cheapest_allowing(need.action),
+                current: account.plan,
+            });
         }
-        Taken::PlanForbids(_) => return Err(Error::PaidPlansOnly { method: req.method().as_str().to_owned() }),
-        Taken::Exhausted { limit, .. } => return Err(Error::MonthlyQuota { plan: account.plan, limit, resets: now.next_month_start() }),
+        Taken::PlanForbids(_) => {
+            return Err(Error::PaidPlansOnly {
+                method: req.method().as_str().to_owned(),
+            })
+        }
+        Taken::Exhausted { limit, .. } => {
+            return Err(Error::MonthlyQuota {
+                plan: account.plan,
+                limit,
+                resets: now.next_month_start(),
+            })
+        }
         Taken::AccountGone | Taken::Granted { .. } => {}
     }
     if window.exceeds(per_minute) {
         quota::give_back(app, account_id, now).await?;
-        return Err(Error::RateLimited { limit: per_minute, reset: window.reset() });
+        return Err(Error::RateLimited {
+            limit: per_minute,
+            reset: window.reset(),
+        });
     }
     if window.hits == 1 {
         // Once a minute per key is enough for "last used", and it overlaps the route's own work.
@@ -78,5 +105,8 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             }
         });
     }
-    Ok(Access { key: record, account })
+    Ok(Access {
+        key: record,
+        account,
+    })
 }

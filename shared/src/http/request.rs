@@ -19,16 +19,24 @@ pub fn path_param(req: &Request, name: &str) -> Result<String> {
 
 /// A query parameter, if present and not empty.
 pub fn optional_query(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// A whole-number query parameter: `default` when absent, 400 when not a number or below `min`,
 /// and at most `max` (larger values are lowered to it, as documented for `limit`).
 pub fn query_number(req: &Request, name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
-    let Some(text) = optional_query(req, name) else { return Ok(default) };
+    let Some(text) = optional_query(req, name) else {
+        return Ok(default);
+    };
     match text.parse::<u64>() {
         Ok(value) if value >= min => Ok(value.min(max)),
-        _ => Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number from {min} to {max}"))),
+        _ => Err(Error::bad_request(format!(
+            "Query parameter '{name}' must be a whole number from {min} to {max}"
+        ))),
     }
 }
 
@@ -42,7 +50,8 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(bytes).map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
+    serde_json::from_slice(bytes)
+        .map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
 }
 
 /// The caller's address, from API Gateway's request context (never from a forwarded-for header,

@@ -68,8 +68,12 @@ where
 
 fn log_error(err: &Error, method: &str, path: &str) {
     match err {
-        Error::Internal(details) => tracing::error!(%method, %path, error = %details, "internal error"),
-        Error::Unavailable(details) => tracing::warn!(%method, %path, error = %details, "storage unavailable"),
+        Error::Internal(details) => {
+            tracing::error!(%method, %path, error = %details, "internal error")
+        }
+        Error::Unavailable(details) => {
+            tracing::warn!(%method, %path, error = %details, "storage unavailable")
+        }
         _ => {}
     }
 }

@@ -32,14 +32,27 @@ pub struct FeedbackItem {
 
 impl FeedbackItem {
     /// A new item, with every index attribute derived from its fields.
-    pub fn new(account: &AccountId, project: &ProjectId, input: NewFeedback, source: Source) -> FeedbackItem {
+    pub fn new(
+        account: &AccountId,
+        project: &ProjectId,
+        input: NewFeedback,
+        source: Source,
+    ) -> FeedbackItem {
         let id = FeedbackId::generate();
         let now = Timestamp::now();
         let status = Status::New;
         FeedbackItem {
             pk: id.to_string(),
             sk: FEEDBACK_SK.to_owned(),
-            view: FeedbackView { id, message: input.message, context: input.context, status, source, created_at: now, updated_at: now },
+            view: FeedbackView {
+                id,
+                message: input.message,
+                context: input.context,
+                status,
+                source,
+                created_at: now,
+                updated_at: now,
+            },
             project_id: project.clone(),
             account_id: account.clone(),
             project_status: format!("{project}#{}", status.as_str()),
@@ -72,8 +85,18 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(Error::internal)?;
-    let items = vec![TransactWriteItem::builder().update(counters).build(), TransactWriteItem::builder().put(put).build()];
-    match db_call(app.db.transact_write_items().set_transact_items(Some(items)).send()).await {
+    let items = vec![
+        TransactWriteItem::builder().update(counters).build(),
+        TransactWriteItem::builder().put(put).build(),
+    ];
+    match db_call(
+        app.db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send(),
+    )
+    .await
+    {
         Ok(_) => Ok(Some(())),
         Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),
         Err(err) => Err(err.into()),
@@ -83,9 +106,19 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
 /// A page of a project's feedback, newest first, optionally of one status: skips `offset` items
 /// and returns up to `limit`. Reads `offset + limit` items from the index (offset paging cannot
 /// jump; the documents fix offset paging for this route).
-pub async fn list_for_project(app: &App, project: &ProjectId, status: Option<Status>, offset: u64, limit: u64) -> Result<Vec<FeedbackView>> {
+pub async fn list_for_project(
+    app: &App,
+    project: &ProjectId,
+    status: Option<Status>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<FeedbackView>> {
     let (index, key_name, key_value) = match status {
-        Some(status) => ("byProjectStatus", "projectStatus", format!("{project}#{}", status.as_str())),
+        Some(status) => (
+            "byProjectStatus",
+            "projectStatus",
+            format!("{project}#{}", status.as_str()),
+        ),
         None => ("byProject", "projectId", project.to_string()),
     };
     let wanted = (offset + limit) as usize;
@@ -114,5 +147,9 @@ pub async fn list_for_project(app: &App, project: &ProjectId, status: Option<Sta
             break;
         }
     }
-    Ok(found.into_iter().skip(offset as usize).take(limit as usize).collect())
+    Ok(found
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect())
 }

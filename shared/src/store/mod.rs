@@ -42,7 +42,15 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
     match err.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(cancel) => {
             let reasons = cancel.cancellation_reasons();
-            reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed")).then(|| reasons.iter().map(|r| r.code() == Some("ConditionalCheckFailed")).collect())
+            reasons
+                .iter()
+                .any(|r| r.code() == Some("ConditionalCheckFailed"))
+                .then(|| {
+                    reasons
+                        .iter()
+                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .collect()
+                })
         }
         _ => None,
     }

@@ -1,0 +1,46 @@
+# Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
+# with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate clean-cache
+
+DYNAMODB := infra/dynamodb-local.sh run
+
+## Start the whole API on 127.0.0.1:$${PORT:-3000} over DynamoDB Local; prints demo keys and curl lines.
+dev:
+	cargo build -q -p hearken-local --bins
+	$(DYNAMODB) cargo run -q -p hearken-local --bin hearken-local
+
+## Run every test (unit, HTTP end to end, events, admin CLI) against one DynamoDB Local.
+test:
+	$(DYNAMODB) cargo test --workspace
+
+## Unit tests only (no DynamoDB needed).
+unit:
+	cargo test --workspace --lib --bins
+
+## The admin CLI: make admin ARGS="create-account --name Acme --plan STARTER" (needs a running stack's env).
+admin:
+	cargo run -q -p hearken-local --bin hearken-admin -- $(ARGS)
+
+fmt:
+	cargo fmt --all
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## sam validate --lint (aws-sam-cli from PyPI in .cache/sam-venv).
+validate:
+	infra/sam.sh validate --lint
+
+lint: validate clippy
+	cargo fmt --all -- --check
+
+## Lambda binaries for arm64 (cargo-lambda from PyPI, in the same venv).
+build:
+	PATH="$(CURDIR)/.cache/sam-venv/bin:$$PATH" cargo lambda build --release --arm64
+
+sam-build:
+	infra/sam.sh build
+
+## First deploy: make deploy (guided; later runs reuse samconfig.toml).
+deploy: sam-build
+	infra/sam.sh deploy --guided
