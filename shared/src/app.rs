@@ -1,7 +1,10 @@
 //! The state a function builds once per container and reuses across invocations.
 
 use crate::config::Tables;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// The DynamoDB client and the table names: everything a handler needs besides its request.
 #[derive(Clone, Debug)]
@@ -26,6 +29,12 @@ impl App {
 
 /// A DynamoDB client from the standard AWS configuration chain.
 pub async fn client_from_env() -> Client {
-    let config = aws_config::load_from_env().await;
+    let config = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).load().await;
     Client::new(&config)
+}
+
+/// The HTTPS client every AWS client here uses: rustls on ring, which the workspace already has,
+/// instead of the SDK's default crypto library (a large C build).
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }

@@ -27,6 +27,7 @@ pub fn client() -> Client {
             std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
         ))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .http_client(hearken::app::http_client())
         .endpoint_url(endpoint())
         .build();
     Client::from_conf(config)
