@@ -50,13 +50,7 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         TransactWriteItem::builder().put(put_account).build(),
         TransactWriteItem::builder().put(put_key).build(),
     ];
-    db_call(
-        app.db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send(),
-    )
-    .await?;
+    crate::store::transact(app, items).await?;
     Ok((account, secret))
 }
 

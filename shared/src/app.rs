@@ -29,12 +29,17 @@ impl App {
 
 /// A DynamoDB client from the standard AWS configuration chain.
 pub async fn client_from_env() -> Client {
-    let config = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).load().await;
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .load()
+        .await;
     Client::new(&config)
 }
 
 /// The HTTPS client every AWS client here uses: rustls on ring, which the workspace already has,
 /// instead of the SDK's default crypto library (a large C build).
 pub fn http_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }

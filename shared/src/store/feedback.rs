@@ -89,14 +89,7 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
         TransactWriteItem::builder().update(counters).build(),
         TransactWriteItem::builder().put(put).build(),
     ];
-    match db_call(
-        app.db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send(),
-    )
-    .await
-    {
+    match crate::store::transact(app, items).await {
         Ok(_) => Ok(Some(())),
         Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),
         Err(err) => Err(err.into()),

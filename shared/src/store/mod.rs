@@ -9,9 +9,15 @@ pub mod projects;
 pub mod usage;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::{
+    TransactWriteItemsError, TransactWriteItemsOutput,
+};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::request_scope::db_call;
+use crate::App;
 
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;
@@ -53,5 +59,59 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
                 })
         }
         _ => None,
+    }
+}
+
+/// Attempts a transaction gets when another transaction holds one of its items.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// Runs a write transaction. DynamoDB cancels a transaction outright when a concurrent one holds
+/// one of its items (reason `TransactionConflict`), which is routine for counters under parallel
+/// writes, so those are retried with a short jittered backoff; any other failure returns at once.
+pub async fn transact(
+    app: &App,
+    items: Vec<TransactWriteItem>,
+) -> Result<
+    TransactWriteItemsOutput,
+    SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+> {
+    let mut attempt = 1;
+    loop {
+        let result = db_call(
+            app.db
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send(),
+        )
+        .await;
+        match result {
+            Err(err) if attempt < TRANSACTION_ATTEMPTS && conflicted(&err) => {
+                let jitter = u64::from(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .subsec_nanos()
+                        % 20,
+                );
+                tokio::time::sleep(Duration::from_millis(10 * 2u64.pow(attempt) + jitter)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
+            let reasons = cancel.cancellation_reasons();
+            reasons
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"))
+                && !reasons
+                    .iter()
+                    .any(|r| r.code() == Some("ConditionalCheckFailed"))
+        }
+        _ => false,
     }
 }

@@ -124,14 +124,7 @@ pub async fn create(app: &App, project: &Project, key: &KeyRecord) -> Result<()>
             .put(put_key.build().map_err(Error::internal)?)
             .build(),
     ];
-    match db_call(
-        app.db
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send(),
-    )
-    .await
-    {
+    match crate::store::transact(app, items).await {
         Ok(_) => Ok(()),
         Err(err) => match failed_conditions(&err).as_deref() {
             Some([true, ..]) => match super::accounts::get(app, &project.account_id).await? {
