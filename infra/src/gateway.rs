@@ -57,10 +57,7 @@ impl Gateway {
                 .ok_or_else(|| format!("no handler for binary {}", function.binary))?;
             let key = route.key();
             if !known.routes.contains(&key.as_str()) {
-                return Err(format!(
-                    "function {} does not handle route {key}",
-                    function.binary
-                ));
+                return Err(format!("function {} does not handle route {key}", function.binary));
             }
             routes.push(Route {
                 method: route.method.clone(),
@@ -69,11 +66,7 @@ impl Gateway {
                 handler: known.handler,
             });
         }
-        Ok(Gateway {
-            app,
-            routes,
-            cors: template.cors.clone(),
-        })
+        Ok(Gateway { app, routes, cors: template.cors.clone() })
     }
 
     /// Serves requests from `listener` until the task is dropped.
@@ -89,9 +82,7 @@ impl Gateway {
                     async move { Ok::<_, Infallible>(gateway.call(req, peer).await) }
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .await;
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
             });
         }
     }
@@ -123,9 +114,7 @@ impl Gateway {
             let error = if matching.is_empty() {
                 Error::NoRoute
             } else {
-                Error::MethodNotAllowed {
-                    allow: matching.iter().map(|(r, _)| r.method.clone()).collect(),
-                }
+                Error::MethodNotAllowed { allow: matching.iter().map(|(r, _)| r.method.clone()).collect() }
             };
             return convert(error_response(&error, surface));
         };
@@ -135,12 +124,7 @@ impl Gateway {
         };
         let request = match lambda_http::request::from_str(&event.to_string()) {
             Ok(request) => request,
-            Err(err) => {
-                return convert(error_response(
-                    &Error::internal(format!("bad event: {err}")),
-                    surface,
-                ))
-            }
+            Err(err) => return convert(error_response(&Error::internal(format!("bad event: {err}")), surface)),
         };
         convert((route.handler)(self.app.clone(), request).await)
     }
@@ -149,9 +133,8 @@ impl Gateway {
 /// Starts a gateway on `127.0.0.1:port` (0 picks a free port) and returns its address.
 pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAddr, String> {
     let gateway = Arc::new(Gateway::new(app, template)?);
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let listener =
+        TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(gateway.serve(listener));
     Ok(address)
@@ -160,15 +143,11 @@ pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAdd
 fn parse_path(path: &str) -> Vec<Segment> {
     path.trim_start_matches('/')
         .split('/')
-        .map(
-            |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                Some(name) if name.ends_with('+') => {
-                    Segment::Greedy(name.trim_end_matches('+').to_owned())
-                }
-                Some(name) => Segment::Param(name.to_owned()),
-                None => Segment::Literal(part.to_owned()),
-            },
-        )
+        .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if name.ends_with('+') => Segment::Greedy(name.trim_end_matches('+').to_owned()),
+            Some(name) => Segment::Param(name.to_owned()),
+            None => Segment::Literal(part.to_owned()),
+        })
         .collect()
 }
 
@@ -178,9 +157,7 @@ fn match_path(segments: &[Segment], path: &str) -> Option<BTreeMap<String, Strin
     for (i, segment) in segments.iter().enumerate() {
         match segment {
             Segment::Greedy(name) => {
-                let rest = parts
-                    .get(i..)
-                    .filter(|rest| !rest.is_empty() && !rest[0].is_empty())?;
+                let rest = parts.get(i..).filter(|rest| !rest.is_empty() && !rest[0].is_empty())?;
                 params.insert(name.clone(), decode(&rest.join("/")));
                 return Some(params);
             }
@@ -202,13 +179,7 @@ fn best_for_method<'a>(
     matching
         .iter()
         .filter(|(route, _)| route.method == method || route.method == "ANY")
-        .max_by_key(|(route, _)| {
-            route
-                .segments
-                .iter()
-                .filter(|s| matches!(s, Segment::Literal(_)))
-                .count()
-        })
+        .max_by_key(|(route, _)| route.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
         .map(|(route, params)| (*route, params.clone()))
 }
 
@@ -227,43 +198,27 @@ async fn event_for(
     let body = Limited::new(body, GATEWAY_BODY_LIMIT)
         .collect()
         .await
-        .map_err(|_| Error::PayloadTooLarge {
-            limit: GATEWAY_BODY_LIMIT,
-        })?
+        .map_err(|_| Error::PayloadTooLarge { limit: GATEWAY_BODY_LIMIT })?
         .to_bytes();
     let mut headers: BTreeMap<String, String> = BTreeMap::new();
     let mut cookies: Vec<String> = vec![];
     for (name, value) in &parts.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == hyper::header::COOKIE {
-            cookies.extend(
-                value
-                    .split(';')
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty()),
-            );
+            cookies.extend(value.split(';').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
             continue;
         }
-        headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|v| *v = format!("{v},{value}"))
-            .or_insert(value);
+        headers.entry(name.as_str().to_owned()).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
     }
     let raw_query = parts.uri.query().unwrap_or_default().to_owned();
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in url_pairs(&raw_query) {
-        query
-            .entry(name)
-            .and_modify(|v| *v = format!("{v},{value}"))
-            .or_insert(value);
+        query.entry(name).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
     }
     let (body, base64) = match std::str::from_utf8(&body) {
         _ if body.is_empty() => (Value::Null, false),
         Ok(text) => (Value::String(text.to_owned()), false),
-        Err(_) => (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(&body)),
-            true,
-        ),
+        Err(_) => (Value::String(base64::engine::general_purpose::STANDARD.encode(&body)), true),
     };
     let now = chrono::Utc::now();
     let path = parts.uri.path().to_owned();
@@ -305,10 +260,7 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                decode(&name.replace('+', " ")),
-                decode(&value.replace('+', " ")),
-            )
+            (decode(&name.replace('+', " ")), decode(&value.replace('+', " ")))
         })
         .collect()
 }
@@ -327,21 +279,12 @@ fn convert(response: lambda_http::Response<lambda_http::Body>) -> Response<Full<
 fn list(cors: &Yaml, field: &str) -> String {
     cors.get(field)
         .and_then(Yaml::as_sequence)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Yaml::as_str)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .map(|items| items.iter().filter_map(Yaml::as_str).collect::<Vec<_>>().join(","))
         .unwrap_or_default()
 }
 
 fn preflight(cors: &Yaml) -> Response<Full<Bytes>> {
-    let mut response = Response::builder()
-        .status(204)
-        .body(Full::new(Bytes::new()))
-        .expect("static response");
+    let mut response = Response::builder().status(204).body(Full::new(Bytes::new())).expect("static response");
     let headers = response.headers_mut();
     for (name, field) in [
         ("access-control-allow-origin", "AllowOrigins"),
@@ -359,10 +302,9 @@ fn preflight(cors: &Yaml) -> Response<Full<Bytes>> {
 }
 
 fn add_cors_response_headers(headers: &mut hyper::HeaderMap, cors: &Yaml) {
-    for (name, field) in [
-        ("access-control-allow-origin", "AllowOrigins"),
-        ("access-control-expose-headers", "ExposeHeaders"),
-    ] {
+    for (name, field) in
+        [("access-control-allow-origin", "AllowOrigins"), ("access-control-expose-headers", "ExposeHeaders")]
+    {
         if let Ok(value) = HeaderValue::from_str(&list(cors, field)) {
             headers.insert(name, value);
         }

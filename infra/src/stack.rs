@@ -3,6 +3,8 @@
 
 use crate::tables::tables_for;
 use crate::template::Template;
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::Client;
 use hearken::config::{Tables, TABLE_VARIABLES};
 use hearken::App;
 
@@ -14,10 +16,7 @@ pub fn prefix_from_env() -> String {
 /// The tables the tools use: the deployed names when every `*_TABLE` variable is set, else the
 /// local stack's prefixed tables.
 pub fn tables_from_env(template: &Template) -> Result<Tables, String> {
-    if TABLE_VARIABLES
-        .iter()
-        .all(|name| std::env::var(name).is_ok())
-    {
+    if TABLE_VARIABLES.iter().all(|name| std::env::var(name).is_ok()) {
         Tables::from_env()
     } else {
         tables_for(template, &prefix_from_env())
@@ -26,8 +25,23 @@ pub fn tables_from_env(template: &Template) -> Result<Tables, String> {
 
 /// The application state the tools use, from the standard AWS configuration.
 pub async fn app_from_env(template: &Template) -> Result<App, String> {
-    Ok(App::new(
-        hearken::app::client_from_env().await,
-        tables_from_env(template)?,
-    ))
+    Ok(App::new(client().await, tables_from_env(template)?))
+}
+
+/// A DynamoDB client for the local tools and tests: the standard configuration, except that when
+/// `AWS_ENDPOINT_URL_DYNAMODB` is a loopback address (DynamoDB Local, which accepts anything) and
+/// no credentials or region are set, placeholders are used instead of failing.
+pub async fn client() -> Client {
+    let mut loader = hearken::app::config_loader();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
+    let loopback = ["http://127.", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
+    if loopback {
+        if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+            loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local"));
+        }
+        if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+            loader = loader.region(Region::new("us-east-1"));
+        }
+    }
+    Client::new(&loader.load().await)
 }

@@ -3,9 +3,8 @@
 
 use crate::template::{Table, Template};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 use hearken::config::Tables;
@@ -20,25 +19,13 @@ pub fn local_name(prefix: &str, logical_id: &str) -> String {
 /// environment variables template.yaml sets.
 pub fn tables_for(template: &Template, prefix: &str) -> Result<Tables, String> {
     Tables::from_lookup(|variable| {
-        template
-            .table_variables
-            .iter()
-            .find(|(name, _)| name == variable)
-            .map(|(_, id)| local_name(prefix, id))
+        template.table_variables.iter().find(|(name, _)| name == variable).map(|(_, id)| local_name(prefix, id))
     })
 }
 
 /// Creates every table of the template under `prefix`; tables that already exist are kept.
-pub async fn create_all(
-    client: &Client,
-    template: &Template,
-    prefix: &str,
-) -> Result<Tables, String> {
-    let existing = client
-        .list_tables()
-        .send()
-        .await
-        .map_err(|e| format!("cannot list tables: {e:?}"))?;
+pub async fn create_all(client: &Client, template: &Template, prefix: &str) -> Result<Tables, String> {
+    let existing = client.list_tables().send().await.map_err(|e| format!("cannot list tables: {e:?}"))?;
     let existing = existing.table_names();
     let creations = template
         .tables
@@ -51,12 +38,8 @@ pub async fn create_all(
 
 /// Deletes every table of the template under `prefix` (missing ones are fine).
 pub async fn delete_all(client: &Client, template: &Template, prefix: &str) {
-    let deletions = template.tables.iter().map(|t| {
-        client
-            .delete_table()
-            .table_name(local_name(prefix, &t.logical_id))
-            .send()
-    });
+    let deletions =
+        template.tables.iter().map(|t| client.delete_table().table_name(local_name(prefix, &t.logical_id)).send());
     let _ = futures::future::join_all(deletions).await;
 }
 
@@ -68,39 +51,21 @@ async fn create(client: &Client, table: &Table, prefix: &str) -> Result<(), Stri
         .create_table()
         .table_name(&name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(
-            attribute_definitions(props).ok_or_else(|| fail("bad AttributeDefinitions"))?,
-        ))
-        .set_key_schema(Some(
-            key_schema(props.get("KeySchema")).ok_or_else(|| fail("bad KeySchema"))?,
-        ));
-    for index in props
-        .get("GlobalSecondaryIndexes")
-        .and_then(Value::as_sequence)
-        .into_iter()
-        .flatten()
-    {
-        request = request.global_secondary_indexes(
-            global_index(index).ok_or_else(|| fail("bad GlobalSecondaryIndexes"))?,
-        );
+        .set_attribute_definitions(Some(attribute_definitions(props).ok_or_else(|| fail("bad AttributeDefinitions"))?))
+        .set_key_schema(Some(key_schema(props.get("KeySchema")).ok_or_else(|| fail("bad KeySchema"))?));
+    for index in props.get("GlobalSecondaryIndexes").and_then(Value::as_sequence).into_iter().flatten() {
+        request =
+            request.global_secondary_indexes(global_index(index).ok_or_else(|| fail("bad GlobalSecondaryIndexes"))?);
     }
-    if let Some(view) = props
-        .get("StreamSpecification")
-        .and_then(|s| s.get("StreamViewType"))
-        .and_then(Value::as_str)
-    {
-        let spec = StreamSpecification::builder()
-            .stream_enabled(true)
-            .stream_view_type(StreamViewType::from(view))
-            .build();
+    if let Some(view) = props.get("StreamSpecification").and_then(|s| s.get("StreamViewType")).and_then(Value::as_str) {
+        let spec =
+            StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view)).build();
         request = request.stream_specification(spec.map_err(|e| fail(&e.to_string()))?);
     }
-    request.send().await.map_err(|e| {
-        fail(&format!(
-            "create failed: {}",
-            aws_sdk_dynamodb::error::DisplayErrorContext(e)
-        ))
-    })?;
+    request
+        .send()
+        .await
+        .map_err(|e| fail(&format!("create failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))))?;
 
     let ttl = props.get("TimeToLiveSpecification");
     if let Some(attribute) = ttl
@@ -119,12 +84,7 @@ async fn create(client: &Client, table: &Table, prefix: &str) -> Result<(), Stri
             .time_to_live_specification(spec)
             .send()
             .await
-            .map_err(|e| {
-                fail(&format!(
-                    "TTL failed: {}",
-                    aws_sdk_dynamodb::error::DisplayErrorContext(e)
-                ))
-            })?;
+            .map_err(|e| fail(&format!("TTL failed: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))))?;
     }
     Ok(())
 }
@@ -140,11 +100,7 @@ fn attribute_definitions(props: &Value) -> Option<Vec<AttributeDefinition>> {
         .iter()
         .map(|d| {
             let kind = ScalarAttributeType::from(text(d, "AttributeType")?);
-            AttributeDefinition::builder()
-                .attribute_name(text(d, "AttributeName")?)
-                .attribute_type(kind)
-                .build()
-                .ok()
+            AttributeDefinition::builder().attribute_name(text(d, "AttributeName")?).attribute_type(kind).build().ok()
         })
         .collect()
 }
@@ -168,12 +124,7 @@ fn global_index(index: &Value) -> Option<GlobalSecondaryIndex> {
     let non_key: Option<Vec<String>> = projection
         .get("NonKeyAttributes")
         .and_then(Value::as_sequence)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        });
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect());
     let projection = Projection::builder()
         .projection_type(ProjectionType::from(text(projection, "ProjectionType")?))
         .set_non_key_attributes(non_key)

@@ -54,8 +54,7 @@ pub fn default_path() -> PathBuf {
 impl Template {
     /// Reads and interprets template.yaml.
     pub fn load(path: &Path) -> Result<Template, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Template::parse(&text)
     }
 
@@ -66,41 +65,17 @@ impl Template {
 
     /// Interprets the text of a template.
     pub fn parse(text: &str) -> Result<Template, String> {
-        let doc: Value = serde_yaml::from_str(text)
-            .map_err(|e| format!("template.yaml is not valid YAML: {e}"))?;
-        let resources = doc
-            .get("Resources")
-            .and_then(Value::as_mapping)
-            .ok_or("template.yaml has no Resources")?;
-        let mut template = Template {
-            functions: vec![],
-            tables: vec![],
-            table_variables: vec![],
-            cors: None,
-        };
+        let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("template.yaml is not valid YAML: {e}"))?;
+        let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or("template.yaml has no Resources")?;
+        let mut template = Template { functions: vec![], tables: vec![], table_variables: vec![], cors: None };
         for (id, resource) in resources {
-            let id = id
-                .as_str()
-                .ok_or("a resource id is not a string")?
-                .to_owned();
-            let kind = resource
-                .get("Type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let id = id.as_str().ok_or("a resource id is not a string")?.to_owned();
+            let kind = resource.get("Type").and_then(Value::as_str).unwrap_or_default();
             let properties = resource.get("Properties").cloned().unwrap_or(Value::Null);
             match kind {
-                "AWS::Serverless::Function" => {
-                    template
-                        .functions
-                        .push(function(&id, resource, &properties)?)
-                }
-                "AWS::DynamoDB::Table" => template.tables.push(Table {
-                    logical_id: id,
-                    properties,
-                }),
-                "AWS::Serverless::HttpApi" => {
-                    template.cors = properties.get("CorsConfiguration").cloned()
-                }
+                "AWS::Serverless::Function" => template.functions.push(function(&id, resource, &properties)?),
+                "AWS::DynamoDB::Table" => template.tables.push(Table { logical_id: id, properties }),
+                "AWS::Serverless::HttpApi" => template.cors = properties.get("CorsConfiguration").cloned(),
                 _ => {}
             }
         }
@@ -121,9 +96,7 @@ impl Template {
 
     /// Every route of the HTTP API with the binary that serves it.
     pub fn routes(&self) -> impl Iterator<Item = (&Route, &Function)> {
-        self.functions
-            .iter()
-            .flat_map(|f| f.routes.iter().map(move |r| (r, f)))
+        self.functions.iter().flat_map(|f| f.routes.iter().map(move |r| (r, f)))
     }
 }
 
@@ -135,36 +108,20 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
         .and_then(Value::as_str)
         .ok_or_else(|| format!("function {id} has no Metadata.BuildProperties.Binary"))?;
     let mut routes = vec![];
-    for (_, event) in properties
-        .get("Events")
-        .and_then(Value::as_mapping)
-        .into_iter()
-        .flatten()
-    {
+    for (_, event) in properties.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
         if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
             continue;
         }
-        let props = event
-            .get("Properties")
-            .ok_or_else(|| format!("an HttpApi event of {id} has no Properties"))?;
-        let path = props
-            .get("Path")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("an HttpApi event of {id} has no Path"))?;
+        let props = event.get("Properties").ok_or_else(|| format!("an HttpApi event of {id} has no Properties"))?;
+        let path =
+            props.get("Path").and_then(Value::as_str).ok_or_else(|| format!("an HttpApi event of {id} has no Path"))?;
         let method = props
             .get("Method")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("an HttpApi event of {id} has no Method"))?;
-        routes.push(Route {
-            method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
-        });
+        routes.push(Route { method: method.to_ascii_uppercase(), path: path.to_owned() });
     }
-    Ok(Function {
-        logical_id: id.to_owned(),
-        binary: binary.to_owned(),
-        routes,
-    })
+    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes })
 }
 
 /// The target of `!Ref X` (or `{Ref: X}`).
@@ -184,21 +141,11 @@ mod tests {
     fn reads_the_repository_template() {
         let template = Template::load_default().unwrap();
         assert!(template.tables.len() >= 6);
-        assert_eq!(
-            template.table_variables.len(),
-            6,
-            "{:?}",
-            template.table_variables
-        );
-        let feedback = template
-            .functions
-            .iter()
-            .find(|f| f.binary == "feedback")
-            .unwrap();
-        assert!(feedback.routes.contains(&Route {
-            method: "POST".into(),
-            path: "/api/projects/{projectId}/feedback".into()
-        }));
+        assert_eq!(template.table_variables.len(), 6, "{:?}", template.table_variables);
+        let feedback = template.functions.iter().find(|f| f.binary == "feedback").unwrap();
+        assert!(feedback
+            .routes
+            .contains(&Route { method: "POST".into(), path: "/api/projects/{projectId}/feedback".into() }));
         assert!(template.cors.is_some());
     }
 }

@@ -46,10 +46,8 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         .condition_expression("attribute_not_exists(digest)")
         .build()
         .map_err(Error::internal)?;
-    let items = vec![
-        TransactWriteItem::builder().put(put_account).build(),
-        TransactWriteItem::builder().put(put_key).build(),
-    ];
+    let items =
+        vec![TransactWriteItem::builder().put(put_account).build(), TransactWriteItem::builder().put(put_key).build()];
     crate::store::transact(app, items).await?;
     Ok((account, secret))
 }

@@ -1,10 +1,12 @@
 //! The state a function builds once per container and reuses across invocations.
 
 use crate::config::Tables;
-use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use std::time::Duration;
 
 /// The DynamoDB client and the table names: everything a handler needs besides its request.
 #[derive(Clone, Debug)]
@@ -29,17 +31,23 @@ impl App {
 
 /// A DynamoDB client from the standard AWS configuration chain.
 pub async fn client_from_env() -> Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client())
-        .load()
-        .await;
-    Client::new(&config)
+    Client::new(&config_loader().load().await)
+}
+
+/// The standard AWS configuration chain (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`) with
+/// this project's HTTPS client and timeouts: a stalled call ends as a 503 well before Lambda's
+/// own timeout, instead of as a timed-out invocation.
+pub fn config_loader() -> ConfigLoader {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(10))
+        .build();
+    aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).timeout_config(timeouts)
 }
 
 /// The HTTPS client every AWS client here uses: rustls on ring, which the workspace already has,
 /// instead of the SDK's default crypto library (a large C build).
 pub fn http_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
 }

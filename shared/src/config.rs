@@ -13,21 +13,13 @@ pub struct Tables {
 }
 
 /// The environment variable that names each table, as template.yaml sets them.
-pub const TABLE_VARIABLES: [&str; 6] = [
-    "ACCOUNTS_TABLE",
-    "KEYS_TABLE",
-    "USAGE_TABLE",
-    "PROJECTS_TABLE",
-    "FEEDBACK_TABLE",
-    "SURVEYS_TABLE",
-];
+pub const TABLE_VARIABLES: [&str; 6] =
+    ["ACCOUNTS_TABLE", "KEYS_TABLE", "USAGE_TABLE", "PROJECTS_TABLE", "FEEDBACK_TABLE", "SURVEYS_TABLE"];
 
 impl Tables {
     /// Builds the names with `lookup(variable)` for each of [`TABLE_VARIABLES`].
     pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, String> {
-        let mut get = |name: &str| {
-            lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))
-        };
+        let mut get = |name: &str| lookup(name).ok_or_else(|| format!("environment variable {name} is not set"));
         Ok(Self {
             accounts: get("ACCOUNTS_TABLE")?,
             keys: get("KEYS_TABLE")?,

@@ -29,9 +29,7 @@ pub enum Refusal {
 /// Every error the library reports.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(
-        "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter."
-    )]
+    #[error("API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.")]
     MissingKey,
     #[error("API key refused: {0:?}")]
     KeyRefused(Refusal),
@@ -44,17 +42,9 @@ pub enum Error {
     #[error("Project limit reached. Upgrade your plan to create more projects.")]
     ProjectLimit,
     #[error("Monthly call limit reached: the {plan} plan allows {limit} calls per month. It resets at {}.", resets.to_iso())]
-    MonthlyQuota {
-        plan: Plan,
-        limit: u64,
-        resets: Timestamp,
-    },
+    MonthlyQuota { plan: Plan, limit: u64, resets: Timestamp },
     #[error("Rate limit exceeded: this key allows {limit} requests per minute. The window resets at {reset} (Unix seconds).")]
     RateLimited { limit: u32, reset: i64 },
-    /// The Miniback answer for a project that a key cannot reach: missing, another account's, or
-    /// not the key's own (SPEC §4: one text for all, so none of them leaks existence).
-    #[error("Invalid API key or project not found")]
-    InvalidKeyOrProject,
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -107,15 +97,20 @@ where
         let details = DisplayErrorContext(&err).to_string();
         match &err {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Error::Unavailable(details),
-            _ if err
-                .code()
-                .is_some_and(|code| RETRYABLE_CODES.contains(&code)) =>
-            {
-                Error::Unavailable(details)
-            }
+            _ if err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code)) => Error::Unavailable(details),
+            _ if cancelled_by_contention(&err) => Error::Unavailable(details),
             _ => Error::Internal(details),
         }
     }
+}
+
+/// A transaction cancelled only because other writes held its items or DynamoDB throttled it
+/// (the cancellation reasons are listed in the message): retryable, not a bug.
+fn cancelled_by_contention(err: &impl ProvideErrorMetadata) -> bool {
+    err.code() == Some("TransactionCanceledException")
+        && err.message().is_some_and(|m| {
+            (m.contains("TransactionConflict") || m.contains("Throttling")) && !m.contains("ConditionalCheckFailed")
+        })
 }
 
 impl From<serde_dynamo::Error> for Error {

@@ -36,14 +36,9 @@ impl Status {
 
     /// Parses a status (exact, upper case); 400 naming the valid values otherwise.
     pub fn parse(text: &str) -> Result<Status> {
-        Status::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| {
-                Error::bad_request(format!(
-                    "Invalid status '{text}'. Valid values: NEW, REVIEWED, RESOLVED"
-                ))
-            })
+        Status::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
+            Error::bad_request(format!("Invalid status '{text}'. Valid values: NEW, REVIEWED, RESOLVED"))
+        })
     }
 }
 
@@ -87,16 +82,12 @@ impl NewFeedback {
             _ => return Err(Error::bad_request(MESSAGE_REQUIRED)),
         };
         if message.chars().count() > MESSAGE_MAX_CHARS {
-            return Err(Error::bad_request(format!(
-                "Message must be at most {MESSAGE_MAX_CHARS} characters"
-            )));
+            return Err(Error::bad_request(format!("Message must be at most {MESSAGE_MAX_CHARS} characters")));
         }
         let context = match fields.remove("context") {
             None | Some(Value::Null) => None,
             Some(Value::Object(map)) => {
-                let size = serde_json::to_vec(&map)
-                    .map(|bytes| bytes.len())
-                    .unwrap_or(usize::MAX);
+                let size = serde_json::to_vec(&map).map(|bytes| bytes.len()).unwrap_or(usize::MAX);
                 if size > CONTEXT_MAX_BYTES {
                     return Err(Error::bad_request(format!(
                         "Context must be at most {} KiB of JSON",
@@ -151,23 +142,15 @@ mod tests {
     #[test]
     fn message_is_at_most_ten_thousand_characters() {
         assert!(NewFeedback::from_json(json!({"message": "é".repeat(10_000)})).is_ok());
-        assert_eq!(
-            error_of(json!({"message": "a".repeat(10_001)})),
-            "Message must be at most 10000 characters"
-        );
+        assert_eq!(error_of(json!({"message": "a".repeat(10_001)})), "Message must be at most 10000 characters");
     }
 
     #[test]
     fn context_must_be_a_small_object() {
-        assert_eq!(
-            error_of(json!({"message": "m", "context": "x"})),
-            "Context must be a JSON object"
-        );
+        assert_eq!(error_of(json!({"message": "m", "context": "x"})), "Context must be a JSON object");
         let big = json!({"message": "m", "context": {"blob": "x".repeat(17_000)}});
         assert_eq!(error_of(big), "Context must be at most 16 KiB of JSON");
-        let ok =
-            NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1}))
-                .unwrap();
+        let ok = NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1})).unwrap();
         assert_eq!(ok.context.unwrap()["url"], "u");
     }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod feedback;
 pub mod http;
 pub mod ids;
+pub mod logging;
 pub mod plans;
 pub mod request_scope;
 pub mod slug;

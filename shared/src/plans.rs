@@ -93,10 +93,7 @@ impl Plan {
 
     /// The cheapest plan that allows the action (for "upgrade to …" messages).
     pub fn cheapest_allowing(action: Action) -> Plan {
-        Plan::ALL
-            .into_iter()
-            .find(|plan| plan.allows(action))
-            .unwrap_or(Plan::Business)
+        Plan::ALL.into_iter().find(|plan| plan.allows(action)).unwrap_or(Plan::Business)
     }
 
     /// The stored and shown name (`FREE`, `STARTER`, …).
@@ -111,9 +108,7 @@ impl Plan {
 
     /// Parses a plan name, case-insensitively.
     pub fn parse(text: &str) -> Option<Plan> {
-        Plan::ALL
-            .into_iter()
-            .find(|plan| plan.as_str().eq_ignore_ascii_case(text))
+        Plan::ALL.into_iter().find(|plan| plan.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -130,12 +125,7 @@ mod tests {
     #[test]
     fn free_plan_may_only_submit_feedback() {
         assert!(Plan::Free.allows(Action::SubmitFeedback));
-        for action in [
-            Action::Read,
-            Action::Write,
-            Action::ManageKeys,
-            Action::Surveys,
-        ] {
+        for action in [Action::Read, Action::Write, Action::ManageKeys, Action::Surveys] {
             assert!(!Plan::Free.allows(action), "{action:?}");
         }
     }

@@ -10,6 +10,9 @@ use tokio::task::JoinHandle;
 
 tokio::task_local! {
     static SCOPE: Arc<RequestScope>;
+    /// Set inside [`defer`]red writes: their calls count, but not toward rounds, since nothing the
+    /// response needs waits on them.
+    static IN_BACKGROUND: bool;
 }
 
 /// The `X-RateLimit-*` values of the key that authenticated the request.
@@ -25,11 +28,13 @@ pub struct RateHeaders {
 #[derive(Default, Debug)]
 pub struct RequestScope {
     calls: Mutex<Vec<(Instant, Instant)>>,
+    background_calls: Mutex<usize>,
     rate: Mutex<Option<RateHeaders>>,
     deferred: Mutex<Vec<JoinHandle<()>>>,
 }
 
-/// DynamoDB usage of one request: calls, rounds (groups of overlapping calls) and time spent.
+/// DynamoDB usage of one request: calls, rounds (groups of overlapping calls the response waited
+/// on) and the time spent in those rounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DbUsage {
     pub calls: usize,
@@ -40,12 +45,7 @@ pub struct DbUsage {
 impl DbUsage {
     /// The `Server-Timing` header value: `db;dur=<ms>;desc="calls=<N> rounds=<M>"`.
     pub fn server_timing(&self) -> String {
-        format!(
-            "db;dur={:.1};desc=\"calls={} rounds={}\"",
-            self.busy.as_secs_f64() * 1000.0,
-            self.calls,
-            self.rounds
-        )
+        format!("db;dur={:.1};desc=\"calls={} rounds={}\"", self.busy.as_secs_f64() * 1000.0, self.calls, self.rounds)
     }
 }
 
@@ -96,11 +96,8 @@ impl RequestScope {
         if let Some((s, e)) = current {
             busy += e - s;
         }
-        DbUsage {
-            calls: calls.len(),
-            rounds,
-            busy,
-        }
+        let background = *self.background_calls.lock().expect("scope lock");
+        DbUsage { calls: calls.len() + background, rounds, busy }
     }
 }
 
@@ -115,7 +112,14 @@ pub async fn db_call<F: Future>(call: F) -> F::Output {
     let start = Instant::now();
     let output = call.await;
     let end = Instant::now();
-    with_scope(|scope| scope.calls.lock().expect("scope lock").push((start, end)));
+    let background = IN_BACKGROUND.try_with(|b| *b).unwrap_or(false);
+    with_scope(|scope| {
+        if background {
+            *scope.background_calls.lock().expect("scope lock") += 1;
+        } else {
+            scope.calls.lock().expect("scope lock").push((start, end));
+        }
+    });
     output
 }
 
@@ -129,12 +133,8 @@ pub fn set_rate_headers(headers: RateHeaders) {
 pub fn defer(write: impl Future<Output = ()> + Send + 'static) {
     let mut write = Some(write);
     with_scope(|scope| {
-        let task = SCOPE.scope(scope.clone(), write.take().expect("taken once"));
-        scope
-            .deferred
-            .lock()
-            .expect("scope lock")
-            .push(tokio::spawn(task));
+        let task = SCOPE.scope(scope.clone(), IN_BACKGROUND.scope(true, write.take().expect("taken once")));
+        scope.deferred.lock().expect("scope lock").push(tokio::spawn(task));
     });
     if let Some(write) = write {
         tokio::spawn(write);
@@ -158,5 +158,21 @@ mod tests {
         assert_eq!((usage.calls, usage.rounds), (5, 3));
         assert!(usage.server_timing().starts_with("db;dur="));
         assert!(usage.server_timing().ends_with("desc=\"calls=5 rounds=3\""));
+    }
+
+    #[tokio::test]
+    async fn background_writes_count_as_calls_but_not_rounds() {
+        let sleep = |ms| db_call(tokio::time::sleep(Duration::from_millis(ms)));
+        let ((), scope) = RequestScope::run(async move {
+            defer(async move {
+                sleep(30).await;
+            });
+            sleep(5).await;
+            sleep(5).await;
+        })
+        .await;
+        scope.finish_deferred().await;
+        let usage = scope.db_usage();
+        assert_eq!((usage.calls, usage.rounds), (3, 2));
     }
 }

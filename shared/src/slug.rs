@@ -28,12 +28,9 @@ pub fn derive(name: &str) -> String {
 pub fn validate(slug: &str) -> Result<String> {
     let well_formed = !slug.is_empty()
         && slug.len() <= MAX_LEN
-        && slug.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+        && slug
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if well_formed {
         Ok(slug.to_owned())
     } else {

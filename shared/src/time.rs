@@ -43,18 +43,12 @@ impl Timestamp {
             12 => (self.0.year() + 1, 1),
             m => (self.0.year(), m + 1),
         };
-        Timestamp(
-            Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0)
-                .single()
-                .expect("first of a month exists"),
-        )
+        Timestamp(Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single().expect("first of a month exists"))
     }
 
     /// Parses RFC 3339 (any offset), normalised to UTC.
     pub fn parse(text: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| Self(t.with_timezone(&Utc)))
+        DateTime::parse_from_rfc3339(text).ok().map(|t| Self(t.with_timezone(&Utc)))
     }
 }
 
@@ -67,8 +61,7 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Timestamp::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 timestamp: {text}")))
+        Timestamp::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 timestamp: {text}")))
     }
 }
 

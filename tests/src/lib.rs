@@ -2,7 +2,6 @@
 //! DynamoDB Local and the real handlers behind the real local gateway on a free port, so tests
 //! talk HTTP to the same code that runs in Lambda and run in parallel without meeting.
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use hearken::access::{ApiKey, KeyRecord};
 use hearken::plans::Plan;
@@ -15,22 +14,15 @@ use serde_json::Value;
 
 /// The endpoint of the run's DynamoDB Local.
 pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .expect("these tests need DynamoDB: run `make test` (it starts DynamoDB Local), or set AWS_ENDPOINT_URL_DYNAMODB")
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect(
+        "these tests need DynamoDB: run `make test` (it starts DynamoDB Local), or set AWS_ENDPOINT_URL_DYNAMODB",
+    )
 }
 
-/// A client for the run's DynamoDB Local (any credentials do).
-pub fn client() -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(
-            std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
-        ))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        .http_client(hearken::app::http_client())
-        .endpoint_url(endpoint())
-        .build();
-    Client::from_conf(config)
+/// A client for the run's DynamoDB Local (never real AWS: [`endpoint`] must be set).
+pub async fn client() -> Client {
+    endpoint();
+    hearken_local::stack::client().await
 }
 
 /// One test's stack: its own tables, the gateway serving template.yaml's routes, an HTTP client.
@@ -46,21 +38,11 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let template = Template::load_default().expect("template.yaml loads");
     let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let client = client();
-    let tables = tables::create_all(&client, &template, &prefix)
-        .await
-        .expect("tables are created");
+    let client = client().await;
+    let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
     let app = App::new(client, tables);
-    let address = gateway::start(app.clone(), &template, 0)
-        .await
-        .expect("gateway starts");
-    TestApp {
-        base: format!("http://{address}"),
-        app,
-        http: reqwest::Client::new(),
-        template,
-        prefix,
-    }
+    let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
+    TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
 }
 
 impl TestApp {
@@ -71,16 +53,12 @@ impl TestApp {
 
     /// A new account on `plan` with its owner key.
     pub async fn account(&self, plan: Plan) -> (Account, ApiKey) {
-        admin::create_account(&self.app, "Test account", plan)
-            .await
-            .expect("account is created")
+        admin::create_account(&self.app, "Test account", plan).await.expect("account is created")
     }
 
     /// A new project of the account with its `mbk_` key.
     pub async fn project(&self, account: &Account) -> (Project, ApiKey) {
-        admin::create_project(&self.app, &account.id, "Test project", None)
-            .await
-            .expect("project is created")
+        admin::create_project(&self.app, &account.id, "Test project", None).await.expect("project is created")
     }
 
     /// An account on `plan` with one project: (account, project, project key).
@@ -92,9 +70,7 @@ impl TestApp {
 
     /// The stored record of a key.
     pub async fn key_record(&self, key: &ApiKey) -> Option<KeyRecord> {
-        hearken::store::keys::get_by_digest(&self.app, &key.digest())
-            .await
-            .expect("key read")
+        hearken::store::keys::get_by_digest(&self.app, &key.digest()).await.expect("key read")
     }
 
     /// Replaces a key's stored record (to arrange disabled, expired or restricted keys).
@@ -112,10 +88,7 @@ impl TestApp {
 
     /// Calls counted for the account this month.
     pub async fn calls_this_month(&self, account: &Account) -> u64 {
-        let (_, item) = hearken::store::accounts::get(&self.app, &account.id)
-            .await
-            .unwrap()
-            .expect("account exists");
+        let (_, item) = hearken::store::accounts::get(&self.app, &account.id).await.unwrap().expect("account exists");
         hearken::store::accounts::calls_in(&item, &hearken::time::Timestamp::now().month_key())
     }
 
@@ -124,15 +97,7 @@ impl TestApp {
         &self,
         table: &str,
     ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        let out = self
-            .app
-            .db
-            .scan()
-            .table_name(table)
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("scan");
+        let out = self.app.db.scan().table_name(table).consistent_read(true).send().await.expect("scan");
         out.items.unwrap_or_default()
     }
 }
@@ -143,13 +108,19 @@ impl Drop for TestApp {
         // runtime and client removes this test's tables.
         let (template, prefix) = (self.template.clone(), self.prefix.clone());
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(tables::delete_all(&client(), &template, &prefix));
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async { tables::delete_all(&client().await, &template, &prefix).await });
         })
         .join();
+    }
+}
+
+/// Waits, if needed, so that the next few seconds fall inside one fixed one-minute window (for
+/// tests that count within a window).
+pub async fn settle_in_one_minute_window() {
+    let into_minute = hearken::time::Timestamp::now().unix_seconds().rem_euclid(60);
+    if into_minute > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - into_minute) as u64)).await;
     }
 }
 
@@ -166,16 +137,9 @@ impl Reply {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, headers, body }
     }
 
     /// A header as text.
@@ -192,16 +156,8 @@ impl Reply {
     pub fn db_calls_and_rounds(&self) -> (usize, usize) {
         let timing = self.header("server-timing").expect("Server-Timing header");
         let number = |label: &str| -> usize {
-            let start = timing
-                .find(label)
-                .unwrap_or_else(|| panic!("{label} in {timing}"))
-                + label.len();
-            timing[start..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .expect("number")
+            let start = timing.find(label).unwrap_or_else(|| panic!("{label} in {timing}")) + label.len();
+            timing[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("number")
         };
         (number("calls="), number("rounds="))
     }

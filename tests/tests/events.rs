@@ -19,8 +19,7 @@ fn events() -> Vec<(PathBuf, Value)> {
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
         .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
-            let event =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (path, event)
         })
         .collect();
@@ -31,16 +30,9 @@ fn events() -> Vec<(PathBuf, Value)> {
 #[test]
 fn every_route_has_a_sample_event() {
     let template = hearken_local::template::Template::load_default().unwrap();
-    let keys: Vec<String> = events()
-        .iter()
-        .filter_map(|(_, e)| e["routeKey"].as_str().map(str::to_owned))
-        .collect();
+    let keys: Vec<String> = events().iter().filter_map(|(_, e)| e["routeKey"].as_str().map(str::to_owned)).collect();
     for (route, _) in template.routes() {
-        assert!(
-            keys.contains(&route.key()),
-            "no event in events/ for {}",
-            route.key()
-        );
+        assert!(keys.contains(&route.key()), "no event in events/ for {}", route.key());
     }
 }
 
@@ -52,33 +44,19 @@ async fn every_sample_event_runs_through_its_handler() {
     let events = events();
     assert!(!events.is_empty());
     for (path, event) in events {
-        let route = event["routeKey"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{} has no routeKey", path.display()))
-            .to_owned();
+        let route =
+            event["routeKey"].as_str().unwrap_or_else(|| panic!("{} has no routeKey", path.display())).to_owned();
         let function = functions
             .iter()
             .find(|f| f.routes.contains(&route.as_str()))
             .unwrap_or_else(|| panic!("no handler for {route}"));
-        let text = event
-            .to_string()
-            .replace(PROJECT_PLACEHOLDER, project.id.as_str())
-            .replace(KEY_PLACEHOLDER, key.expose());
-        let request = lambda_http::request::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            event.to_string().replace(PROJECT_PLACEHOLDER, project.id.as_str()).replace(KEY_PLACEHOLDER, key.expose());
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let response = (function.handler)(app.app.clone(), request).await;
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        assert!(
-            response.status().is_success(),
-            "{}: {} {body}",
-            path.display(),
-            response.status()
-        );
-        assert!(
-            response.headers().contains_key("x-ratelimit-limit"),
-            "{}",
-            path.display()
-        );
+        assert!(response.status().is_success(), "{}: {} {body}", path.display(), response.status());
+        assert!(response.headers().contains_key("x-ratelimit-limit"), "{}", path.display());
         assert!(body.get("data").is_some(), "{}: {body}", path.display());
     }
 }

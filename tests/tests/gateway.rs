@@ -13,25 +13,15 @@ fn every_route_has_a_handler_and_every_handler_a_route() {
     for function in &template.functions {
         let handler = functions.iter().find(|f| f.binary == function.binary);
         let handler = handler.unwrap_or_else(|| {
-            panic!(
-                "{} ({}) has no handler in infra/src/registry.rs",
-                function.logical_id, function.binary
-            )
+            panic!("{} ({}) has no handler in infra/src/registry.rs", function.logical_id, function.binary)
         });
         let declared: BTreeSet<String> = function.routes.iter().map(|r| r.key()).collect();
         let handled: BTreeSet<String> = handler.routes.iter().map(|r| r.to_string()).collect();
-        assert_eq!(
-            declared, handled,
-            "routes of {} in template.yaml vs its ROUTES",
-            function.binary
-        );
+        assert_eq!(declared, handled, "routes of {} in template.yaml vs its ROUTES", function.binary);
     }
     for handler in &functions {
         assert!(
-            template
-                .functions
-                .iter()
-                .any(|f| f.binary == handler.binary),
+            template.functions.iter().any(|f| f.binary == handler.binary),
             "handler {} has no function in template.yaml",
             handler.binary
         );
@@ -41,28 +31,14 @@ fn every_route_has_a_handler_and_every_handler_a_route() {
 #[tokio::test]
 async fn unknown_routes_answer_404_json() {
     let app = spawn_app().await;
-    let reply = Reply::from(
-        app.http
-            .get(app.url("/api/nothing-here"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let reply = Reply::from(app.http.get(app.url("/api/nothing-here")).send().await.unwrap()).await;
     assert_eq!((reply.status, reply.error()), (404, "Not found"));
 }
 
 #[tokio::test]
 async fn wrong_methods_answer_405_with_allow() {
     let app = spawn_app().await;
-    let reply = Reply::from(
-        app.http
-            .delete(app.url("/api/projects/proj_x/feedback"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let reply = Reply::from(app.http.delete(app.url("/api/projects/proj_x/feedback")).send().await.unwrap()).await;
     assert_eq!((reply.status, reply.error()), (405, "Method not allowed"));
     assert_eq!(reply.header("allow"), Some("GET, POST"));
 }
@@ -72,38 +48,23 @@ async fn preflight_needs_no_key() {
     let app = spawn_app().await;
     let request = app
         .http
-        .request(
-            reqwest::Method::OPTIONS,
-            app.url("/api/projects/proj_x/feedback"),
-        )
+        .request(reqwest::Method::OPTIONS, app.url("/api/projects/proj_x/feedback"))
         .header("origin", "https://example.com")
         .header("access-control-request-method", "POST")
         .header("access-control-request-headers", "x-api-key, content-type");
     let reply = Reply::from(request.send().await.unwrap()).await;
     assert_eq!(reply.status, 204);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
-    assert!(reply
-        .header("access-control-allow-headers")
-        .unwrap()
-        .contains("x-api-key"));
-    assert!(reply
-        .header("access-control-allow-methods")
-        .unwrap()
-        .contains("POST"));
+    assert!(reply.header("access-control-allow-headers").unwrap().contains("x-api-key"));
+    assert!(reply.header("access-control-allow-methods").unwrap().contains("POST"));
 }
 
 #[tokio::test]
 async fn answers_to_a_browser_carry_cors_headers() {
     let app = spawn_app().await;
-    let request = app
-        .http
-        .get(app.url("/api/projects/proj_x/feedback"))
-        .header("origin", "https://example.com");
+    let request = app.http.get(app.url("/api/projects/proj_x/feedback")).header("origin", "https://example.com");
     let reply = Reply::from(request.send().await.unwrap()).await;
     assert_eq!(reply.status, 401);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
-    assert!(reply
-        .header("access-control-expose-headers")
-        .unwrap()
-        .contains("x-ratelimit-remaining"));
+    assert!(reply.header("access-control-expose-headers").unwrap().contains("x-ratelimit-remaining"));
 }

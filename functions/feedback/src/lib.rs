@@ -3,9 +3,7 @@
 
 use hearken::access::{authorize, Need};
 use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
-use hearken::http::{
-    data, json, json_body, optional_query, path_param, query_number, route_key, serve,
-};
+use hearken::http::{data, json, json_body, optional_query, path_param, query_number, route_key, serve};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::feedback::{self as stored, FeedbackItem};
@@ -17,6 +15,12 @@ use serde::Serialize;
 
 const LIST: &str = "GET /api/projects/{projectId}/feedback";
 const CREATE: &str = "POST /api/projects/{projectId}/feedback";
+
+/// A project that does not exist, or belongs to another account (SPEC §1: both answer alike).
+const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
+
+/// Deepest offset served: skipping costs a read of every skipped item.
+const MAX_OFFSET: u64 = 100_000;
 
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[LIST, CREATE];
@@ -33,74 +37,41 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     .await
 }
 
-/// The project in the path; a malformed id is authorised as "no project" and then answered like
-/// a project that does not exist.
-fn project_in_path(req: &Request) -> Result<Option<ProjectId>> {
-    Ok(ProjectId::parse(&path_param(req, "projectId")?))
+/// The project in the path. The access check sees it as given; afterwards a malformed id is
+/// answered like a project that does not exist.
+fn parse_project(raw: &str) -> Result<ProjectId> {
+    ProjectId::parse(raw).ok_or(PROJECT_NOT_FOUND)
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
-    let project = project_in_path(req)?;
-    let access = authorize(
-        app,
-        req,
-        Need {
-            action: Action::SubmitFeedback,
-            project: project.as_ref(),
-        },
-    )
-    .await?;
-    let project = project.ok_or(Error::InvalidKeyOrProject)?;
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: Some(&raw) }).await?;
+    let project = parse_project(&raw)?;
     let input = NewFeedback::from_json(json_body(req)?)?;
     let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
-    stored::create(app, &item)
-        .await?
-        .ok_or(Error::InvalidKeyOrProject)?;
+    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
     Ok(data(StatusCode::CREATED, &item.view))
 }
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let project = project_in_path(req)?;
-    let access = authorize(
-        app,
-        req,
-        Need {
-            action: Action::Read,
-            project: project.as_ref(),
-        },
-    )
-    .await?;
-    let project = project.ok_or(Error::InvalidKeyOrProject)?;
-    let status = optional_query(req, "status")
-        .map(|s| Status::parse(&s))
-        .transpose()?;
-    let limit = query_number(req, "limit", 50, 1, 100)?;
-    let offset = query_number(req, "offset", 0, 0, 1_000_000)?;
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action: Action::Read, project: Some(&raw) }).await?;
+    let project = parse_project(&raw)?;
+    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
+    // The documents give `limit` a maximum of 100: larger values are served as 100.
+    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
+    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
 
     // The project (existence and totals) and the page are read in one round.
     let (found, page) = tokio::join!(
         projects::get(app, &access.account.id, &project),
         stored::list_for_project(app, &project, status, offset, limit)
     );
-    let (_, item) = found?.ok_or(Error::InvalidKeyOrProject)?;
+    let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
     let page = page?;
-    let total = counter(
-        &item,
-        &status.map_or(COUNT_TOTAL.to_owned(), count_of_status),
-    );
+    let total = counter(&item, &status.map_or(COUNT_TOTAL.to_owned(), count_of_status));
     let has_more = offset + (page.len() as u64) < total;
-    Ok(json(
-        StatusCode::OK,
-        &Page {
-            data: page,
-            pagination: Pagination {
-                total,
-                limit,
-                offset,
-                has_more,
-            },
-        },
-    ))
+    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
 }
 
 /// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.

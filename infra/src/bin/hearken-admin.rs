@@ -32,9 +32,7 @@ async fn main() -> ExitCode {
 
 /// `--name value` pairs after the command.
 fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.windows(2)
-        .find(|pair| pair[0] == name)
-        .map(|pair| pair[1].as_str())
+    args.windows(2).find(|pair| pair[0] == name).map(|pair| pair[1].as_str())
 }
 
 fn required<'a>(args: &'a [String], name: &str) -> Result<&'a str, (String, u8)> {
@@ -43,12 +41,7 @@ fn required<'a>(args: &'a [String], name: &str) -> Result<&'a str, (String, u8)>
 
 fn plan(args: &[String]) -> Result<Plan, (String, u8)> {
     let text = required(args, "--plan")?;
-    Plan::parse(text).ok_or_else(|| {
-        (
-            format!("unknown plan '{text}': use FREE, STARTER, PRO or BUSINESS"),
-            2,
-        )
-    })
+    Plan::parse(text).ok_or_else(|| (format!("unknown plan '{text}': use FREE, STARTER, PRO or BUSINESS"), 2))
 }
 
 fn account(args: &[String]) -> Result<AccountId, (String, u8)> {
@@ -57,36 +50,25 @@ fn account(args: &[String]) -> Result<AccountId, (String, u8)> {
 }
 
 async fn run(args: &[String]) -> Result<Value, (String, u8)> {
-    let command = args
-        .first()
-        .map(String::as_str)
-        .ok_or_else(|| (USAGE.to_owned(), 2))?;
+    let command = args.first().map(String::as_str).ok_or_else(|| (USAGE.to_owned(), 2))?;
     let template = Template::load_default().map_err(|e| (e, 1))?;
     let app = app_from_env(&template).await.map_err(|e| (e, 1))?;
     let failed = |err: hearken::Error| (err.to_string(), 1);
     match command {
         "create-account" => {
             let (name, plan) = (required(args, "--name")?, plan(args)?);
-            let (account, owner_key) = admin::create_account(&app, name, plan)
-                .await
-                .map_err(failed)?;
-            Ok(
-                json!({ "accountId": account.id, "plan": account.plan, "ownerKey": owner_key.expose() }),
-            )
+            let (account, owner_key) = admin::create_account(&app, name, plan).await.map_err(failed)?;
+            Ok(json!({ "accountId": account.id, "plan": account.plan, "ownerKey": owner_key.expose() }))
         }
         "create-project" => {
             let (account, name) = (account(args)?, required(args, "--name")?);
             let (project, key) =
-                admin::create_project(&app, &account, name, option(args, "--slug"))
-                    .await
-                    .map_err(failed)?;
+                admin::create_project(&app, &account, name, option(args, "--slug")).await.map_err(failed)?;
             Ok(json!({ "projectId": project.id, "slug": project.slug, "apiKey": key.expose() }))
         }
         "set-plan" => {
             let (account, plan) = (account(args)?, plan(args)?);
-            admin::set_plan(&app, &account, plan)
-                .await
-                .map_err(failed)?;
+            admin::set_plan(&app, &account, plan).await.map_err(failed)?;
             Ok(json!({ "accountId": account, "plan": plan }))
         }
         other => Err((format!("unknown command '{other}'\n{USAGE}"), 2)),

@@ -11,28 +11,22 @@ use hearken_local::{gateway, tables};
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
-    tracing_init();
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(3000);
+    hearken::logging::init();
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let template = Template::load_default()?;
     let prefix = prefix_from_env();
-    let client = hearken::app::client_from_env().await;
+    let client = hearken_local::stack::client().await;
     let tables = tables::create_all(&client, &template, &prefix).await?;
     let app = App::new(client, tables);
 
-    let (account, owner_key) = admin::create_account(&app, "Demo account", Plan::Pro)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (project, project_key) = admin::create_project(&app, &account.id, "Demo website", None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (account, owner_key) =
+        admin::create_account(&app, "Demo account", Plan::Pro).await.map_err(|e| e.to_string())?;
+    let (project, project_key) =
+        admin::create_project(&app, &account.id, "Demo website", None).await.map_err(|e| e.to_string())?;
     let address = gateway::start(app, &template, port).await?;
 
     let base = format!("http://{address}");
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .unwrap_or_else(|_| "(AWS default endpoint)".to_owned());
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| "(AWS default endpoint)".to_owned());
     let feedback = format!("{base}/api/projects/{}/feedback", project.id);
     let key = project_key.expose();
     println!(
@@ -61,8 +55,4 @@ Ctrl-C stops the API (and the DynamoDB Local that `make dev` started).",
     );
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     Ok(())
-}
-
-fn tracing_init() {
-    lambda_http::tracing::init_default_subscriber();
 }

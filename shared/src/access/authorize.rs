@@ -9,7 +9,6 @@ use super::quota::{self, Taken};
 use super::rate_limit;
 use crate::error::Refusal;
 use crate::http::source_ip;
-use crate::ids::ProjectId;
 use crate::plans::{Action, Plan};
 use crate::request_scope::{defer, set_rate_headers};
 use crate::store::{accounts::Account, keys};
@@ -21,8 +20,9 @@ use lambda_http::Request;
 #[derive(Clone, Copy, Debug)]
 pub struct Need<'a> {
     pub action: Action,
-    /// The project the request addresses, if any (for project keys and project restrictions).
-    pub project: Option<&'a ProjectId>,
+    /// The project id the request addresses, as given (well-formed or not), if any: project keys
+    /// and project restrictions are checked against it before anything is read.
+    pub project: Option<&'a str>,
 }
 
 /// A caller that passed every check, and the call it was counted for.
@@ -40,12 +40,8 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
     let now = Timestamp::now();
 
-    let record = keys::get_by_digest(app, &key.digest())
-        .await?
-        .ok_or(Error::KeyRefused(Refusal::Unknown))?;
-    record
-        .check_validity(now, source_ip(req), need.project)
-        .map_err(Error::KeyRefused)?;
+    let record = keys::get_by_digest(app, &key.digest()).await?.ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    record.check_validity(now, source_ip(req), need.project).map_err(Error::KeyRefused)?;
     if let Some(message) = record.forbids(need.action) {
         return Err(Error::Forbidden(message));
     }
@@ -57,44 +53,33 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     );
     let (taken, window) = (taken?, window?);
 
-    let account = match &taken {
+    let (account, refusal) = match taken {
         Taken::AccountGone => return Err(Error::KeyRefused(Refusal::AccountGone)),
-        Taken::Granted { account, .. }
-        | Taken::PlanForbids(account)
-        | Taken::Exhausted { account, .. } => account.clone(),
+        Taken::Granted { account, .. } => (account, None),
+        Taken::PlanForbids(account) if need.action == Action::Surveys => {
+            let refusal = Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan };
+            (account, Some(refusal))
+        }
+        Taken::PlanForbids(account) => {
+            (account, Some(Error::PaidPlansOnly { method: req.method().as_str().to_owned() }))
+        }
+        Taken::Exhausted { account, limit } => {
+            let refusal = Error::MonthlyQuota { plan: account.plan, limit, resets: now.next_month_start() };
+            (account, Some(refusal))
+        }
     };
-    let per_minute = record
-        .rate_limit_per_minute
-        .unwrap_or(account.plan.limits().per_key_per_minute);
+    let per_minute = record.rate_limit_per_minute.unwrap_or(account.plan.limits().per_key_per_minute);
     set_rate_headers(window.headers(per_minute));
-
-    match taken {
-        Taken::PlanForbids(_) if need.action == Action::Surveys => {
-            return Err(Error::PlanTooLow {
-                needed: Plan::cheapest_allowing(need.action),
-                current: account.plan,
-            });
-        }
-        Taken::PlanForbids(_) => {
-            return Err(Error::PaidPlansOnly {
-                method: req.method().as_str().to_owned(),
-            })
-        }
-        Taken::Exhausted { limit, .. } => {
-            return Err(Error::MonthlyQuota {
-                plan: account.plan,
-                limit,
-                resets: now.next_month_start(),
-            })
-        }
-        Taken::AccountGone | Taken::Granted { .. } => {}
+    if let Some(refusal) = refusal {
+        return Err(refusal);
     }
     if window.exceeds(per_minute) {
-        quota::give_back(app, account_id, now).await?;
-        return Err(Error::RateLimited {
-            limit: per_minute,
-            reset: window.reset(),
-        });
+        // The call was taken in parallel with the window; give it back. Until then a parallel
+        // request may see one call fewer left — the price of keeping the check at two rounds.
+        if let Err(err) = quota::give_back(app, account_id, now).await {
+            tracing::warn!(error = %err, "could not give back the call of a rate-limited request");
+        }
+        return Err(Error::RateLimited { limit: per_minute, reset: window.reset() });
     }
     if window.hits == 1 {
         // Once a minute per key is enough for "last used", and it overlaps the route's own work.
@@ -105,8 +90,5 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             }
         });
     }
-    Ok(Access {
-        key: record,
-        account,
-    })
+    Ok(Access { key: record, account })
 }

@@ -8,10 +8,7 @@ use std::net::IpAddr;
 /// (`10.0.0.0/8`, `2001:db8::/32`). `None` when it is neither.
 pub fn parse_entry(entry: &str) -> Option<IpNet> {
     let entry = entry.trim();
-    entry
-        .parse::<IpNet>()
-        .ok()
-        .or_else(|| entry.parse::<IpAddr>().ok().map(IpNet::from))
+    entry.parse::<IpNet>().ok().or_else(|| entry.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Whether `source` is allowed by `entries`. An empty list allows everyone; a non-empty list
@@ -23,10 +20,7 @@ pub fn allows(entries: &[String], source: Option<IpAddr>) -> bool {
     let Some(source) = source else { return false };
     // An IPv4 client reaching a dual-stack endpoint may show up as ::ffff:a.b.c.d.
     let source = source.to_canonical();
-    entries
-        .iter()
-        .filter_map(|e| parse_entry(e))
-        .any(|net| net.contains(&source))
+    entries.iter().filter_map(|e| parse_entry(e)).any(|net| net.contains(&source))
 }
 
 #[cfg(test)]

@@ -45,8 +45,7 @@ impl ApiKey {
         let mut body = String::with_capacity(BODY_LEN);
         let mut buffer = [0u8; 64];
         while body.len() < BODY_LEN {
-            rng.fill(&mut buffer)
-                .expect("the system's random source works");
+            rng.fill(&mut buffer).expect("the system's random source works");
             // Rejection sampling: 248 = 4 × 62, so every kept byte maps to a digit uniformly.
             body.extend(
                 buffer
@@ -57,26 +56,18 @@ impl ApiKey {
             );
         }
         let checksum = checksum(family.prefix(), &body);
-        ApiKey {
-            text: format!("{}{body}{checksum}", family.prefix()),
-            family,
-        }
+        ApiKey { text: format!("{}{body}{checksum}", family.prefix()), family }
     }
 
     /// Accepts a key only if its prefix, length, characters and checksum are right.
     pub fn parse(text: &str) -> Option<ApiKey> {
-        let family = [Family::Account, Family::Project]
-            .into_iter()
-            .find(|f| text.starts_with(f.prefix()))?;
+        let family = [Family::Account, Family::Project].into_iter().find(|f| text.starts_with(f.prefix()))?;
         let rest = &text[family.prefix().len()..];
         if rest.len() != BODY_LEN + CHECKSUM_LEN || !base62::is_base62(rest) {
             return None;
         }
         let (body, sum) = rest.split_at(BODY_LEN);
-        (checksum(family.prefix(), body) == sum).then(|| ApiKey {
-            text: text.to_owned(),
-            family,
-        })
+        (checksum(family.prefix(), body) == sum).then(|| ApiKey { text: text.to_owned(), family })
     }
 
     /// The family the key belongs to.
@@ -86,11 +77,7 @@ impl ApiKey {
 
     /// The lowercase hex SHA-256 of the key: what the keys table is keyed by.
     pub fn digest(&self) -> String {
-        digest(&SHA256, self.text.as_bytes())
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        digest(&SHA256, self.text.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// What may be shown after creation: the family prefix and four characters, e.g. `mbk_Ab3f…`.
@@ -114,10 +101,7 @@ impl fmt::Debug for ApiKey {
 fn checksum(prefix: &str, body: &str) -> String {
     let hash = digest(&SHA256, format!("{prefix}{body}").as_bytes());
     let head = u64::from_be_bytes(hash.as_ref()[..8].try_into().expect("8 bytes"));
-    base62::encode_fixed(
-        u128::from(head) % 62u128.pow(CHECKSUM_LEN as u32),
-        CHECKSUM_LEN,
-    )
+    base62::encode_fixed(u128::from(head) % 62u128.pow(CHECKSUM_LEN as u32), CHECKSUM_LEN)
 }
 
 #[cfg(test)]
@@ -146,13 +130,8 @@ mod tests {
 
     #[test]
     fn malformed_keys_are_refused() {
-        for text in [
-            "",
-            "mbk_",
-            "mbk_abc",
-            "sk_test_0123456789012345678901234567890123456",
-            "mbk_1a2b3c4d5e6f7g8h9i0j",
-        ] {
+        for text in ["", "mbk_", "mbk_abc", "sk_test_0123456789012345678901234567890123456", "mbk_1a2b3c4d5e6f7g8h9i0j"]
+        {
             assert_eq!(ApiKey::parse(text), None, "{text}");
         }
     }
@@ -172,8 +151,6 @@ mod tests {
         let key = ApiKey::generate(Family::Account);
         let shown = format!("{key:?} {}", key.display_prefix());
         assert!(!shown.contains(&key.expose()[8..20]));
-        assert!(
-            key.display_prefix().starts_with("sk_live_") && key.display_prefix().ends_with('…')
-        );
+        assert!(key.display_prefix().starts_with("sk_live_") && key.display_prefix().ends_with('…'));
     }
 }

@@ -82,7 +82,7 @@ impl KeyRecord {
         &self,
         now: Timestamp,
         source_ip: Option<IpAddr>,
-        project: Option<&ProjectId>,
+        project: Option<&str>,
     ) -> Result<(), Refusal> {
         if !self.enabled {
             return Err(Refusal::Disabled);
@@ -94,9 +94,9 @@ impl KeyRecord {
             return Err(Refusal::IpNotAllowed);
         }
         if let Some(project) = project {
-            let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own != project);
+            let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own.as_str() != project);
             let outside_list =
-                !self.allowed_projects.is_empty() && !self.allowed_projects.contains(project);
+                !self.allowed_projects.is_empty() && !self.allowed_projects.iter().any(|p| p.as_str() == project);
             if bound_elsewhere || outside_list {
                 return Err(Refusal::ProjectNotAllowed);
             }
@@ -109,8 +109,7 @@ impl KeyRecord {
         if !self.use_case.allows(action) {
             return Some(match self.use_case {
                 UseCase::ReadOnly => {
-                    "This API key is READ_ONLY: it cannot create, change or delete anything."
-                        .to_owned()
+                    "This API key is READ_ONLY: it cannot create, change or delete anything.".to_owned()
                 }
                 _ => "This API key is INGEST only: it can only submit feedback.".to_owned(),
             });
@@ -159,96 +158,53 @@ mod tests {
 
     #[test]
     fn a_disabled_key_is_refused() {
-        let key = KeyRecord {
-            enabled: false,
-            ..key()
-        };
-        assert_eq!(
-            key.check_validity(Timestamp::now(), None, None),
-            Err(Refusal::Disabled)
-        );
+        let key = KeyRecord { enabled: false, ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, None), Err(Refusal::Disabled));
     }
 
     #[test]
     fn an_expired_key_is_refused_from_its_expiry_on() {
-        let key = KeyRecord {
-            expires_at: Some(at("2026-01-01T00:00:00Z")),
-            ..key()
-        };
-        assert_eq!(
-            key.check_validity(at("2025-12-31T23:59:59.999Z"), None, None),
-            Ok(())
-        );
-        assert_eq!(
-            key.check_validity(at("2026-01-01T00:00:00Z"), None, None),
-            Err(Refusal::Expired)
-        );
+        let key = KeyRecord { expires_at: Some(at("2026-01-01T00:00:00Z")), ..key() };
+        assert_eq!(key.check_validity(at("2025-12-31T23:59:59.999Z"), None, None), Ok(()));
+        assert_eq!(key.check_validity(at("2026-01-01T00:00:00Z"), None, None), Err(Refusal::Expired));
     }
 
     #[test]
     fn a_key_is_refused_from_an_ip_outside_its_list() {
-        let key = KeyRecord {
-            allowed_ips: vec!["192.0.2.0/24".into()],
-            ..key()
-        };
+        let key = KeyRecord { allowed_ips: vec!["192.0.2.0/24".into()], ..key() };
         let inside = Some("192.0.2.9".parse().unwrap());
         let outside = Some("198.51.100.1".parse().unwrap());
         assert_eq!(key.check_validity(Timestamp::now(), inside, None), Ok(()));
-        assert_eq!(
-            key.check_validity(Timestamp::now(), outside, None),
-            Err(Refusal::IpNotAllowed)
-        );
+        assert_eq!(key.check_validity(Timestamp::now(), outside, None), Err(Refusal::IpNotAllowed));
     }
 
     #[test]
     fn a_key_is_refused_for_a_project_outside_its_list() {
         let allowed = ProjectId::generate();
         let other = ProjectId::generate();
-        let key = KeyRecord {
-            allowed_projects: vec![allowed.clone()],
-            ..key()
-        };
-        assert_eq!(
-            key.check_validity(Timestamp::now(), None, Some(&allowed)),
-            Ok(())
-        );
-        assert_eq!(
-            key.check_validity(Timestamp::now(), None, Some(&other)),
-            Err(Refusal::ProjectNotAllowed)
-        );
+        let key = KeyRecord { allowed_projects: vec![allowed.clone()], ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(allowed.as_str())), Ok(()));
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(other.as_str())), Err(Refusal::ProjectNotAllowed));
     }
 
     #[test]
     fn a_project_key_only_addresses_its_own_project() {
         let own = ProjectId::generate();
-        let key = KeyRecord {
-            family: Family::Project,
-            project_id: Some(own.clone()),
-            ..key()
-        };
+        let key = KeyRecord { family: Family::Project, project_id: Some(own.clone()), ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(own.as_str())), Ok(()));
         assert_eq!(
-            key.check_validity(Timestamp::now(), None, Some(&own)),
-            Ok(())
-        );
-        assert_eq!(
-            key.check_validity(Timestamp::now(), None, Some(&ProjectId::generate())),
+            key.check_validity(Timestamp::now(), None, Some(ProjectId::generate().as_str())),
             Err(Refusal::ProjectNotAllowed)
         );
     }
 
     #[test]
     fn use_cases_limit_actions() {
-        let read_only = KeyRecord {
-            use_case: UseCase::ReadOnly,
-            ..key()
-        };
+        let read_only = KeyRecord { use_case: UseCase::ReadOnly, ..key() };
         assert!(read_only.forbids(Action::Read).is_none());
         assert!(read_only.forbids(Action::Write).is_some());
         assert!(read_only.forbids(Action::SubmitFeedback).is_some());
-        let ingest = KeyRecord {
-            use_case: UseCase::Ingest,
-            ..key()
-        };
+        let ingest = KeyRecord { use_case: UseCase::Ingest, ..key() };
         assert!(ingest.forbids(Action::SubmitFeedback).is_none());
         assert!(ingest.forbids(Action::Read).is_some());
     }
@@ -256,12 +212,7 @@ mod tests {
     #[test]
     fn only_owners_manage_keys() {
         assert!(key().forbids(Action::ManageKeys).is_some());
-        assert!(KeyRecord {
-            role: Role::Owner,
-            ..key()
-        }
-        .forbids(Action::ManageKeys)
-        .is_none());
+        assert!(KeyRecord { role: Role::Owner, ..key() }.forbids(Action::ManageKeys).is_none());
     }
 }
 

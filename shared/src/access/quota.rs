@@ -30,10 +30,7 @@ pub enum Taken {
 /// Takes one call of the month's quota for `action`, if the plan allows it and calls are left.
 pub async fn take_call(app: &App, account: &str, action: Action, now: Timestamp) -> Result<Taken> {
     let month = now.month_key();
-    let allowed = plan_in(
-        Plan::ALL.into_iter().filter(|plan| plan.allows(action)),
-        "allow",
-    );
+    let allowed = plan_in(Plan::ALL.into_iter().filter(|plan| plan.allows(action)), "allow");
     let under = under_plan_limit("#calls", |plan| plan.limits().calls_per_month, "quota");
     let mut call = app
         .db
@@ -42,10 +39,7 @@ pub async fn take_call(app: &App, account: &str, action: Action, now: Timestamp)
         .key("id", s(account))
         // The previous month's counter goes in the same write, so the item does not grow forever.
         .update_expression("SET #calls = if_not_exists(#calls, :zero) + :one REMOVE #previous")
-        .condition_expression(format!(
-            "attribute_exists(id) AND {} AND {}",
-            allowed.expression, under.expression
-        ))
+        .condition_expression(format!("attribute_exists(id) AND {} AND {}", allowed.expression, under.expression))
         .expression_attribute_names("#calls", calls_attribute(&month))
         .expression_attribute_names("#previous", calls_attribute(&now.previous_month_key()))
         .expression_attribute_names("#plan", "plan")
@@ -60,15 +54,10 @@ pub async fn take_call(app: &App, account: &str, action: Action, now: Timestamp)
         Ok(out) => {
             let item = out.attributes.unwrap_or_default();
             let calls = calls_in(&item, &month);
-            Ok(Taken::Granted {
-                account: serde_dynamo::from_item(item)?,
-                calls,
-            })
+            Ok(Taken::Granted { account: serde_dynamo::from_item(item)?, calls })
         }
         Err(err) => match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                refusal(failed.item().cloned(), action)
-            }
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => refusal(failed.item().cloned(), action),
             _ => Err(err.into()),
         },
     }
@@ -84,9 +73,7 @@ fn refusal(old: Option<Item>, action: Action) -> Result<Taken> {
     }
     match account.plan.limits().calls_per_month {
         Some(limit) => Ok(Taken::Exhausted { account, limit }),
-        None => Err(Error::internal(
-            "quota condition failed for an unlimited plan",
-        )),
+        None => Err(Error::internal("quota condition failed for an unlimited plan")),
     }
 }
 
@@ -113,12 +100,7 @@ pub async fn give_back(app: &App, account: &str, now: Timestamp) -> Result<()> {
 pub fn usage_of(account: &Account, item: &Item, now: Timestamp) -> Usage {
     let calls = calls_in(item, &now.month_key());
     let limit = account.plan.limits().calls_per_month;
-    Usage {
-        calls,
-        limit,
-        remaining: limit.map(|l| l.saturating_sub(calls)),
-        resets_at: now.next_month_start(),
-    }
+    Usage { calls, limit, remaining: limit.map(|l| l.saturating_sub(calls)), resets_at: now.next_month_start() }
 }
 
 /// Calls made this month, the limit (`None`: unlimited), what is left and when it resets.

@@ -30,11 +30,7 @@ impl Window {
     /// The `X-RateLimit-*` values for a key whose limit is `limit`.
     pub fn headers(&self, limit: u32) -> RateHeaders {
         let remaining = u64::from(limit).saturating_sub(self.hits) as u32;
-        RateHeaders {
-            limit,
-            remaining,
-            reset: self.reset(),
-        }
+        RateHeaders { limit, remaining, reset: self.reset() }
     }
 }
 
@@ -60,35 +56,14 @@ mod tests {
         let start = window_start(now);
         assert_eq!(start % 60, 0);
         assert_eq!(Window { hits: 1, start }.reset(), start + 60);
-        assert_eq!(
-            window_start(Timestamp::parse("2025-01-01T12:01:00Z").unwrap()),
-            start + 60
-        );
+        assert_eq!(window_start(Timestamp::parse("2025-01-01T12:01:00Z").unwrap()), start + 60);
     }
 
     #[test]
     fn headers_count_down_to_zero() {
-        let window = Window {
-            hits: 7,
-            start: 600,
-        };
-        assert_eq!(
-            window.headers(10),
-            RateHeaders {
-                limit: 10,
-                remaining: 3,
-                reset: 660
-            }
-        );
-        assert_eq!(
-            Window {
-                hits: 12,
-                start: 600
-            }
-            .headers(10)
-            .remaining,
-            0
-        );
+        let window = Window { hits: 7, start: 600 };
+        assert_eq!(window.headers(10), RateHeaders { limit: 10, remaining: 3, reset: 660 });
+        assert_eq!(Window { hits: 12, start: 600 }.headers(10).remaining, 0);
         assert!(!Window { hits: 10, start: 0 }.exceeds(10));
         assert!(Window { hits: 11, start: 0 }.exceeds(10));
     }

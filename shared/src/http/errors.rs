@@ -13,9 +13,7 @@ pub fn error_response(err: &Error, surface: Surface) -> Response<Body> {
     let (status, message) = status_and_message(err, surface);
     let mut response = json(status, &serde_json::json!({ "error": message }));
     if let Some(seconds) = retry_after(err) {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
     if let Error::MethodNotAllowed { allow } = err {
         if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
@@ -30,10 +28,7 @@ fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
     let status = match err {
         Error::KeyRefused(refusal) => return refusal_answer(*refusal, surface),
         Error::MissingKey | Error::PaidPlansOnly { .. } => S::UNAUTHORIZED,
-        Error::PlanTooLow { .. }
-        | Error::Forbidden(_)
-        | Error::ProjectLimit
-        | Error::InvalidKeyOrProject => S::FORBIDDEN,
+        Error::PlanTooLow { .. } | Error::Forbidden(_) | Error::ProjectLimit => S::FORBIDDEN,
         Error::MonthlyQuota { .. } | Error::RateLimited { .. } => S::TOO_MANY_REQUESTS,
         Error::NotFound(_) | Error::NoRoute => S::NOT_FOUND,
         Error::BadRequest(_) => S::BAD_REQUEST,
@@ -41,14 +36,9 @@ fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
         Error::Conflict(_) => S::CONFLICT,
         Error::MethodNotAllowed { .. } => S::METHOD_NOT_ALLOWED,
         Error::Unavailable(_) => {
-            return (
-                S::SERVICE_UNAVAILABLE,
-                "Service temporarily unavailable, please retry shortly".to_owned(),
-            )
+            return (S::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry shortly".to_owned())
         }
-        Error::Internal(_) => {
-            return (S::INTERNAL_SERVER_ERROR, "Internal server error".to_owned())
-        }
+        Error::Internal(_) => return (S::INTERNAL_SERVER_ERROR, "Internal server error".to_owned()),
     };
     (status, err.to_string())
 }
@@ -58,23 +48,16 @@ fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
 fn refusal_answer(refusal: Refusal, surface: Surface) -> (StatusCode, String) {
     const MINIBACK_INVALID: &str = "Invalid API key or project not found";
     let (status, message) = match (refusal, surface) {
-        (
-            Refusal::Unknown | Refusal::AccountGone | Refusal::ProjectNotAllowed,
-            Surface::Miniback,
-        ) => (StatusCode::FORBIDDEN, MINIBACK_INVALID),
-        (Refusal::Unknown | Refusal::AccountGone, _) => {
-            (StatusCode::UNAUTHORIZED, "Invalid API key")
+        (Refusal::Unknown | Refusal::AccountGone | Refusal::ProjectNotAllowed, Surface::Miniback) => {
+            (StatusCode::FORBIDDEN, MINIBACK_INVALID)
         }
-        (Refusal::ProjectNotAllowed, _) => (
-            StatusCode::FORBIDDEN,
-            "This API key is not allowed to access this project",
-        ),
+        (Refusal::Unknown | Refusal::AccountGone, _) => (StatusCode::UNAUTHORIZED, "Invalid API key"),
+        (Refusal::ProjectNotAllowed, _) => {
+            (StatusCode::FORBIDDEN, "This API key is not allowed to access this project")
+        }
         (Refusal::Disabled, _) => (StatusCode::UNAUTHORIZED, "This API key is disabled"),
         (Refusal::Expired, _) => (StatusCode::UNAUTHORIZED, "This API key has expired"),
-        (Refusal::IpNotAllowed, _) => (
-            StatusCode::FORBIDDEN,
-            "This API key is not allowed from this IP address",
-        ),
+        (Refusal::IpNotAllowed, _) => (StatusCode::FORBIDDEN, "This API key is not allowed from this IP address"),
     };
     (status, message.to_owned())
 }
@@ -99,15 +82,9 @@ mod tests {
 
     #[test]
     fn internal_errors_never_leak() {
-        let response = error_response(
-            &Error::internal("table hearken-Keys is missing"),
-            Surface::Miniback,
-        );
+        let response = error_response(&Error::internal("table hearken-Keys is missing"), Surface::Miniback);
         assert_eq!(response.status(), 500);
-        assert_eq!(
-            body(&response),
-            serde_json::json!({"error": "Internal server error"})
-        );
+        assert_eq!(body(&response), serde_json::json!({"error": "Internal server error"}));
     }
 
     #[test]
@@ -122,10 +99,7 @@ mod tests {
         let miniback = error_response(&Error::KeyRefused(Refusal::Unknown), Surface::Miniback);
         assert_eq!(
             (miniback.status(), body(&miniback)["error"].clone()),
-            (
-                StatusCode::FORBIDDEN,
-                "Invalid API key or project not found".into()
-            )
+            (StatusCode::FORBIDDEN, "Invalid API key or project not found".into())
         );
         let ratemind = error_response(&Error::KeyRefused(Refusal::Unknown), Surface::RateMind);
         assert_eq!(
@@ -136,12 +110,7 @@ mod tests {
 
     #[test]
     fn free_plan_sentence_names_the_method() {
-        let response = error_response(
-            &Error::PaidPlansOnly {
-                method: "GET".into(),
-            },
-            Surface::Miniback,
-        );
+        let response = error_response(&Error::PaidPlansOnly { method: "GET".into() }, Surface::Miniback);
         assert_eq!(response.status(), 401);
         assert_eq!(
             body(&response)["error"],
@@ -154,15 +123,8 @@ mod tests {
         let reset = Timestamp::now().unix_seconds() + 30;
         let response = error_response(&Error::RateLimited { limit: 10, reset }, Surface::RateMind);
         assert_eq!(response.status(), 429);
-        let wait: i64 = response.headers()[header::RETRY_AFTER]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let wait: i64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
         assert!((29..=30).contains(&wait));
-        assert!(body(&response)["error"]
-            .as_str()
-            .unwrap()
-            .contains("10 requests per minute"));
+        assert!(body(&response)["error"].as_str().unwrap().contains("10 requests per minute"));
     }
 }

@@ -8,8 +8,6 @@ mod response;
 mod serve;
 
 pub use errors::error_response;
-pub use request::{
-    json_body, optional_query, path_param, query_number, route_key, source_ip, BODY_LIMIT,
-};
+pub use request::{json_body, optional_query, path_param, query_number, route_key, source_ip, BODY_LIMIT};
 pub use response::{data, json};
 pub use serve::{serve, Surface};

@@ -26,17 +26,16 @@ pub fn optional_query(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A whole-number query parameter: `default` when absent, 400 when not a number or below `min`,
-/// and at most `max` (larger values are lowered to it, as documented for `limit`).
+/// A whole-number query parameter: `default` when absent, 400 when it is not a whole number in
+/// `min..=max` (pass `u64::MAX` for no upper bound).
 pub fn query_number(req: &Request, name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
-    let Some(text) = optional_query(req, name) else {
-        return Ok(default);
-    };
+    let Some(text) = optional_query(req, name) else { return Ok(default) };
     match text.parse::<u64>() {
-        Ok(value) if value >= min => Ok(value.min(max)),
-        _ => Err(Error::bad_request(format!(
-            "Query parameter '{name}' must be a whole number from {min} to {max}"
-        ))),
+        Ok(value) if (min..=max).contains(&value) => Ok(value),
+        _ if max == u64::MAX => {
+            Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number of at least {min}")))
+        }
+        _ => Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number from {min} to {max}"))),
     }
 }
 
@@ -50,8 +49,7 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(bytes)
-        .map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
+    serde_json::from_slice(bytes).map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
 }
 
 /// The caller's address, from API Gateway's request context (never from a forwarded-for header,

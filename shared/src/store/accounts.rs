@@ -28,20 +28,13 @@ pub fn calls_attribute(month_key: &str) -> String {
 
 /// Calls counted for the month in an account item.
 pub fn calls_in(item: &Item, month_key: &str) -> u64 {
-    super::number(item, &calls_attribute(month_key))
-        .unwrap_or(0)
-        .max(0) as u64
+    super::number(item, &calls_attribute(month_key)).unwrap_or(0).max(0) as u64
 }
 
 /// Reads an account (strongly consistent).
 pub async fn get(app: &App, id: &AccountId) -> Result<Option<(Account, Item)>> {
     let out = db_call(
-        app.db
-            .get_item()
-            .table_name(&app.tables.accounts)
-            .key("id", s(id.as_str()))
-            .consistent_read(true)
-            .send(),
+        app.db.get_item().table_name(&app.tables.accounts).key("id", s(id.as_str())).consistent_read(true).send(),
     )
     .await?;
     match out.item {

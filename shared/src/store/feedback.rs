@@ -9,7 +9,7 @@ use crate::ids::{AccountId, FeedbackId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, Select, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 /// The sort key of a feedback item (its partition holds only itself).
@@ -32,12 +32,7 @@ pub struct FeedbackItem {
 
 impl FeedbackItem {
     /// A new item, with every index attribute derived from its fields.
-    pub fn new(
-        account: &AccountId,
-        project: &ProjectId,
-        input: NewFeedback,
-        source: Source,
-    ) -> FeedbackItem {
+    pub fn new(account: &AccountId, project: &ProjectId, input: NewFeedback, source: Source) -> FeedbackItem {
         let id = FeedbackId::generate();
         let now = Timestamp::now();
         let status = Status::New;
@@ -85,10 +80,8 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(Error::internal)?;
-    let items = vec![
-        TransactWriteItem::builder().update(counters).build(),
-        TransactWriteItem::builder().put(put).build(),
-    ];
+    let items =
+        vec![TransactWriteItem::builder().update(counters).build(), TransactWriteItem::builder().put(put).build()];
     match crate::store::transact(app, items).await {
         Ok(_) => Ok(Some(())),
         Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),
@@ -97,8 +90,8 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
 }
 
 /// A page of a project's feedback, newest first, optionally of one status: skips `offset` items
-/// and returns up to `limit`. Reads `offset + limit` items from the index (offset paging cannot
-/// jump; the documents fix offset paging for this route).
+/// and returns up to `limit`. Skipping uses COUNT queries, which move past items without
+/// transferring them (they are still read: offset paging costs O(offset + limit) reads).
 pub async fn list_for_project(
     app: &App,
     project: &ProjectId,
@@ -107,19 +100,11 @@ pub async fn list_for_project(
     limit: u64,
 ) -> Result<Vec<FeedbackView>> {
     let (index, key_name, key_value) = match status {
-        Some(status) => (
-            "byProjectStatus",
-            "projectStatus",
-            format!("{project}#{}", status.as_str()),
-        ),
+        Some(status) => ("byProjectStatus", "projectStatus", format!("{project}#{}", status.as_str())),
         None => ("byProject", "projectId", project.to_string()),
     };
-    let wanted = (offset + limit) as usize;
-    let mut found: Vec<FeedbackView> = Vec::with_capacity(wanted);
-    let mut start = None;
-    loop {
-        let query = app
-            .db
+    let query = || {
+        app.db
             .query()
             .table_name(&app.tables.feedback)
             .index_name(index)
@@ -127,22 +112,31 @@ pub async fn list_for_project(
             .expression_attribute_names("#k", key_name)
             .expression_attribute_values(":v", s(key_value.clone()))
             .scan_index_forward(false)
-            .limit((wanted - found.len()).clamp(1, 1000) as i32)
-            .set_exclusive_start_key(start)
-            .send();
-        let out = db_call(query).await?;
-        for item in out.items.unwrap_or_default() {
-            let stored: FeedbackItem = serde_dynamo::from_item(item)?;
-            found.push(stored.view);
-        }
+    };
+    let mut start = None;
+    let mut skipped = 0u64;
+    while skipped < offset {
+        let batch = (offset - skipped).min(QUERY_BATCH) as i32;
+        let out = db_call(query().select(Select::Count).limit(batch).set_exclusive_start_key(start).send()).await?;
+        skipped += out.count.max(0) as u64;
         start = out.last_evaluated_key;
-        if found.len() >= wanted || start.is_none() {
-            break;
+        if start.is_none() {
+            return Ok(vec![]);
         }
     }
-    Ok(found
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .collect())
+    let mut page: Vec<FeedbackView> = Vec::with_capacity(limit as usize);
+    loop {
+        let batch = (limit - page.len() as u64).min(QUERY_BATCH) as i32;
+        let out = db_call(query().limit(batch).set_exclusive_start_key(start).send()).await?;
+        for item in out.items.unwrap_or_default() {
+            page.push(serde_dynamo::from_item::<_, FeedbackItem>(item)?.view);
+        }
+        start = out.last_evaluated_key;
+        if page.len() as u64 >= limit || start.is_none() {
+            return Ok(page);
+        }
+    }
 }
+
+/// Items asked of one Query (DynamoDB also stops at 1 MB).
+const QUERY_BATCH: u64 = 1000;

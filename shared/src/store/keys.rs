@@ -8,15 +8,9 @@ use crate::{App, Result};
 
 /// Reads a key by the digest of its secret, strongly consistent so a revocation holds at once.
 pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>> {
-    let out = db_call(
-        app.db
-            .get_item()
-            .table_name(&app.tables.keys)
-            .key("digest", s(digest))
-            .consistent_read(true)
-            .send(),
-    )
-    .await?;
+    let out =
+        db_call(app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true).send())
+            .await?;
     Ok(out.item.map(serde_dynamo::from_item).transpose()?)
 }
 

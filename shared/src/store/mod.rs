@@ -9,9 +9,7 @@ pub mod projects;
 pub mod usage;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::{
-    TransactWriteItemsError, TransactWriteItemsOutput,
-};
+use aws_sdk_dynamodb::operation::transact_write_items::{TransactWriteItemsError, TransactWriteItemsOutput};
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -51,12 +49,7 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
             reasons
                 .iter()
                 .any(|r| r.code() == Some("ConditionalCheckFailed"))
-                .then(|| {
-                    reasons
-                        .iter()
-                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                        .collect()
-                })
+                .then(|| reasons.iter().map(|r| r.code() == Some("ConditionalCheckFailed")).collect())
         }
         _ => None,
     }
@@ -71,19 +64,10 @@ const TRANSACTION_ATTEMPTS: u32 = 4;
 pub async fn transact(
     app: &App,
     items: Vec<TransactWriteItem>,
-) -> Result<
-    TransactWriteItemsOutput,
-    SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
-> {
+) -> Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>> {
     let mut attempt = 1;
     loop {
-        let result = db_call(
-            app.db
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send(),
-        )
-        .await;
+        let result = db_call(app.db.transact_write_items().set_transact_items(Some(items.clone())).send()).await;
         match result {
             Err(err) if attempt < TRANSACTION_ATTEMPTS && conflicted(&err) => {
                 let jitter = u64::from(
@@ -105,12 +89,8 @@ fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
             let reasons = cancel.cancellation_reasons();
-            reasons
-                .iter()
-                .any(|r| r.code() == Some("TransactionConflict"))
-                && !reasons
-                    .iter()
-                    .any(|r| r.code() == Some("ConditionalCheckFailed"))
+            reasons.iter().any(|r| r.code() == Some("TransactionConflict"))
+                && !reasons.iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
         }
         _ => false,
     }

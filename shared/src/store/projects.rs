@@ -60,18 +60,9 @@ fn slug_claim_id(account: &AccountId, slug: &str) -> String {
 
 /// Reads a project of the account (strongly consistent). A project of another account reads as
 /// missing, exactly like one that does not exist.
-pub async fn get(
-    app: &App,
-    account: &AccountId,
-    id: &ProjectId,
-) -> Result<Option<(Project, Item)>> {
+pub async fn get(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<(Project, Item)>> {
     let out = db_call(
-        app.db
-            .get_item()
-            .table_name(&app.tables.projects)
-            .key("id", s(id.as_str()))
-            .consistent_read(true)
-            .send(),
+        app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true).send(),
     )
     .await?;
     let Some(item) = out.item else {
@@ -111,18 +102,10 @@ pub async fn create(app: &App, project: &Project, key: &KeyRecord) -> Result<()>
         .set_item(Some(serde_dynamo::to_item(key)?))
         .condition_expression("attribute_not_exists(digest)");
     let items = vec![
-        TransactWriteItem::builder()
-            .update(count.build().map_err(Error::internal)?)
-            .build(),
-        TransactWriteItem::builder()
-            .put(put_project.build().map_err(Error::internal)?)
-            .build(),
-        TransactWriteItem::builder()
-            .put(claim.build().map_err(Error::internal)?)
-            .build(),
-        TransactWriteItem::builder()
-            .put(put_key.build().map_err(Error::internal)?)
-            .build(),
+        TransactWriteItem::builder().update(count.build().map_err(Error::internal)?).build(),
+        TransactWriteItem::builder().put(put_project.build().map_err(Error::internal)?).build(),
+        TransactWriteItem::builder().put(claim.build().map_err(Error::internal)?).build(),
+        TransactWriteItem::builder().put(put_key.build().map_err(Error::internal)?).build(),
     ];
     match crate::store::transact(app, items).await {
         Ok(_) => Ok(()),
@@ -131,10 +114,9 @@ pub async fn create(app: &App, project: &Project, key: &KeyRecord) -> Result<()>
                 None => Err(Error::NotFound("Account not found")),
                 Some(_) => Err(Error::ProjectLimit),
             },
-            Some([_, _, true, ..]) => Err(Error::Conflict(format!(
-                "A project with the slug '{}' already exists",
-                project.slug
-            ))),
+            Some([_, _, true, ..]) => {
+                Err(Error::Conflict(format!("A project with the slug '{}' already exists", project.slug)))
+            }
             _ => Err(err.into()),
         },
     }

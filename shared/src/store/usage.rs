@@ -21,10 +21,6 @@ pub async fn hit_minute_window(app: &App, subject: &str, window_start: i64) -> R
         .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
         .send();
     let out = db_call(call).await?;
-    let hits = out
-        .attributes
-        .as_ref()
-        .and_then(|item| number(item, "hits"));
-    hits.map(|h| h.max(0) as u64)
-        .ok_or_else(|| Error::internal("window update returned no count"))
+    let hits = out.attributes.as_ref().and_then(|item| number(item, "hits"));
+    hits.map(|h| h.max(0) as u64).ok_or_else(|| Error::internal("window update returned no count"))
 }
