@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate clean-cache
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate
 
 DYNAMODB := infra/dynamodb-local.sh run
 

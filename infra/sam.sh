@@ -9,9 +9,10 @@ venv="$root/.cache/sam-venv"   # .cache is git-ignored
 
 # Create the venv once; install only when a tool is missing, so repeat runs cost nothing.
 # cargo-lambda comes from PyPI too: `sam build` with BuildMethod rust-cargolambda shells out to it.
-[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+# Pinned, so every machine lints and builds with the same tools.
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || { rm -rf "$venv"; echo "python3 -m venv failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
 if [[ ! -x "$venv/bin/sam" || ! -x "$venv/bin/cargo-lambda" ]]; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli cargo-lambda
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0 cargo-lambda==1.9.2
 fi
 
 # Venv bin first so sam finds cargo-lambda; no telemetry calls out from a closed network.

@@ -121,6 +121,45 @@ impl KeyRecord {
     }
 }
 
+/// What a new key is made with; the rest takes its defaults (enabled, unrestricted, plan limit).
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    pub family: Family,
+    pub account_id: AccountId,
+    pub project_id: Option<ProjectId>,
+    pub name: String,
+    pub role: Role,
+    pub use_case: UseCase,
+}
+
+impl NewKey {
+    /// Generates the secret and the record that will be stored for it. The secret is returned
+    /// once, here, and never stored.
+    pub fn issue(self) -> (super::ApiKey, KeyRecord) {
+        let secret = super::ApiKey::generate(self.family);
+        let record = KeyRecord {
+            digest: secret.digest(),
+            id: KeyId::generate(),
+            account_id: self.account_id,
+            family: self.family,
+            project_id: self.project_id,
+            name: self.name,
+            description: None,
+            role: self.role,
+            use_case: self.use_case,
+            expires_at: None,
+            enabled: true,
+            allowed_projects: vec![],
+            allowed_ips: vec![],
+            rate_limit_per_minute: None,
+            display_prefix: secret.display_prefix(),
+            created_at: Timestamp::now(),
+            last_used_at: None,
+        };
+        (secret, record)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,44 +252,5 @@ mod tests {
     fn only_owners_manage_keys() {
         assert!(key().forbids(Action::ManageKeys).is_some());
         assert!(KeyRecord { role: Role::Owner, ..key() }.forbids(Action::ManageKeys).is_none());
-    }
-}
-
-/// What a new key is made with; the rest takes its defaults (enabled, unrestricted, plan limit).
-#[derive(Clone, Debug)]
-pub struct NewKey {
-    pub family: Family,
-    pub account_id: AccountId,
-    pub project_id: Option<ProjectId>,
-    pub name: String,
-    pub role: Role,
-    pub use_case: UseCase,
-}
-
-impl NewKey {
-    /// Generates the secret and the record that will be stored for it. The secret is returned
-    /// once, here, and never stored.
-    pub fn issue(self) -> (super::ApiKey, KeyRecord) {
-        let secret = super::ApiKey::generate(self.family);
-        let record = KeyRecord {
-            digest: secret.digest(),
-            id: KeyId::generate(),
-            account_id: self.account_id,
-            family: self.family,
-            project_id: self.project_id,
-            name: self.name,
-            description: None,
-            role: self.role,
-            use_case: self.use_case,
-            expires_at: None,
-            enabled: true,
-            allowed_projects: vec![],
-            allowed_ips: vec![],
-            rate_limit_per_minute: None,
-            display_prefix: secret.display_prefix(),
-            created_at: Timestamp::now(),
-            last_used_at: None,
-        };
-        (secret, record)
     }
 }

@@ -7,7 +7,8 @@ use crate::{App, Error, Result};
 /// How long a window item outlives its minute before DynamoDB's TTL may remove it.
 const KEEP_SECONDS: i64 = 120;
 
-/// Counts one hit in the fixed window `[start, start + 60)` of `subject` (e.g. `key#key_…`) and
+/// Counts one hit in the fixed window `[start, start + 60)` of `subject` (a key id, later a client
+/// IP) — the item `<subject>#<start>` — and
 /// returns the window's count including this hit.
 pub async fn hit_minute_window(app: &App, subject: &str, window_start: i64) -> Result<u64> {
     let call = app
