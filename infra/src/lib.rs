@@ -5,5 +5,6 @@
 pub mod gateway;
 pub mod registry;
 pub mod stack;
+pub mod streams;
 pub mod tables;
 pub mod template;

@@ -1,6 +1,7 @@
 //! The functions the local gateway can call in-process, by the binary name template.yaml gives
 //! them. A function added to template.yaml must be added here too (a test checks both ways).
 
+use aws_lambda_events::event::dynamodb::Event;
 use futures::future::BoxFuture;
 use hearken::App;
 use lambda_http::{Body, Request, Response};
@@ -15,11 +16,42 @@ pub struct Function {
     pub handler: Handler,
 }
 
-/// Every function of the workspace.
+/// Every HTTP function of the workspace.
 pub fn functions() -> Vec<Function> {
-    vec![Function {
-        binary: "feedback",
-        routes: hearken_feedback::ROUTES,
-        handler: |app, req| Box::pin(async move { hearken_feedback::handle(&app, req).await }),
+    vec![
+        Function {
+            binary: "feedback",
+            routes: hearken_feedback::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_feedback::handle(&app, req).await }),
+        },
+        Function {
+            binary: "projects",
+            routes: hearken_projects::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_projects::handle(&app, req).await }),
+        },
+        Function {
+            binary: "widget",
+            routes: hearken_widget::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),
+        },
+    ]
+}
+
+/// A stream consumer's handler, callable in-process with a Lambda DynamoDB stream event.
+pub type StreamHandler = fn(App, Event) -> BoxFuture<'static, Result<(), String>>;
+
+/// One stream-driven Lambda function.
+pub struct StreamConsumer {
+    pub binary: &'static str,
+    pub handler: StreamHandler,
+}
+
+/// Every stream consumer of the workspace.
+pub fn stream_consumers() -> Vec<StreamConsumer> {
+    vec![StreamConsumer {
+        binary: "project-cleanup",
+        handler: |app, event| {
+            Box::pin(async move { hearken_project_cleanup::handle(&app, event).await.map_err(|e| e.to_string()) })
+        },
     }]
 }

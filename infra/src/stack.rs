@@ -3,6 +3,7 @@
 
 use crate::tables::tables_for;
 use crate::template::Template;
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use hearken::config::{Tables, TABLE_VARIABLES};
@@ -32,6 +33,11 @@ pub async fn app_from_env(template: &Template) -> Result<App, String> {
 /// `AWS_ENDPOINT_URL_DYNAMODB` is a loopback address (DynamoDB Local, which accepts anything) and
 /// no credentials or region are set, placeholders are used instead of failing.
 pub async fn client() -> Client {
+    Client::new(&sdk_config().await)
+}
+
+/// The AWS configuration behind [`client`].
+pub async fn sdk_config() -> SdkConfig {
     let mut loader = hearken::app::config_loader();
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     let loopback = ["http://127.", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
@@ -43,5 +49,5 @@ pub async fn client() -> Client {
             loader = loader.region(Region::new("us-east-1"));
         }
     }
-    Client::new(&loader.load().await)
+    loader.load().await
 }

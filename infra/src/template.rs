@@ -25,6 +25,8 @@ pub struct Function {
     /// The cargo binary (`Metadata.BuildProperties.Binary`).
     pub binary: String,
     pub routes: Vec<Route>,
+    /// Tables (logical ids) whose DynamoDB stream invokes the function.
+    pub streams: Vec<String>,
 }
 
 /// A table resource.
@@ -108,7 +110,16 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
         .and_then(Value::as_str)
         .ok_or_else(|| format!("function {id} has no Metadata.BuildProperties.Binary"))?;
     let mut routes = vec![];
+    let mut streams = vec![];
     for (_, event) in properties.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
+        if event.get("Type").and_then(Value::as_str) == Some("DynamoDB") {
+            let stream = event.get("Properties").and_then(|p| p.get("Stream"));
+            let table = stream
+                .and_then(attribute_target)
+                .ok_or_else(|| format!("a DynamoDB event of {id} has no Stream: !GetAtt <Table>.StreamArn"))?;
+            streams.push(table);
+            continue;
+        }
         if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
             continue;
         }
@@ -121,7 +132,16 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
             .ok_or_else(|| format!("an HttpApi event of {id} has no Method"))?;
         routes.push(Route { method: method.to_ascii_uppercase(), path: path.to_owned() });
     }
-    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes })
+    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes, streams })
+}
+
+/// The resource of `!GetAtt X.StreamArn` (or `{Fn::GetAtt: [X, StreamArn]}`).
+fn attribute_target(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => tagged.value.as_str()?.split('.').next().map(str::to_owned),
+        Value::Mapping(map) => map.get("Fn::GetAtt")?.as_sequence()?.first()?.as_str().map(str::to_owned),
+        _ => None,
+    }
 }
 
 /// The target of `!Ref X` (or `{Ref: X}`).
@@ -147,5 +167,7 @@ mod tests {
             .routes
             .contains(&Route { method: "POST".into(), path: "/api/projects/{projectId}/feedback".into() }));
         assert!(template.cors.is_some());
+        let cleanup = template.functions.iter().find(|f| f.binary == "project-cleanup").unwrap();
+        assert_eq!(cleanup.streams, ["ProjectsTable"]);
     }
 }

@@ -90,7 +90,7 @@ pub async fn create_project(
         key_id: Some(key.id.clone()),
         key_digest: Some(key.digest.clone()),
     };
-    projects::create(app, &project, &key).await?;
+    projects::create(app, &project, Some(&key)).await?;
     Ok((project, secret))
 }
 

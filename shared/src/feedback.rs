@@ -52,6 +52,9 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every source.
+    pub const ALL: [Source; 3] = [Source::Widget, Source::Api, Source::Survey];
+
     /// `WIDGET`, `API`, `SURVEY`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,6 +62,25 @@ impl Source {
             Source::Api => "API",
             Source::Survey => "SURVEY",
         }
+    }
+
+    /// Parses a source (exact, upper case); 400 naming the valid values otherwise.
+    pub fn parse(text: &str) -> Result<Source> {
+        Source::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| Error::bad_request(format!("Invalid source '{text}'. Valid values: WIDGET, API, SURVEY")))
+    }
+}
+
+/// The body of `PUT /api/feedback/{id}`: `{"status": …}`, validated.
+pub fn status_from_json(body: Value) -> Result<Status> {
+    match body.get("status") {
+        Some(Value::String(text)) => Status::parse(text),
+        Some(other) => {
+            Err(Error::bad_request(format!("Invalid status {other}. Valid values: NEW, REVIEWED, RESOLVED")))
+        }
+        None => Err(Error::bad_request("Status is required. Valid values: NEW, REVIEWED, RESOLVED")),
     }
 }
 

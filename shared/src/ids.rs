@@ -33,6 +33,14 @@ macro_rules! prefixed_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// The smallest (`upper` false) or largest (`upper` true) id that can be generated in
+            /// the millisecond `unix_ms`: bounds for a key condition on a time range.
+            pub fn bound_at(unix_ms: i64, upper: bool) -> String {
+                let time = (unix_ms.max(0) as u128) << 80;
+                let value = if upper { time | ((1u128 << 80) - 1) } else { time };
+                format!("{}{}", $prefix, crate::base62::encode_fixed(value, BODY_WIDTH))
+            }
         }
 
         impl fmt::Display for $name {
@@ -79,6 +87,15 @@ mod tests {
         let second = FeedbackId::generate();
         assert!(first.as_str().starts_with("fb_"));
         assert!(first < second, "{first} should sort before {second}");
+    }
+
+    #[test]
+    fn time_bounds_enclose_ids_of_that_millisecond() {
+        let id = FeedbackId::generate();
+        let now = chrono::Utc::now().timestamp_millis();
+        assert!(FeedbackId::bound_at(now - 5, false).as_str() < id.as_str());
+        assert!(id.as_str() <= FeedbackId::bound_at(now + 5, true).as_str());
+        assert!(FeedbackId::bound_at(now + 5, false).as_str() > id.as_str());
     }
 
     #[test]

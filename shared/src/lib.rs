@@ -12,6 +12,8 @@ pub mod http;
 pub mod ids;
 pub mod logging;
 pub mod plans;
+pub mod project_removal;
+pub mod projects;
 pub mod request_scope;
 pub mod slug;
 pub mod store;

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Requests a minute one client IP may send to the public widget (no key, so no plan applies).
+pub const WIDGET_PER_IP_PER_MINUTE: u32 = 10;
+
 /// A billing plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

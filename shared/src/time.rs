@@ -46,6 +46,22 @@ impl Timestamp {
         Timestamp(Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single().expect("first of a month exists"))
     }
 
+    /// Parses a filter bound: an RFC 3339 datetime, or a date (`2025-01-31`) meaning the start of
+    /// that day (UTC), or with `end_of_day` its last millisecond, so a date bound includes the day.
+    pub fn parse_bound(text: &str, end_of_day: bool) -> Option<Self> {
+        if let Some(t) = Timestamp::parse(text) {
+            return Some(t);
+        }
+        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        let start = date.and_hms_opt(0, 0, 0)?.and_utc();
+        Some(Self(if end_of_day { start + chrono::Duration::milliseconds(86_400_000 - 1) } else { start }))
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
     /// Parses RFC 3339 (any offset), normalised to UTC.
     pub fn parse(text: &str) -> Option<Self> {
         DateTime::parse_from_rfc3339(text).ok().map(|t| Self(t.with_timezone(&Utc)))
@@ -73,6 +89,14 @@ mod tests {
     fn shows_milliseconds_in_utc() {
         let t = Timestamp::parse("2025-01-01T13:00:00.5+01:00").unwrap();
         assert_eq!(t.to_iso(), "2025-01-01T12:00:00.500Z");
+    }
+
+    #[test]
+    fn date_bounds_cover_the_whole_day() {
+        assert_eq!(Timestamp::parse_bound("2025-01-31", false).unwrap().to_iso(), "2025-01-31T00:00:00.000Z");
+        assert_eq!(Timestamp::parse_bound("2025-01-31", true).unwrap().to_iso(), "2025-01-31T23:59:59.999Z");
+        assert_eq!(Timestamp::parse_bound("2025-01-31T10:00:00Z", true).unwrap().to_iso(), "2025-01-31T10:00:00.000Z");
+        assert!(Timestamp::parse_bound("31/01/2025", false).is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use hearken::store::accounts::Account;
 use hearken::store::projects::Project;
 use hearken::{admin, App};
 use hearken_local::template::Template;
-use hearken_local::{gateway, tables};
+use hearken_local::{gateway, streams, tables};
 use serde_json::Value;
 
 /// The endpoint of the run's DynamoDB Local.
@@ -42,6 +42,7 @@ pub async fn spawn_app() -> TestApp {
     let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
     let app = App::new(client, tables);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
+    streams::start(app.clone(), &template, &prefix).await.expect("stream consumers start");
     TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
 }
 
@@ -112,6 +113,24 @@ impl Drop for TestApp {
             runtime.block_on(async { tables::delete_all(&client().await, &template, &prefix).await });
         })
         .join();
+    }
+}
+
+/// Polls `check` every 100 ms until it holds or `limit` passes; false on time-out.
+pub async fn eventually<F, Fut>(limit: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

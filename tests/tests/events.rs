@@ -1,62 +1,117 @@
 //! The sample events of `events/` (the files `sam local invoke -e` takes) fed to the real handlers
-//! in-process, as Lambda would deliver them: every route has one, and each one works once its
-//! placeholders are filled with a real project and key.
+//! in-process, as Lambda would deliver them: every route and every stream consumer has one, and
+//! each one works once its placeholders are filled with a real project, key and feedback.
 
+use hearken::feedback::{NewFeedback, Source};
 use hearken::plans::Plan;
+use hearken::store::feedback::{self as stored, FeedbackItem};
 use hearken_local::registry;
-use hearken_tests::spawn_app;
-use serde_json::Value;
+use hearken_local::template::Template;
+use hearken_tests::{spawn_app, TestApp};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 
-const PROJECT_PLACEHOLDER: &str = "proj_REPLACE_WITH_PROJECT_ID";
-const KEY_PLACEHOLDER: &str = "mbk_REPLACE_WITH_THE_PROJECT_KEY";
+const PROJECT: &str = "proj_REPLACE_WITH_PROJECT_ID";
+const KEY: &str = "mbk_REPLACE_WITH_THE_PROJECT_KEY";
+const FEEDBACK: &str = "fb_REPLACE_WITH_FEEDBACK_ID";
+const ACCOUNT: &str = "acc_REPLACE_WITH_ACCOUNT_ID";
 
-fn events() -> Vec<(PathBuf, Value)> {
+fn events() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
-    let mut found: Vec<(PathBuf, Value)> = std::fs::read_dir(&dir)
+    let mut found: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .expect("events/ exists")
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
         .map(|path| {
             let text = std::fs::read_to_string(&path).unwrap();
             let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            (path, event)
+            (path.file_name().unwrap().to_string_lossy().into_owned(), event)
         })
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
 
+/// The template's stream table (logical id) an event's source ARN names.
+fn stream_table(event: &Value) -> Option<String> {
+    let arn = event["Records"][0]["eventSourceARN"].as_str()?;
+    arn.split("table/").nth(1)?.split('/').next().map(str::to_owned)
+}
+
 #[test]
-fn every_route_has_a_sample_event() {
-    let template = hearken_local::template::Template::load_default().unwrap();
-    let keys: Vec<String> = events().iter().filter_map(|(_, e)| e["routeKey"].as_str().map(str::to_owned)).collect();
+fn every_route_and_stream_consumer_has_a_sample_event() {
+    let template = Template::load_default().unwrap();
+    let events = events();
+    let routes: Vec<String> = events.iter().filter_map(|(_, e)| e["routeKey"].as_str().map(str::to_owned)).collect();
     for (route, _) in template.routes() {
-        assert!(keys.contains(&route.key()), "no event in events/ for {}", route.key());
+        assert!(routes.contains(&route.key()), "no event in events/ for {}", route.key());
+    }
+    let tables: Vec<String> = events.iter().filter_map(|(_, e)| stream_table(e)).collect();
+    for function in &template.functions {
+        for table in &function.streams {
+            assert!(tables.contains(table), "no stream event in events/ for {} ({table})", function.binary);
+        }
     }
 }
 
+/// A fresh account, project and feedback for one event, with its placeholders filled in.
+async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId) {
+    let (account, project, key) = app.account_with_project(Plan::Pro).await;
+    let input = NewFeedback::from_json(json!({"message": "sample"})).unwrap();
+    let item = FeedbackItem::new(&account.id, &project.id, input, Source::Api);
+    stored::create(&app.app, &item).await.unwrap().unwrap();
+    let text = event
+        .to_string()
+        .replace(PROJECT, project.id.as_str())
+        .replace(KEY, key.expose())
+        .replace(FEEDBACK, item.view.id.as_str())
+        .replace(ACCOUNT, account.id.as_str());
+    (text, project.id)
+}
+
 #[tokio::test]
-async fn every_sample_event_runs_through_its_handler() {
+async fn every_http_sample_event_runs_through_its_handler() {
     let app = spawn_app().await;
-    let (_, project, key) = app.account_with_project(Plan::Pro).await;
     let functions = registry::functions();
-    let events = events();
-    assert!(!events.is_empty());
-    for (path, event) in events {
-        let route =
-            event["routeKey"].as_str().unwrap_or_else(|| panic!("{} has no routeKey", path.display())).to_owned();
+    for (name, event) in events().into_iter().filter(|(_, e)| e.get("routeKey").is_some()) {
+        let route = event["routeKey"].as_str().unwrap().to_owned();
         let function = functions
             .iter()
             .find(|f| f.routes.contains(&route.as_str()))
             .unwrap_or_else(|| panic!("no handler for {route}"));
-        let text =
-            event.to_string().replace(PROJECT_PLACEHOLDER, project.id.as_str()).replace(KEY_PLACEHOLDER, key.expose());
-        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (text, _) = fill(&app, &event).await;
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let response = (function.handler)(app.app.clone(), request).await;
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
-        assert!(response.status().is_success(), "{}: {} {body}", path.display(), response.status());
-        assert!(response.headers().contains_key("x-ratelimit-limit"), "{}", path.display());
-        assert!(body.get("data").is_some(), "{}: {body}", path.display());
+        assert!(response.status().is_success(), "{name}: {} {body}", response.status());
+        assert!(response.headers().contains_key("x-ratelimit-limit"), "{name}");
+        assert!(body.get("data").is_some(), "{name}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn every_stream_sample_event_runs_through_its_consumer() {
+    let app = spawn_app().await;
+    let template = Template::load_default().unwrap();
+    let consumers = registry::stream_consumers();
+    for (name, event) in events().into_iter().filter(|(_, e)| e.get("Records").is_some()) {
+        let table = stream_table(&event).unwrap_or_else(|| panic!("{name}: no table in eventSourceARN"));
+        let function = template.functions.iter().find(|f| f.streams.contains(&table)).unwrap();
+        let consumer = consumers.iter().find(|c| c.binary == function.binary).unwrap();
+        // The event names a project whose item is already gone (as after a DELETE) and whose
+        // feedback is still there; running the event removes that feedback.
+        let (text, project) = fill(&app, &event).await;
+        app.app
+            .db
+            .delete_item()
+            .table_name(&app.app.tables.projects)
+            .key("id", hearken::store::s(project.as_str()))
+            .send()
+            .await
+            .unwrap();
+        let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let left = stored::keys_of_project(&app.app, &project, 10).await.unwrap();
+        assert!(left.is_empty(), "{name}: feedback left behind");
     }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 fn every_route_has_a_handler_and_every_handler_a_route() {
     let template = Template::load_default().unwrap();
     let functions = registry::functions();
-    for function in &template.functions {
+    for function in template.functions.iter().filter(|f| !f.routes.is_empty()) {
         let handler = functions.iter().find(|f| f.binary == function.binary);
         let handler = handler.unwrap_or_else(|| {
             panic!("{} ({}) has no handler in infra/src/registry.rs", function.logical_id, function.binary)
@@ -20,10 +20,31 @@ fn every_route_has_a_handler_and_every_handler_a_route() {
         assert_eq!(declared, handled, "routes of {} in template.yaml vs its ROUTES", function.binary);
     }
     for handler in &functions {
+        let declared = template.functions.iter().any(|f| f.binary == handler.binary && !f.routes.is_empty());
+        assert!(declared, "handler {} has no function with routes in template.yaml", handler.binary);
+    }
+}
+
+#[test]
+fn every_stream_has_a_consumer_and_every_consumer_a_stream() {
+    let template = Template::load_default().unwrap();
+    let consumers = registry::stream_consumers();
+    for function in template.functions.iter().filter(|f| !f.streams.is_empty()) {
         assert!(
-            template.functions.iter().any(|f| f.binary == handler.binary),
-            "handler {} has no function in template.yaml",
-            handler.binary
+            consumers.iter().any(|c| c.binary == function.binary),
+            "{} has no stream consumer in the registry",
+            function.binary
+        );
+    }
+    for consumer in &consumers {
+        let declared = template.functions.iter().any(|f| f.binary == consumer.binary && !f.streams.is_empty());
+        assert!(declared, "consumer {} has no stream event in template.yaml", consumer.binary);
+    }
+    for function in &template.functions {
+        assert!(
+            !function.routes.is_empty() || !function.streams.is_empty(),
+            "{} is triggered by nothing",
+            function.binary
         );
     }
 }

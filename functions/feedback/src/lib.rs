@@ -1,91 +1,41 @@
-//! The feedback of one project (Miniback): `GET` and `POST /api/projects/{projectId}/feedback`.
-//! Thin: parse, call the library, shape the response.
+//! Miniback feedback: a project's feedback (`/api/projects/{projectId}/feedback`) and feedback
+//! across projects (`/api/feedback`, `/api/feedback/{id}`). Thin: parse, call the library, shape.
 
-use hearken::access::{authorize, Need};
-use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
-use hearken::http::{data, json, json_body, optional_query, path_param, query_number, route_key, serve};
-use hearken::ids::ProjectId;
-use hearken::plans::Action;
-use hearken::store::feedback::{self as stored, FeedbackItem};
-use hearken::store::projects::{self, count_of_status, counter, COUNT_TOTAL};
-use hearken::{App, Error, Result};
-use lambda_http::http::StatusCode;
+mod by_id;
+mod list_all;
+mod of_project;
+
+use hearken::http::{route_key, serve};
+use hearken::{App, Error};
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
-const LIST: &str = "GET /api/projects/{projectId}/feedback";
-const CREATE: &str = "POST /api/projects/{projectId}/feedback";
+const PROJECT_LIST: &str = "GET /api/projects/{projectId}/feedback";
+const PROJECT_CREATE: &str = "POST /api/projects/{projectId}/feedback";
+const LIST: &str = "GET /api/feedback";
+const GET: &str = "GET /api/feedback/{id}";
+const UPDATE: &str = "PUT /api/feedback/{id}";
+const DELETE: &str = "DELETE /api/feedback/{id}";
+
+/// The routes of template.yaml this function serves.
+pub const ROUTES: &[&str] = &[PROJECT_LIST, PROJECT_CREATE, LIST, GET, UPDATE, DELETE];
 
 /// A project that does not exist, or belongs to another account (SPEC §1: both answer alike).
 const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
-
-/// Deepest offset served: skipping costs a read of every skipped item.
-const MAX_OFFSET: u64 = 100_000;
-
-/// The routes of template.yaml this function serves.
-pub const ROUTES: &[&str] = &[LIST, CREATE];
+/// Feedback that does not exist, is another account's, or is outside the key's projects.
+const FEEDBACK_NOT_FOUND: Error = Error::NotFound("Feedback not found");
 
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {
         match route_key(&req) {
-            Some(LIST) => list(app, &req).await,
-            Some(CREATE) => create(app, &req).await,
+            Some(PROJECT_LIST) => of_project::list(app, &req).await,
+            Some(PROJECT_CREATE) => of_project::create(app, &req).await,
+            Some(LIST) => list_all::list(app, &req).await,
+            Some(GET) => by_id::get(app, &req).await,
+            Some(UPDATE) => by_id::update(app, &req).await,
+            Some(DELETE) => by_id::delete(app, &req).await,
             _ => Err(Error::NoRoute),
         }
     })
     .await
-}
-
-/// The project in the path. The access check sees it as given; afterwards a malformed id is
-/// answered like a project that does not exist.
-fn parse_project(raw: &str) -> Result<ProjectId> {
-    ProjectId::parse(raw).ok_or(PROJECT_NOT_FOUND)
-}
-
-async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
-    let raw = path_param(req, "projectId")?;
-    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: Some(&raw) }).await?;
-    let project = parse_project(&raw)?;
-    let input = NewFeedback::from_json(json_body(req)?)?;
-    let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
-    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
-    Ok(data(StatusCode::CREATED, &item.view))
-}
-
-async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let raw = path_param(req, "projectId")?;
-    let access = authorize(app, req, Need { action: Action::Read, project: Some(&raw) }).await?;
-    let project = parse_project(&raw)?;
-    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
-    // The documents give `limit` a maximum of 100: larger values are served as 100.
-    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
-    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
-
-    // The project (existence and totals) and the page are read in one round.
-    let (found, page) = tokio::join!(
-        projects::get(app, &access.account.id, &project),
-        stored::list_for_project(app, &project, status, offset, limit)
-    );
-    let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
-    let page = page?;
-    let total = counter(&item, &status.map_or(COUNT_TOTAL.to_owned(), count_of_status));
-    let has_more = offset + (page.len() as u64) < total;
-    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
-}
-
-/// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.
-#[derive(Serialize)]
-struct Page {
-    data: Vec<FeedbackView>,
-    pagination: Pagination,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Pagination {
-    total: u64,
-    limit: u64,
-    offset: u64,
-    has_more: bool,
 }

@@ -7,7 +7,7 @@ use hearken::plans::Plan;
 use hearken::App;
 use hearken_local::stack::prefix_from_env;
 use hearken_local::template::Template;
-use hearken_local::{gateway, tables};
+use hearken_local::{gateway, streams, tables};
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
@@ -23,6 +23,7 @@ async fn main() -> Result<(), String> {
         admin::create_account(&app, "Demo account", Plan::Pro).await.map_err(|e| e.to_string())?;
     let (project, project_key) =
         admin::create_project(&app, &account.id, "Demo website", None).await.map_err(|e| e.to_string())?;
+    streams::start(app.clone(), &template, &prefix).await?;
     let address = gateway::start(app, &template, port).await?;
 
     let base = format!("http://{address}");

@@ -93,15 +93,28 @@ impl KeyRecord {
         if !ip_allow::allows(&self.allowed_ips, source_ip) {
             return Err(Refusal::IpNotAllowed);
         }
-        if let Some(project) = project {
-            let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own.as_str() != project);
-            let outside_list =
-                !self.allowed_projects.is_empty() && !self.allowed_projects.iter().any(|p| p.as_str() == project);
-            if bound_elsewhere || outside_list {
-                return Err(Refusal::ProjectNotAllowed);
-            }
+        if project.is_some_and(|project| !self.allows_project(project)) {
+            return Err(Refusal::ProjectNotAllowed);
         }
         Ok(())
+    }
+
+    /// Whether the key may address a project (given as its id, well-formed or not): a project
+    /// key only its own, a key with an allow list only those, any other key any project.
+    pub fn allows_project(&self, project: &str) -> bool {
+        let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own.as_str() != project);
+        let outside_list =
+            !self.allowed_projects.is_empty() && !self.allowed_projects.iter().any(|p| p.as_str() == project);
+        !bound_elsewhere && !outside_list
+    }
+
+    /// The projects the key is limited to, if it is limited: a list shows only their items.
+    pub fn project_limit(&self) -> Option<Vec<ProjectId>> {
+        match &self.project_id {
+            Some(own) => Some(vec![own.clone()]),
+            None if !self.allowed_projects.is_empty() => Some(self.allowed_projects.clone()),
+            None => None,
+        }
     }
 
     /// Use case and role: `Some(message)` when this key may not take the action.

@@ -1,19 +1,25 @@
-//! Miniback feedback items. Each lives in its own partition (pk = sk = its id); the sparse
-//! attributes `projectId`, `projectStatus`, `accountId`, `accountStatus`, `accountSource` put it in
-//! the indexes that serve each list, newest first.
+//! Miniback feedback items. Each lives in its own partition (pk = its id, so a read by id is one
+//! strongly consistent GetItem); the sparse attributes `projectId`, `projectStatus`, `accountId`,
+//! `accountStatus`, `accountSource` put it in the indexes that serve each list, newest first.
+//! Every write moves the project's and the account's counters in the same transaction.
 
-use super::projects::{count_of_source, count_of_status, COUNT_TOTAL};
-use super::{failed_conditions, n, s};
+use super::counters::{account_counts_id, Deltas};
+use super::{failed_conditions, s, transact, Item};
 use crate::feedback::{FeedbackView, NewFeedback, Source, Status};
 use crate::ids::{AccountId, FeedbackId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{Put, Select, TransactWriteItem, Update};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, Select, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The sort key of a feedback item (its partition holds only itself).
 const FEEDBACK_SK: &str = "feedback";
+
+/// Items asked of one Query (DynamoDB also stops at 1 MB).
+const QUERY_BATCH: u64 = 1000;
 
 /// A feedback item as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,6 +34,8 @@ pub struct FeedbackItem {
     pub project_status: String,
     pub account_status: String,
     pub account_source: String,
+    /// The message in lower case, for case-insensitive search.
+    pub search_text: String,
 }
 
 impl FeedbackItem {
@@ -35,63 +43,351 @@ impl FeedbackItem {
     pub fn new(account: &AccountId, project: &ProjectId, input: NewFeedback, source: Source) -> FeedbackItem {
         let id = FeedbackId::generate();
         let now = Timestamp::now();
-        let status = Status::New;
-        FeedbackItem {
-            pk: id.to_string(),
+        let search_text = input.message.to_lowercase();
+        let view = FeedbackView {
+            id,
+            message: input.message,
+            context: input.context,
+            status: Status::New,
+            source,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut item = FeedbackItem {
+            pk: view.id.to_string(),
             sk: FEEDBACK_SK.to_owned(),
-            view: FeedbackView {
-                id,
-                message: input.message,
-                context: input.context,
-                status,
-                source,
-                created_at: now,
-                updated_at: now,
-            },
+            view,
             project_id: project.clone(),
             account_id: account.clone(),
-            project_status: format!("{project}#{}", status.as_str()),
-            account_status: format!("{account}#{}", status.as_str()),
+            project_status: String::new(),
+            account_status: String::new(),
             account_source: format!("{account}#{}", source.as_str()),
-        }
+            search_text,
+        };
+        item.set_status(Status::New, now);
+        item
+    }
+
+    fn set_status(&mut self, status: Status, at: Timestamp) {
+        self.view.status = status;
+        self.view.updated_at = at;
+        self.project_status = format!("{}#{}", self.project_id, status.as_str());
+        self.account_status = format!("{}#{}", self.account_id, status.as_str());
     }
 }
 
-/// Stores new feedback and moves the project's counters in one transaction: both stand or fall
-/// together. `None` when the project does not exist for this account.
-pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
-    let counters = Update::builder()
-        .table_name(&app.tables.projects)
-        .key("id", s(item.project_id.as_str()))
-        .update_expression("ADD #total :one, #status :one, #source :one")
+/// The counter updates of a feedback write: the project (which must still be the account's and
+/// active) and the account's counts item.
+fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<[TransactWriteItem; 2]> {
+    let project = deltas
+        .apply(Update::builder().table_name(&app.tables.projects).key("id", s(item.project_id.as_str())), None)
         .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
-        .expression_attribute_names("#total", COUNT_TOTAL)
-        .expression_attribute_names("#status", count_of_status(item.view.status))
-        .expression_attribute_names("#source", count_of_source(item.view.source))
         .expression_attribute_names("#state", "status")
-        .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":account", s(item.account_id.as_str()))
         .expression_attribute_values(":active", s(super::projects::ACTIVE))
         .build()
         .map_err(Error::internal)?;
+    let account = deltas
+        .apply(
+            Update::builder().table_name(&app.tables.projects).key("id", s(account_counts_id(&item.account_id))),
+            None,
+        )
+        .build()
+        .map_err(Error::internal)?;
+    Ok([TransactWriteItem::builder().update(project).build(), TransactWriteItem::builder().update(account).build()])
+}
+
+/// Stores new feedback and moves the counters in one transaction: all stand or fall together.
+/// `None` when the project does not exist (any more) for this account.
+pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(Error::internal)?;
-    let items =
-        vec![TransactWriteItem::builder().update(counters).build(), TransactWriteItem::builder().put(put).build()];
-    match crate::store::transact(app, items).await {
+    let [project, account] = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source))?;
+    let items = vec![project, account, TransactWriteItem::builder().put(put).build()];
+    match transact(app, items).await {
         Ok(_) => Ok(Some(())),
         Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
 
-/// A page of a project's feedback, newest first, optionally of one status: skips `offset` items
-/// and returns up to `limit`. Skipping uses COUNT queries, which move past items without
-/// transferring them (they are still read: offset paging costs O(offset + limit) reads).
+/// Reads feedback of the account by id (strongly consistent); another account's reads as missing.
+pub async fn get(app: &App, account: &AccountId, id: &FeedbackId) -> Result<Option<FeedbackItem>> {
+    let call = app
+        .db
+        .get_item()
+        .table_name(&app.tables.feedback)
+        .key("pk", s(id.as_str()))
+        .key("sk", s(FEEDBACK_SK))
+        .consistent_read(true)
+        .send();
+    let Some(item) = db_call(call).await?.item else { return Ok(None) };
+    let item: FeedbackItem = serde_dynamo::from_item(item)?;
+    Ok((item.account_id == *account).then_some(item))
+}
+
+/// What a conditional change of feedback found.
+#[derive(Debug)]
+pub enum Changed<T> {
+    Done(T),
+    /// The project is gone (its feedback is being removed): answer as if the feedback were.
+    ProjectGone,
+    /// The item changed or vanished since it was read: read again and retry.
+    Raced,
+}
+
+/// Changes the status of `item` (as read) and moves the counters, in one transaction.
+pub async fn set_status(app: &App, item: &FeedbackItem, status: Status) -> Result<Changed<FeedbackItem>> {
+    let mut updated = item.clone();
+    updated.set_status(status, Timestamp::now());
+    let write = Update::builder()
+        .table_name(&app.tables.feedback)
+        .key("pk", s(item.pk.clone()))
+        .key("sk", s(item.sk.clone()))
+        .update_expression("SET #status = :new, projectStatus = :ps, accountStatus = :as, updatedAt = :at")
+        .condition_expression("attribute_exists(pk) AND #status = :old")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":new", s(status.as_str()))
+        .expression_attribute_values(":old", s(item.view.status.as_str()))
+        .expression_attribute_values(":ps", s(updated.project_status.clone()))
+        .expression_attribute_values(":as", s(updated.account_status.clone()))
+        .expression_attribute_values(":at", s(updated.view.updated_at.to_iso()))
+        .build()
+        .map_err(Error::internal)?;
+    let [project, account] = counter_updates(app, item, &Deltas::moved(item.view.status, status, item.view.source))?;
+    let items = vec![project, account, TransactWriteItem::builder().update(write).build()];
+    conditional(transact(app, items).await, updated)
+}
+
+/// Deletes `item` (as read) and takes it off the counters, in one transaction.
+pub async fn delete(app: &App, item: &FeedbackItem) -> Result<Changed<()>> {
+    let delete = Delete::builder()
+        .table_name(&app.tables.feedback)
+        .key("pk", s(item.pk.clone()))
+        .key("sk", s(item.sk.clone()))
+        .condition_expression("attribute_exists(pk) AND #status = :old")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":old", s(item.view.status.as_str()))
+        .build()
+        .map_err(Error::internal)?;
+    let [project, account] = counter_updates(app, item, &Deltas::removed(item.view.status, item.view.source))?;
+    let items = vec![project, account, TransactWriteItem::builder().delete(delete).build()];
+    conditional(transact(app, items).await, ())
+}
+
+fn conditional<T, R>(
+    result: std::result::Result<
+        R,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+            aws_sdk_dynamodb::config::http::HttpResponse,
+        >,
+    >,
+    value: T,
+) -> Result<Changed<T>> {
+    match result {
+        Ok(_) => Ok(Changed::Done(value)),
+        Err(err) => match failed_conditions(&err).as_deref() {
+            Some([true, ..]) => Ok(Changed::ProjectGone),
+            Some(_) => Ok(Changed::Raced),
+            None => Err(err.into()),
+        },
+    }
+}
+
+/// Which feedback a list covers.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// One project (checked to be the account's by the caller).
+    Project(ProjectId),
+    /// Some projects of an account (a key limited to them).
+    Projects(AccountId, Vec<ProjectId>),
+    /// The whole account, less projects whose feedback is being removed.
+    Account(AccountId, Vec<ProjectId>),
+}
+
+impl Scope {
+    /// A key limited to projects none of which exist any more covers nothing.
+    fn is_empty(&self) -> bool {
+        matches!(self, Scope::Projects(_, projects) if projects.is_empty())
+    }
+}
+
+/// A list's filters (SPEC §3 `GET /api/feedback`).
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub status: Option<Status>,
+    pub source: Option<Source>,
+    /// Lower-case text the message must contain.
+    pub search: Option<String>,
+    /// Inclusive creation-time bounds, Unix milliseconds.
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+}
+
+impl Filters {
+    /// Whether a total can come from counters (otherwise matching items are counted).
+    pub fn counted_by_counters(&self) -> bool {
+        self.search.is_none() && self.from_ms.is_none() && self.to_ms.is_none()
+    }
+}
+
+/// A Query over the index that serves a scope and filters, with every filter the index does not
+/// cover as a FilterExpression.
+struct ListQuery<'a> {
+    app: &'a App,
+    index: &'static str,
+    key_name: &'static str,
+    key_value: String,
+    filters: Vec<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl<'a> ListQuery<'a> {
+    fn new(app: &'a App, scope: &Scope, filters: &Filters) -> ListQuery<'a> {
+        let (index, key_name, key_value, source_in_key) = match (scope, filters.status, filters.source) {
+            (Scope::Project(p), Some(status), _) => {
+                ("byProjectStatus", "projectStatus", format!("{p}#{}", status.as_str()), false)
+            }
+            (Scope::Project(p), None, _) => ("byProject", "projectId", p.to_string(), false),
+            (Scope::Projects(a, _) | Scope::Account(a, _), Some(status), _) => {
+                ("byAccountStatus", "accountStatus", format!("{a}#{}", status.as_str()), false)
+            }
+            (Scope::Projects(a, _) | Scope::Account(a, _), None, Some(source)) => {
+                ("byAccountSource", "accountSource", format!("{a}#{}", source.as_str()), true)
+            }
+            (Scope::Projects(a, _) | Scope::Account(a, _), None, None) => {
+                ("byAccount", "accountId", a.to_string(), false)
+            }
+        };
+        let mut query = ListQuery {
+            app,
+            index,
+            key_name,
+            key_value,
+            filters: vec![],
+            names: HashMap::new(),
+            values: HashMap::new(),
+        };
+        if let (Some(source), false) = (filters.source, source_in_key) {
+            query.filter("#source = :source", &[("#source", "source")], vec![(":source", s(source.as_str()))]);
+        }
+        if let Some(text) = &filters.search {
+            query.filter("contains(searchText, :search)", &[], vec![(":search", s(text.clone()))]);
+        }
+        match scope {
+            Scope::Projects(_, projects) => query.project_filter(projects, false),
+            Scope::Account(_, deleting) if !deleting.is_empty() => query.project_filter(deleting, true),
+            _ => {}
+        }
+        query
+    }
+
+    fn filter(&mut self, expression: &str, names: &[(&str, &str)], values: Vec<(&str, AttributeValue)>) {
+        self.filters.push(expression.to_owned());
+        self.names.extend(names.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.values.extend(values.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    }
+
+    fn project_filter(&mut self, projects: &[ProjectId], exclude: bool) {
+        let placeholders: Vec<String> = (0..projects.len()).map(|i| format!(":p{i}")).collect();
+        let expression = format!("{}projectId IN ({})", if exclude { "NOT " } else { "" }, placeholders.join(", "));
+        let values = placeholders.iter().zip(projects).map(|(k, p)| (k.as_str(), s(p.as_str()))).collect();
+        self.filter(&expression, &[], values);
+    }
+
+    fn build(&self, filters: &Filters) -> QueryFluentBuilder {
+        let mut key = "#k = :k".to_owned();
+        let mut query = self
+            .app
+            .db
+            .query()
+            .table_name(&self.app.tables.feedback)
+            .index_name(self.index)
+            .expression_attribute_names("#k", self.key_name)
+            .expression_attribute_values(":k", s(self.key_value.clone()))
+            .scan_index_forward(false);
+        if filters.from_ms.is_some() || filters.to_ms.is_some() {
+            key.push_str(" AND id BETWEEN :lo AND :hi");
+            let lo = FeedbackId::bound_at(filters.from_ms.unwrap_or(0), false);
+            let hi = FeedbackId::bound_at(filters.to_ms.unwrap_or(i64::MAX >> 20), true);
+            query = query.expression_attribute_values(":lo", s(lo)).expression_attribute_values(":hi", s(hi));
+        }
+        query = query.key_condition_expression(key);
+        if !self.filters.is_empty() {
+            query = query.filter_expression(self.filters.join(" AND "));
+        }
+        for (name, attribute) in &self.names {
+            query = query.expression_attribute_names(name, attribute);
+        }
+        for (name, value) in &self.values {
+            query = query.expression_attribute_values(name, value.clone());
+        }
+        query
+    }
+}
+
+/// A page of feedback in a scope, newest first: skips `skip` matching items, returns up to
+/// `limit`. Skipping uses COUNT queries (items are read but not transferred); with a filter, each
+/// batch evaluates at most the items still to skip, so the skip is exact.
+pub async fn list(app: &App, scope: &Scope, filters: &Filters, skip: u64, limit: u64) -> Result<Vec<FeedbackItem>> {
+    if scope.is_empty() {
+        return Ok(vec![]);
+    }
+    let query = ListQuery::new(app, scope, filters);
+    let mut start: Option<Item> = None;
+    let mut skipped = 0u64;
+    while skipped < skip {
+        let batch = (skip - skipped).min(QUERY_BATCH) as i32;
+        let out =
+            db_call(query.build(filters).select(Select::Count).limit(batch).set_exclusive_start_key(start).send())
+                .await?;
+        skipped += out.count.max(0) as u64;
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(vec![]);
+        }
+    }
+    let mut page = Vec::with_capacity(limit as usize);
+    while (page.len() as u64) < limit {
+        let batch = (limit - page.len() as u64).min(QUERY_BATCH) as i32;
+        let out = db_call(query.build(filters).limit(batch).set_exclusive_start_key(start).send()).await?;
+        for item in out.items.unwrap_or_default() {
+            page.push(serde_dynamo::from_item(item)?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    Ok(page)
+}
+
+/// Counts the matching items of a scope (for filters no counter covers: search and dates).
+/// Reads every item in the scope's index range.
+pub async fn count(app: &App, scope: &Scope, filters: &Filters) -> Result<u64> {
+    if scope.is_empty() {
+        return Ok(0);
+    }
+    let query = ListQuery::new(app, scope, filters);
+    let mut start: Option<Item> = None;
+    let mut total = 0u64;
+    loop {
+        let out = db_call(query.build(filters).select(Select::Count).set_exclusive_start_key(start).send()).await?;
+        total += out.count.max(0) as u64;
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(total);
+        }
+    }
+}
+
+/// A page of a project's feedback for `GET /api/projects/{projectId}/feedback` (offset paging).
 pub async fn list_for_project(
     app: &App,
     project: &ProjectId,
@@ -99,44 +395,52 @@ pub async fn list_for_project(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<FeedbackView>> {
-    let (index, key_name, key_value) = match status {
-        Some(status) => ("byProjectStatus", "projectStatus", format!("{project}#{}", status.as_str())),
-        None => ("byProject", "projectId", project.to_string()),
-    };
-    let query = || {
-        app.db
-            .query()
-            .table_name(&app.tables.feedback)
-            .index_name(index)
-            .key_condition_expression("#k = :v")
-            .expression_attribute_names("#k", key_name)
-            .expression_attribute_values(":v", s(key_value.clone()))
-            .scan_index_forward(false)
-    };
-    let mut start = None;
-    let mut skipped = 0u64;
-    while skipped < offset {
-        let batch = (offset - skipped).min(QUERY_BATCH) as i32;
-        let out = db_call(query().select(Select::Count).limit(batch).set_exclusive_start_key(start).send()).await?;
-        skipped += out.count.max(0) as u64;
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(vec![]);
-        }
-    }
-    let mut page: Vec<FeedbackView> = Vec::with_capacity(limit as usize);
-    loop {
-        let batch = (limit - page.len() as u64).min(QUERY_BATCH) as i32;
-        let out = db_call(query().limit(batch).set_exclusive_start_key(start).send()).await?;
-        for item in out.items.unwrap_or_default() {
-            page.push(serde_dynamo::from_item::<_, FeedbackItem>(item)?.view);
-        }
-        start = out.last_evaluated_key;
-        if page.len() as u64 >= limit || start.is_none() {
-            return Ok(page);
-        }
-    }
+    let filters = Filters { status, ..Filters::default() };
+    let page = list(app, &Scope::Project(project.clone()), &filters, offset, limit).await?;
+    Ok(page.into_iter().map(|item| item.view).collect())
 }
 
-/// Items asked of one Query (DynamoDB also stops at 1 MB).
-const QUERY_BATCH: u64 = 1000;
+/// The ids of a project's feedback, a page at a time (for the background removal of a deleted
+/// project): up to `limit` keys, oldest first.
+pub async fn keys_of_project(app: &App, project: &ProjectId, limit: i32) -> Result<Vec<(String, String)>> {
+    let call = app
+        .db
+        .query()
+        .table_name(&app.tables.feedback)
+        .index_name("byProject")
+        .key_condition_expression("projectId = :p")
+        .expression_attribute_values(":p", s(project.as_str()))
+        .projection_expression("pk, sk")
+        .limit(limit)
+        .send();
+    let out = db_call(call).await?;
+    let keys = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| Some((item.get("pk")?.as_s().ok()?.clone(), item.get("sk")?.as_s().ok()?.clone())));
+    Ok(keys.collect())
+}
+
+/// Deletes up to 25 feedback items by key, retrying what DynamoDB leaves unprocessed.
+pub async fn delete_batch(app: &App, keys: &[(String, String)]) -> Result<()> {
+    use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+    let mut requests: Vec<WriteRequest> = keys
+        .iter()
+        .map(|(pk, sk)| {
+            let delete = DeleteRequest::builder().key("pk", s(pk.clone())).key("sk", s(sk.clone())).build();
+            delete.map(|d| WriteRequest::builder().delete_request(d).build()).map_err(Error::internal)
+        })
+        .collect::<Result<_>>()?;
+    let mut attempt = 0u32;
+    while !requests.is_empty() {
+        let call = app.db.batch_write_item().request_items(&app.tables.feedback, requests).send();
+        let out = db_call(call).await?;
+        requests = out.unprocessed_items.and_then(|mut m| m.remove(&app.tables.feedback)).unwrap_or_default();
+        if !requests.is_empty() {
+            attempt += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt.min(10)))).await;
+        }
+    }
+    Ok(())
+}

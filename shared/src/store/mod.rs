@@ -2,6 +2,7 @@
 //! through `request_scope::db_call`, so `Server-Timing` counts all of them.
 
 pub mod accounts;
+pub mod counters;
 pub mod feedback;
 pub mod keys;
 pub mod plan_conditions;

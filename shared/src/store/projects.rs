@@ -1,15 +1,18 @@
-//! Projects: one item per project, carrying its feedback counters (so list totals need no count
-//! of items), plus one "slug claim" item per slug so slugs stay unique per account.
+//! The projects table: one item per project (with its feedback counters), one "slug claim" item
+//! per slug (`slug#<account>#<slug>`) so slugs stay unique per account, and one counts item per
+//! account (`counts#<account>`: the account's feedback counters, and the projects whose feedback
+//! is being removed in the background).
 
+use super::counters::{account_counts_id, Deltas};
+use super::feedback::Changed;
 use super::plan_conditions::under_plan_limit;
-use super::{failed_conditions, n, s, Item};
+use super::{failed_conditions, n, s, transact, Item};
 use crate::access::KeyRecord;
-use crate::feedback::{Source, Status};
 use crate::ids::{AccountId, KeyId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 /// A project item.
@@ -23,10 +26,10 @@ pub struct Project {
     pub status: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Origins the public widget accepts; empty means any.
+    /// Hosts the public widget accepts feedback from; empty means any.
     #[serde(default)]
     pub allowed_domains: Vec<String>,
-    /// The project's live `mbk_` key.
+    /// The project's live `mbk_` key, if one was generated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<KeyId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,46 +39,95 @@ pub struct Project {
 /// A project's status while it exists.
 pub const ACTIVE: &str = "ACTIVE";
 
-/// The counter attribute of all feedback of a project.
-pub const COUNT_TOTAL: &str = "count#total";
-
-/// The counter attribute of a status.
-pub fn count_of_status(status: Status) -> String {
-    format!("count#status#{}", status.as_str())
-}
-
-/// The counter attribute of a source.
-pub fn count_of_source(source: Source) -> String {
-    format!("count#source#{}", source.as_str())
-}
-
-/// A counter of a project item (0 when never written).
-pub fn counter(item: &Item, attribute: &str) -> u64 {
-    super::number(item, attribute).unwrap_or(0).max(0) as u64
-}
-
 fn slug_claim_id(account: &AccountId, slug: &str) -> String {
     format!("slug#{account}#{slug}")
+}
+
+fn built<T, E: std::fmt::Display>(result: std::result::Result<T, E>) -> Result<T> {
+    result.map_err(Error::internal)
+}
+
+fn slug_taken(slug: &str) -> Error {
+    Error::Conflict(format!("A project with the slug '{slug}' already exists"))
 }
 
 /// Reads a project of the account (strongly consistent). A project of another account reads as
 /// missing, exactly like one that does not exist.
 pub async fn get(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<(Project, Item)>> {
-    let out = db_call(
-        app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true).send(),
-    )
-    .await?;
-    let Some(item) = out.item else {
-        return Ok(None);
-    };
-    let project: Project = serde_dynamo::from_item(item.clone())?;
-    Ok((project.account_id == *account && project.status == ACTIVE).then_some((project, item)))
+    Ok(get_active(app, id).await?.filter(|(project, _)| project.account_id == *account))
 }
 
-/// Creates a project with its slug claim and its first `mbk_` key, in one transaction that also
-/// counts it against the plan's project limit. Errors: `NotFound` (no account), `ProjectLimit`,
-/// `Conflict` (slug taken).
-pub async fn create(app: &App, project: &Project, key: &KeyRecord) -> Result<()> {
+/// Reads an active project whatever its account (for the public widget), strongly consistent.
+pub async fn get_active(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
+    let call =
+        app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true).send();
+    let Some(item) = db_call(call).await?.item else { return Ok(None) };
+    let project: Project = serde_dynamo::from_item(item.clone())?;
+    Ok((project.status == ACTIVE).then_some((project, item)))
+}
+
+/// Every project of the account, newest first (a Query on the `byAccount` index; slug claims and
+/// counts items carry no `accountId`, so they are not in it).
+pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
+    let mut projects = vec![];
+    let mut start = None;
+    loop {
+        let call = app
+            .db
+            .query()
+            .table_name(&app.tables.projects)
+            .index_name("byAccount")
+            .key_condition_expression("accountId = :a")
+            .expression_attribute_values(":a", s(account.as_str()))
+            .scan_index_forward(false)
+            .set_exclusive_start_key(start)
+            .send();
+        let out = db_call(call).await?;
+        for item in out.items.unwrap_or_default() {
+            projects.push(serde_dynamo::from_item(item)?);
+        }
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return Ok(projects);
+        }
+    }
+}
+
+/// The project that holds a slug in the account, if any.
+pub async fn id_by_slug(app: &App, account: &AccountId, slug: &str) -> Result<Option<ProjectId>> {
+    let call = app
+        .db
+        .get_item()
+        .table_name(&app.tables.projects)
+        .key("id", s(slug_claim_id(account, slug)))
+        .consistent_read(true)
+        .send();
+    let item = db_call(call).await?.item;
+    Ok(item.and_then(|i| i.get("projectId")?.as_s().ok().and_then(|p| ProjectId::parse(p))))
+}
+
+/// The account's counts item: feedback counters and the projects being removed.
+pub async fn account_counts(app: &App, account: &AccountId) -> Result<Item> {
+    let call = app
+        .db
+        .get_item()
+        .table_name(&app.tables.projects)
+        .key("id", s(account_counts_id(account)))
+        .consistent_read(true)
+        .send();
+    Ok(db_call(call).await?.item.unwrap_or_default())
+}
+
+/// The projects of a counts item whose feedback is still being removed.
+pub fn deleting_in(counts: &Item) -> Vec<ProjectId> {
+    let Some(AttributeValue::Ss(ids)) = counts.get("deleting") else { return vec![] };
+    ids.iter().filter_map(|id| ProjectId::parse(id)).collect()
+}
+
+/// Creates a project with its slug claim (and, when given, its first `mbk_` key) in one
+/// transaction that also counts it against the plan's project limit. Errors: `NotFound` (no
+/// account), `ProjectLimit`, `Conflict` (slug taken).
+pub async fn create(app: &App, project: &Project, key: Option<&KeyRecord>) -> Result<()> {
     let limit = under_plan_limit("#projects", |plan| plan.limits().projects, "projects");
     let mut count = Update::builder()
         .table_name(&app.tables.accounts)
@@ -92,32 +144,186 @@ pub async fn create(app: &App, project: &Project, key: &KeyRecord) -> Result<()>
         .table_name(&app.tables.projects)
         .set_item(Some(serde_dynamo::to_item(project)?))
         .condition_expression("attribute_not_exists(id)");
-    let claim = Put::builder()
-        .table_name(&app.tables.projects)
-        .item("id", s(slug_claim_id(&project.account_id, &project.slug)))
-        .item("projectId", s(project.id.as_str()))
-        .condition_expression("attribute_not_exists(id)");
-    let put_key = Put::builder()
-        .table_name(&app.tables.keys)
-        .set_item(Some(serde_dynamo::to_item(key)?))
-        .condition_expression("attribute_not_exists(digest)");
-    let items = vec![
-        TransactWriteItem::builder().update(count.build().map_err(Error::internal)?).build(),
-        TransactWriteItem::builder().put(put_project.build().map_err(Error::internal)?).build(),
-        TransactWriteItem::builder().put(claim.build().map_err(Error::internal)?).build(),
-        TransactWriteItem::builder().put(put_key.build().map_err(Error::internal)?).build(),
+    let mut items = vec![
+        TransactWriteItem::builder().update(built(count.build())?).build(),
+        TransactWriteItem::builder().put(built(put_project.build())?).build(),
+        TransactWriteItem::builder().put(claim(app, project)?).build(),
     ];
-    match crate::store::transact(app, items).await {
+    if let Some(key) = key {
+        items.push(TransactWriteItem::builder().put(put_key(app, key)?).build());
+    }
+    match transact(app, items).await {
         Ok(_) => Ok(()),
         Err(err) => match failed_conditions(&err).as_deref() {
             Some([true, ..]) => match super::accounts::get(app, &project.account_id).await? {
                 None => Err(Error::NotFound("Account not found")),
                 Some(_) => Err(Error::ProjectLimit),
             },
-            Some([_, _, true, ..]) => {
-                Err(Error::Conflict(format!("A project with the slug '{}' already exists", project.slug)))
-            }
+            Some([_, _, true, ..]) => Err(slug_taken(&project.slug)),
             _ => Err(err.into()),
         },
+    }
+}
+
+fn claim(app: &App, project: &Project) -> Result<Put> {
+    built(
+        Put::builder()
+            .table_name(&app.tables.projects)
+            .item("id", s(slug_claim_id(&project.account_id, &project.slug)))
+            .item("projectId", s(project.id.as_str()))
+            .condition_expression("attribute_not_exists(id)")
+            .build(),
+    )
+}
+
+fn put_key(app: &App, key: &KeyRecord) -> Result<Put> {
+    built(
+        Put::builder()
+            .table_name(&app.tables.keys)
+            .set_item(Some(serde_dynamo::to_item(key)?))
+            .condition_expression("attribute_not_exists(digest)")
+            .build(),
+    )
+}
+
+fn delete_key(app: &App, digest: &str) -> Result<Delete> {
+    built(Delete::builder().table_name(&app.tables.keys).key("digest", s(digest)).build())
+}
+
+/// Saves a changed project (`before` as read, `after` as it should be): name, slug and allowed
+/// domains. A slug change moves the slug claim in the same transaction (409 when taken).
+pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Changed<()>> {
+    let write = Update::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(before.id.as_str()))
+        .update_expression("SET #name = :name, slug = :slug, allowedDomains = :domains, updatedAt = :at")
+        .condition_expression("attribute_exists(id) AND #status = :active AND slug = :old_slug")
+        .expression_attribute_names("#name", "name")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":name", s(after.name.clone()))
+        .expression_attribute_values(":slug", s(after.slug.clone()))
+        .expression_attribute_values(
+            ":domains",
+            AttributeValue::L(after.allowed_domains.iter().map(|d| s(d.clone())).collect()),
+        )
+        .expression_attribute_values(":at", s(after.updated_at.to_iso()))
+        .expression_attribute_values(":active", s(ACTIVE))
+        .expression_attribute_values(":old_slug", s(before.slug.clone()));
+    let mut items = vec![TransactWriteItem::builder().update(built(write.build())?).build()];
+    if before.slug != after.slug {
+        let old_claim = built(
+            Delete::builder()
+                .table_name(&app.tables.projects)
+                .key("id", s(slug_claim_id(&before.account_id, &before.slug)))
+                .build(),
+        )?;
+        items.push(TransactWriteItem::builder().delete(old_claim).build());
+        items.push(TransactWriteItem::builder().put(claim(app, after)?).build());
+    }
+    match transact(app, items).await {
+        Ok(_) => Ok(Changed::Done(())),
+        Err(err) => match failed_conditions(&err).as_deref() {
+            Some([true, ..]) => Ok(Changed::Raced),
+            Some([_, _, true]) => Err(slug_taken(&after.slug)),
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// Deletes a project (`item` as read, with its counters) at once: the project, its slug claim,
+/// its key, its place in the plan's project count, and its feedback from the account's counters
+/// go in one transaction, and the project is marked for the background removal of its feedback
+/// (driven by the table's stream). `Raced` when the project changed since it was read.
+pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed<()>> {
+    let rev = item.get("rev").cloned().unwrap_or_else(|| n(0));
+    let remove = Delete::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(project.id.as_str()))
+        .condition_expression("attribute_exists(id) AND #status = :active AND (rev = :rev OR (attribute_not_exists(rev) AND :rev = :zero))")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":active", s(ACTIVE))
+        .expression_attribute_values(":rev", rev)
+        .expression_attribute_values(":zero", n(0));
+    let claim = Delete::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(slug_claim_id(&project.account_id, &project.slug)));
+    let count = Update::builder()
+        .table_name(&app.tables.accounts)
+        .key("id", s(project.account_id.as_str()))
+        .update_expression("ADD projectCount :minus_one")
+        .expression_attribute_values(":minus_one", n(-1));
+    let (subtract, names, values) = Deltas::negation_of(item).add_clause("cnt");
+    let mut counts = Update::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(account_counts_id(&project.account_id)))
+        .update_expression(format!("{subtract}, deleting :project"))
+        .expression_attribute_values(":project", AttributeValue::Ss(vec![project.id.to_string()]));
+    for (name, attribute) in names {
+        counts = counts.expression_attribute_names(name, attribute);
+    }
+    for (name, value) in values {
+        counts = counts.expression_attribute_values(name, value);
+    }
+    let mut items = vec![
+        TransactWriteItem::builder().delete(built(remove.build())?).build(),
+        TransactWriteItem::builder().delete(built(claim.build())?).build(),
+        TransactWriteItem::builder().update(built(count.build())?).build(),
+        TransactWriteItem::builder().update(built(counts.build())?).build(),
+    ];
+    if let Some(digest) = &project.key_digest {
+        items.push(TransactWriteItem::builder().delete(delete_key(app, digest)?).build());
+    }
+    match transact(app, items).await {
+        Ok(_) => Ok(Changed::Done(())),
+        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Marks the background removal of a project's feedback as finished.
+pub async fn removal_finished(app: &App, account: &AccountId, project: &ProjectId) -> Result<()> {
+    let call = app
+        .db
+        .update_item()
+        .table_name(&app.tables.projects)
+        .key("id", s(account_counts_id(account)))
+        .update_expression("DELETE deleting :project")
+        .expression_attribute_values(":project", AttributeValue::Ss(vec![project.to_string()]))
+        .send();
+    db_call(call).await?;
+    Ok(())
+}
+
+/// Replaces the project's `mbk_` key: the new key is stored, the old one deleted and the project
+/// pointed at the new one, together — the old key fails from the very next request.
+/// `Raced` when the project or its key changed since `project` was read.
+pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Result<Changed<()>> {
+    let mut point = Update::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(project.id.as_str()))
+        .update_expression("SET keyId = :id, keyDigest = :digest")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":id", s(key.id.as_str()))
+        .expression_attribute_values(":digest", s(key.digest.clone()))
+        .expression_attribute_values(":active", s(ACTIVE));
+    point = match &project.key_digest {
+        Some(old) => point
+            .condition_expression("attribute_exists(id) AND #status = :active AND keyDigest = :old")
+            .expression_attribute_values(":old", s(old.clone())),
+        None => {
+            point.condition_expression("attribute_exists(id) AND #status = :active AND attribute_not_exists(keyDigest)")
+        }
+    };
+    let mut items = vec![
+        TransactWriteItem::builder().update(built(point.build())?).build(),
+        TransactWriteItem::builder().put(put_key(app, key)?).build(),
+    ];
+    if let Some(old) = &project.key_digest {
+        items.push(TransactWriteItem::builder().delete(delete_key(app, old)?).build());
+    }
+    match transact(app, items).await {
+        Ok(_) => Ok(Changed::Done(())),
+        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
+        Err(err) => Err(err.into()),
     }
 }

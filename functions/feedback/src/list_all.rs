@@ -1,0 +1,140 @@
+//! `GET /api/feedback`: feedback across the caller's projects, with every documented filter and
+//! page-number paging. Totals come from counters for project, status and source; `search` and
+//! dates count the matching items instead (see the README for what each costs).
+
+use super::PROJECT_NOT_FOUND;
+use hearken::access::{authorize, Access, Need};
+use hearken::error::Refusal;
+use hearken::feedback::{FeedbackView, Source, Status};
+use hearken::http::{json, optional_query, query_number};
+use hearken::ids::ProjectId;
+use hearken::plans::Action;
+use hearken::store::counters::total;
+use hearken::store::feedback::{self as stored, Filters, Scope};
+use hearken::store::{projects, Item};
+use hearken::time::Timestamp;
+use hearken::{App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// Deepest page served (skipping costs a read of every skipped item).
+const MAX_PAGE: u64 = 10_000;
+/// Longest search text, in characters.
+const MAX_SEARCH_CHARS: usize = 200;
+
+pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let filters = filters(req)?;
+    let page = query_number(req, "page", 1, 1, MAX_PAGE)?;
+    // The documents give `pageSize` a maximum of 100: larger values are served as 100.
+    let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
+
+    let (scope, counters) = scope(app, req, &access).await?;
+    let skip = (page - 1) * page_size;
+    let (items, total) = match counters {
+        Some(counters) if filters.counted_by_counters() => {
+            let items = stored::list(app, &scope, &filters, skip, page_size).await?;
+            (items, counters.iter().map(|item| total(item, filters.status, filters.source)).sum())
+        }
+        _ => {
+            let (items, count) = tokio::join!(
+                stored::list(app, &scope, &filters, skip, page_size),
+                stored::count(app, &scope, &filters)
+            );
+            (items?, count?)
+        }
+    };
+    let data = items.into_iter().map(|item| Listed { feedback: item.view, project_id: item.project_id }).collect();
+    let total_pages = total.div_ceil(page_size);
+    Ok(json(StatusCode::OK, &Page { data, pagination: Pagination { page, page_size, total, total_pages } }))
+}
+
+/// The filters of the query string, validated.
+fn filters(req: &Request) -> Result<Filters> {
+    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
+    let source = optional_query(req, "source").map(|s| Source::parse(&s)).transpose()?;
+    let search = optional_query(req, "search").map(|text| text.to_lowercase());
+    if search.as_ref().is_some_and(|text| text.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(Error::bad_request(format!(
+            "Query parameter 'search' must be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    let bound = |name: &str, end_of_day: bool| -> Result<Option<Timestamp>> {
+        optional_query(req, name)
+            .map(|text| {
+                Timestamp::parse_bound(&text, end_of_day).ok_or_else(|| {
+                    Error::bad_request(format!(
+                        "Query parameter '{name}' must be an ISO 8601 date (2025-01-31) or datetime (2025-01-31T12:00:00Z)"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let (start, end) = (bound("start", false)?, bound("end", true)?);
+    if let (Some(start), Some(end)) = (start, end) {
+        if start > end {
+            return Err(Error::bad_request("Query parameter 'start' must not be after 'end'"));
+        }
+    }
+    Ok(Filters { status, source, search, from_ms: start.map(|t| t.unix_millis()), to_ms: end.map(|t| t.unix_millis()) })
+}
+
+/// What the list covers, and the counter items its totals come from (`None`: no counter applies,
+/// e.g. an unknown project in a key's list).
+async fn scope(app: &App, req: &Request, access: &Access) -> Result<(Scope, Option<Vec<Item>>)> {
+    let account = &access.account.id;
+    let named = match (optional_query(req, "project"), optional_query(req, "projectSlug")) {
+        (Some(id), _) => Some(id),
+        (None, Some(slug)) => {
+            Some(projects::id_by_slug(app, account, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string())
+        }
+        (None, None) => None,
+    };
+    if let Some(raw) = named {
+        if !access.key.allows_project(&raw) {
+            return Err(Error::KeyRefused(Refusal::ProjectNotAllowed));
+        }
+        let project = ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?;
+        let (_, item) = projects::get(app, account, &project).await?.ok_or(PROJECT_NOT_FOUND)?;
+        return Ok((Scope::Project(project), Some(vec![item])));
+    }
+    match access.key.project_limit() {
+        Some(limited) => {
+            let reads = limited.iter().map(|project| projects::get(app, account, project));
+            let found: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
+            let live = found.iter().map(|(project, _)| project.id.clone()).collect();
+            let counters = found.into_iter().map(|(_, item)| item).collect();
+            Ok((Scope::Projects(account.clone(), live), Some(counters)))
+        }
+        None => {
+            let counts = projects::account_counts(app, account).await?;
+            Ok((Scope::Account(account.clone(), projects::deleting_in(&counts)), Some(vec![counts])))
+        }
+    }
+}
+
+/// A list item: the feedback and the project it belongs to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    #[serde(flatten)]
+    feedback: FeedbackView,
+    project_id: ProjectId,
+}
+
+/// The documented list shape: `data` and `pagination {page, pageSize, total, totalPages}`.
+#[derive(Serialize)]
+struct Page {
+    data: Vec<Listed>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    page: u64,
+    page_size: u64,
+    total: u64,
+    total_pages: u64,
+}

@@ -1,0 +1,71 @@
+//! `GET` and `POST /api/projects/{projectId}/feedback`, as the Miniback reference shows them.
+
+use super::PROJECT_NOT_FOUND;
+use hearken::access::{authorize, Need};
+use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
+use hearken::http::{data, json, json_body, optional_query, path_param, query_number};
+use hearken::ids::ProjectId;
+use hearken::plans::Action;
+use hearken::store::counters::total;
+use hearken::store::feedback::{self as stored, FeedbackItem};
+use hearken::store::projects;
+use hearken::{App, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// Deepest offset served: skipping costs a read of every skipped item.
+const MAX_OFFSET: u64 = 100_000;
+
+/// The project in the path. The access check sees it as given; afterwards a malformed id is
+/// answered like a project that does not exist.
+fn parse_project(raw: &str) -> Result<ProjectId> {
+    ProjectId::parse(raw).ok_or(PROJECT_NOT_FOUND)
+}
+
+pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: Some(&raw) }).await?;
+    let project = parse_project(&raw)?;
+    let input = NewFeedback::from_json(json_body(req)?)?;
+    let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
+    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
+    Ok(data(StatusCode::CREATED, &item.view))
+}
+
+pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action: Action::Read, project: Some(&raw) }).await?;
+    let project = parse_project(&raw)?;
+    let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
+    // The documents give `limit` a maximum of 100: larger values are served as 100.
+    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
+    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
+
+    // The project (existence and totals) and the page are read in one round.
+    let (found, page) = tokio::join!(
+        projects::get(app, &access.account.id, &project),
+        stored::list_for_project(app, &project, status, offset, limit)
+    );
+    let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
+    let page = page?;
+    let total = total(&item, status, None);
+    let has_more = offset + (page.len() as u64) < total;
+    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
+}
+
+/// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.
+#[derive(Serialize)]
+struct Page {
+    data: Vec<FeedbackView>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    total: u64,
+    limit: u64,
+    offset: u64,
+    has_more: bool,
+}

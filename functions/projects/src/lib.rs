@@ -1,0 +1,143 @@
+//! Miniback projects (`/api/projects`, `/api/projects/{projectId}`) and a project's API key
+//! (`/api/projects/{projectId}/api-key`). Thin: parse, call the library, shape the response.
+
+mod api_key;
+
+use hearken::access::{authorize, Access, Need};
+use hearken::http::{data, json_body, path_param, route_key, serve};
+use hearken::ids::ProjectId;
+use hearken::plans::Action;
+use hearken::projects::{ProjectInput, ProjectView};
+use hearken::store::feedback::Changed;
+use hearken::store::projects::{self, Project, ACTIVE};
+use hearken::store::Item;
+use hearken::time::Timestamp;
+use hearken::{slug, App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+const LIST: &str = "GET /api/projects";
+const CREATE: &str = "POST /api/projects";
+const GET: &str = "GET /api/projects/{projectId}";
+const UPDATE: &str = "PUT /api/projects/{projectId}";
+const DELETE: &str = "DELETE /api/projects/{projectId}";
+const KEY_GET: &str = "GET /api/projects/{projectId}/api-key";
+const KEY_CREATE: &str = "POST /api/projects/{projectId}/api-key";
+
+/// The routes of template.yaml this function serves.
+pub const ROUTES: &[&str] = &[LIST, CREATE, GET, UPDATE, DELETE, KEY_GET, KEY_CREATE];
+
+/// A project that does not exist, or belongs to another account (SPEC §1: both answer alike).
+const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
+/// A change that keeps racing with others gives up after this many reads.
+const ATTEMPTS: usize = 3;
+
+/// Handles one API Gateway request.
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    serve(req, |req| async move {
+        match route_key(&req) {
+            Some(LIST) => list(app, &req).await,
+            Some(CREATE) => create(app, &req).await,
+            Some(GET) => get(app, &req).await,
+            Some(UPDATE) => update(app, &req).await,
+            Some(DELETE) => delete(app, &req).await,
+            Some(KEY_GET) => api_key::get(app, &req).await,
+            Some(KEY_CREATE) => api_key::create(app, &req).await,
+            _ => Err(Error::NoRoute),
+        }
+    })
+    .await
+}
+
+/// Authorises `action` on the project in the path; a malformed id then answers like a missing one.
+async fn authorize_on(app: &App, req: &Request, action: Action) -> Result<(Access, ProjectId)> {
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action, project: Some(&raw) }).await?;
+    Ok((access, ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?))
+}
+
+/// Reads the caller's project (404 when missing or foreign).
+async fn read(app: &App, access: &Access, id: &ProjectId) -> Result<(Project, Item)> {
+    projects::get(app, &access.account.id, id).await?.ok_or(PROJECT_NOT_FOUND)
+}
+
+/// Authorises `action` on the project in the path, then reads it.
+async fn addressed(app: &App, req: &Request, action: Action) -> Result<(Access, Project, Item)> {
+    let (access, id) = authorize_on(app, req, action).await?;
+    let (project, item) = read(app, &access, &id).await?;
+    Ok((access, project, item))
+}
+
+async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let all = projects::list(app, &access.account.id).await?;
+    let visible: Vec<ProjectView> =
+        all.iter().filter(|p| access.key.allows_project(p.id.as_str())).map(ProjectView::from).collect();
+    Ok(data(StatusCode::OK, visible))
+}
+
+async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::Write, project: None }).await?;
+    let input = ProjectInput::from_json(json_body(req)?)?;
+    let name = input.require_name()?.to_owned();
+    let now = Timestamp::now();
+    let project = Project {
+        id: ProjectId::generate(),
+        account_id: access.account.id.clone(),
+        slug: input.slug.unwrap_or_else(|| slug::derive(&name)),
+        name,
+        status: ACTIVE.to_owned(),
+        created_at: now,
+        updated_at: now,
+        allowed_domains: input.allowed_domains.unwrap_or_default(),
+        key_id: None,
+        key_digest: None,
+    };
+    projects::create(app, &project, None).await?;
+    Ok(data(StatusCode::CREATED, ProjectView::from(&project)))
+}
+
+async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
+    let (_, project, _) = addressed(app, req, Action::Read).await?;
+    Ok(data(StatusCode::OK, ProjectView::from(&project)))
+}
+
+async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
+    let (access, id) = authorize_on(app, req, Action::Write).await?;
+    let input = ProjectInput::from_json(json_body(req)?)?;
+    for _ in 0..ATTEMPTS {
+        let (before, _) = read(app, &access, &id).await?;
+        let after = Project {
+            name: input.name.clone().unwrap_or_else(|| before.name.clone()),
+            slug: input.slug.clone().unwrap_or_else(|| before.slug.clone()),
+            allowed_domains: input.allowed_domains.clone().unwrap_or_else(|| before.allowed_domains.clone()),
+            updated_at: Timestamp::now(),
+            ..before.clone()
+        };
+        match projects::update(app, &before, &after).await? {
+            Changed::Done(()) => return Ok(data(StatusCode::OK, ProjectView::from(&after))),
+            Changed::Raced | Changed::ProjectGone => continue,
+        }
+    }
+    Err(Error::Conflict("The project changed while it was being updated; please retry".to_owned()))
+}
+
+async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
+    let (access, id) = authorize_on(app, req, Action::Write).await?;
+    for _ in 0..ATTEMPTS {
+        let (project, item) = read(app, &access, &id).await?;
+        match projects::delete(app, &project, &item).await? {
+            Changed::Done(()) => return Ok(data(StatusCode::OK, Deleted { id: project.id, deleted: true })),
+            Changed::Raced | Changed::ProjectGone => continue,
+        }
+    }
+    Err(Error::Conflict("The project changed while it was being deleted; please retry".to_owned()))
+}
+
+/// What a DELETE answers: the documents' clients parse every answer as JSON, so a body, not 204.
+#[derive(Serialize)]
+struct Deleted {
+    id: ProjectId,
+    deleted: bool,
+}

@@ -1,0 +1,148 @@
+//! A local stand-in for Lambda's DynamoDB event source mapping: for every function that
+//! template.yaml subscribes to a table's stream, poll that stream in DynamoDB Local and call the
+//! function's handler in-process with the event Lambda would send. A batch whose handler fails is
+//! retried (the shard iterator does not move), as Lambda retries it.
+
+use crate::registry::{self, StreamHandler};
+use crate::tables::local_name;
+use crate::template::Template;
+use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
+use aws_sdk_dynamodbstreams::Client as StreamsClient;
+use hearken::App;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How often an idle stream is polled.
+const POLL: Duration = Duration::from_millis(100);
+/// Records per batch (the template's `BatchSize` for the cleanup is 10; any size works here).
+const BATCH: i32 = 100;
+
+/// A streams client for the same endpoint as the tables (DynamoDB Local serves both).
+pub async fn client() -> StreamsClient {
+    let mut config = aws_sdk_dynamodbstreams::config::Builder::from(&crate::stack::sdk_config().await);
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
+        config = config.endpoint_url(endpoint);
+    }
+    StreamsClient::from_conf(config.build())
+}
+
+/// Starts one poller per (function, stream) of the template, for tables under `prefix`.
+pub async fn start(app: App, template: &Template, prefix: &str) -> Result<(), String> {
+    let consumers = registry::stream_consumers();
+    let streams = client().await;
+    for function in &template.functions {
+        for table in &function.streams {
+            let consumer = consumers
+                .iter()
+                .find(|c| c.binary == function.binary)
+                .ok_or_else(|| format!("no stream handler for binary {}", function.binary))?;
+            let table_name = local_name(prefix, table);
+            tokio::spawn(poll(app.clone(), streams.clone(), table_name, consumer.handler));
+        }
+    }
+    Ok(())
+}
+
+async fn poll(app: App, streams: StreamsClient, table: String, handler: StreamHandler) {
+    let arn = loop {
+        match app.db.describe_table().table_name(&table).send().await {
+            Ok(out) => {
+                if let Some(arn) = out.table().and_then(|t| t.latest_stream_arn()) {
+                    break arn.to_owned();
+                }
+            }
+            Err(err) if is_gone(&err) => return,
+            Err(_) => {}
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    // Open shards and where each one is read up to.
+    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
+    loop {
+        match streams.describe_stream().stream_arn(&arn).send().await {
+            Ok(out) => {
+                for shard in out.stream_description().map(|d| d.shards()).unwrap_or_default() {
+                    let Some(id) = shard.shard_id() else { continue };
+                    if !iterators.contains_key(id) {
+                        let iterator = streams
+                            .get_shard_iterator()
+                            .stream_arn(&arn)
+                            .shard_id(id)
+                            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                            .send()
+                            .await
+                            .ok()
+                            .and_then(|o| o.shard_iterator().map(str::to_owned));
+                        iterators.insert(id.to_owned(), iterator);
+                    }
+                }
+            }
+            // The table (and so the stream) was deleted: the test or the stack is over.
+            Err(_) if !table_exists(&app, &table).await => return,
+            Err(_) => {}
+        }
+        let mut idle = true;
+        for iterator in iterators.values_mut() {
+            let Some(current) = iterator.clone() else { continue };
+            let Ok(out) = streams.get_records().shard_iterator(&current).limit(BATCH).send().await else { continue };
+            if !out.records().is_empty() {
+                idle = false;
+                let event = event_of(out.records(), &arn);
+                match serde_json::from_value(event) {
+                    Ok(event) => {
+                        if let Err(err) = handler(app.clone(), event).await {
+                            // Lambda retries a failed batch: keep the iterator where it was.
+                            tracing::warn!(error = %err, "stream handler failed; retrying the batch");
+                            continue;
+                        }
+                    }
+                    Err(err) => tracing::error!(error = %err, "could not build a stream event"),
+                }
+            }
+            *iterator = out.next_shard_iterator().map(str::to_owned);
+        }
+        if idle {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+async fn table_exists(app: &App, table: &str) -> bool {
+    !matches!(app.db.describe_table().table_name(table).send().await, Err(ref err) if is_gone(err))
+}
+
+fn is_gone<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ResourceNotFoundException")
+}
+
+/// The Lambda event for a batch of stream records (the shape of `events/project-removed.json`).
+pub fn event_of(records: &[Record], arn: &str) -> Value {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|record| {
+            let change = record.dynamodb();
+            let image = |map: Option<&HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>>| {
+                map.map(|m| serde_json::to_value(serde_dynamo::Item::from(m.clone())).unwrap_or(Value::Null)).unwrap_or(Value::Null)
+            };
+            json!({
+                "eventID": record.event_id(),
+                "eventName": record.event_name().map(|n| n.as_str()),
+                "eventVersion": record.event_version(),
+                "eventSource": "aws:dynamodb",
+                "awsRegion": record.aws_region().unwrap_or("local"),
+                "eventSourceARN": arn,
+                "dynamodb": {
+                    "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|t| t.secs()),
+                    "Keys": image(change.and_then(|c| c.keys.as_ref())),
+                    "NewImage": image(change.and_then(|c| c.new_image.as_ref())),
+                    "OldImage": image(change.and_then(|c| c.old_image.as_ref())),
+                    "SequenceNumber": change.and_then(|c| c.sequence_number()),
+                    "SizeBytes": change.and_then(|c| c.size_bytes()).unwrap_or(0),
+                    "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|v| v.as_str()),
+                },
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
