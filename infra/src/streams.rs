@@ -57,24 +57,14 @@ async fn poll(app: App, streams: StreamsClient, table: String, handler: StreamHa
         }
         tokio::time::sleep(POLL).await;
     };
-    // Open shards and where each one is read up to.
-    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
+    // Where each shard is read up to: the last sequence number handed to the handler.
+    let mut shards: HashMap<String, Shard> = HashMap::new();
     loop {
         match streams.describe_stream().stream_arn(&arn).send().await {
             Ok(out) => {
                 for shard in out.stream_description().map(|d| d.shards()).unwrap_or_default() {
-                    let Some(id) = shard.shard_id() else { continue };
-                    if !iterators.contains_key(id) {
-                        let iterator = streams
-                            .get_shard_iterator()
-                            .stream_arn(&arn)
-                            .shard_id(id)
-                            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                            .send()
-                            .await
-                            .ok()
-                            .and_then(|o| o.shard_iterator().map(str::to_owned));
-                        iterators.insert(id.to_owned(), iterator);
+                    if let Some(id) = shard.shard_id() {
+                        shards.entry(id.to_owned()).or_default();
                     }
                 }
             }
@@ -83,29 +73,58 @@ async fn poll(app: App, streams: StreamsClient, table: String, handler: StreamHa
             Err(_) => {}
         }
         let mut idle = true;
-        for iterator in iterators.values_mut() {
-            let Some(current) = iterator.clone() else { continue };
-            let Ok(out) = streams.get_records().shard_iterator(&current).limit(BATCH).send().await else { continue };
-            if !out.records().is_empty() {
+        for (id, shard) in shards.iter_mut().filter(|(_, shard)| !shard.closed) {
+            if shard.iterator.is_none() {
+                // DynamoDB Local invalidates an iterator taken while its shard was empty, so one
+                // is taken afresh whenever the last read failed, from where the handler left off.
+                let request = streams.get_shard_iterator().stream_arn(&arn).shard_id(id);
+                let request = match &shard.last_sequence {
+                    Some(sequence) => {
+                        request.shard_iterator_type(ShardIteratorType::AfterSequenceNumber).sequence_number(sequence)
+                    }
+                    None => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                };
+                shard.iterator = request.send().await.ok().and_then(|o| o.shard_iterator().map(str::to_owned));
+            }
+            let Some(current) = shard.iterator.clone() else { continue };
+            let Ok(out) = streams.get_records().shard_iterator(&current).limit(BATCH).send().await else {
+                shard.iterator = None;
+                continue;
+            };
+            let records = out.records();
+            if !records.is_empty() {
                 idle = false;
-                let event = event_of(out.records(), &arn);
-                match serde_json::from_value(event) {
+                match serde_json::from_value(event_of(records, &arn)) {
                     Ok(event) => {
                         if let Err(err) = handler(app.clone(), event).await {
-                            // Lambda retries a failed batch: keep the iterator where it was.
+                            // Lambda retries a failed batch: read it again from the same place.
                             tracing::warn!(error = %err, "stream handler failed; retrying the batch");
+                            shard.iterator = None;
                             continue;
                         }
                     }
                     Err(err) => tracing::error!(error = %err, "could not build a stream event"),
                 }
+                shard.last_sequence =
+                    records.last().and_then(|r| r.dynamodb()).and_then(|c| c.sequence_number()).map(str::to_owned);
             }
-            *iterator = out.next_shard_iterator().map(str::to_owned);
+            match out.next_shard_iterator() {
+                Some(next) => shard.iterator = Some(next.to_owned()),
+                None => shard.closed = true,
+            }
         }
         if idle {
             tokio::time::sleep(POLL).await;
         }
     }
+}
+
+/// How far a shard has been read.
+#[derive(Default)]
+struct Shard {
+    iterator: Option<String>,
+    last_sequence: Option<String>,
+    closed: bool,
 }
 
 async fn table_exists(app: &App, table: &str) -> bool {

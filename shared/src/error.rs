@@ -43,8 +43,10 @@ pub enum Error {
     ProjectLimit,
     #[error("Monthly call limit reached: the {plan} plan allows {limit} calls per month. It resets at {}.", resets.to_iso())]
     MonthlyQuota { plan: Plan, limit: u64, resets: Timestamp },
-    #[error("Rate limit exceeded: this key allows {limit} requests per minute. The window resets at {reset} (Unix seconds).")]
-    RateLimited { limit: u32, reset: i64 },
+    #[error(
+        "Rate limit exceeded: {per} allows {limit} requests per minute. The window resets at {reset} (Unix seconds)."
+    )]
+    RateLimited { per: &'static str, limit: u32, reset: i64 },
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{0}")]

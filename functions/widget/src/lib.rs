@@ -43,7 +43,11 @@ async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let window = window?;
     set_rate_headers(window.headers(WIDGET_PER_IP_PER_MINUTE));
     if window.exceeds(WIDGET_PER_IP_PER_MINUTE) {
-        return Err(Error::RateLimited { limit: WIDGET_PER_IP_PER_MINUTE, reset: window.reset() });
+        return Err(Error::RateLimited {
+            per: "the widget, per client IP address,",
+            limit: WIDGET_PER_IP_PER_MINUTE,
+            reset: window.reset(),
+        });
     }
     let (project, _) = found?.ok_or(PROJECT_NOT_FOUND)?;
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());

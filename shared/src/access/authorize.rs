@@ -79,7 +79,7 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
         if let Err(err) = quota::give_back(app, account_id, now).await {
             tracing::warn!(error = %err, "could not give back the call of a rate-limited request");
         }
-        return Err(Error::RateLimited { limit: per_minute, reset: window.reset() });
+        return Err(Error::RateLimited { per: "this key", limit: per_minute, reset: window.reset() });
     }
     if window.hits == 1 {
         // Once a minute per key is enough for "last used", and it overlaps the route's own work.

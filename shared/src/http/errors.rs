@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn rate_limits_say_when_they_reset() {
         let reset = Timestamp::now().unix_seconds() + 30;
-        let response = error_response(&Error::RateLimited { limit: 10, reset }, Surface::RateMind);
+        let response = error_response(&Error::RateLimited { per: "this key", limit: 10, reset }, Surface::RateMind);
         assert_eq!(response.status(), 429);
         let wait: i64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
         assert!((29..=30).contains(&wait));

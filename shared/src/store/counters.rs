@@ -6,6 +6,7 @@ use super::{n, number, Item};
 use crate::feedback::{Source, Status};
 use crate::ids::AccountId;
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 /// The id (in the projects table) of the item holding an account's feedback counters and the
 /// projects whose feedback is being removed in the background.
@@ -37,6 +38,13 @@ fn attributes_of(status: Status, source: Source) -> [String; 4] {
 /// The total an item's counters hold for a filter (0 when never written).
 pub fn total(item: &Item, status: Option<Status>, source: Option<Source>) -> u64 {
     number(item, &attribute(status, source)).unwrap_or(0).max(0) as u64
+}
+
+/// An `ADD` clause with its expression attribute names and values.
+pub struct AddClause {
+    pub expression: String,
+    pub names: Vec<(String, String)>,
+    pub values: Vec<(String, AttributeValue)>,
 }
 
 /// A set of counter changes, written as one `ADD` expression.
@@ -85,10 +93,7 @@ impl Deltas {
 
     /// The `ADD …` clause (with `tag` keeping its placeholders apart from the caller's), and the
     /// names and values it uses. Also bumps `rev`, the counters' version.
-    pub fn add_clause(
-        &self,
-        tag: &str,
-    ) -> (String, Vec<(String, String)>, Vec<(String, aws_sdk_dynamodb::types::AttributeValue)>) {
+    pub fn add_clause(&self, tag: &str) -> AddClause {
         let mut parts = vec![format!("#{tag}_rev :{tag}_one")];
         let mut names = vec![(format!("#{tag}_rev"), "rev".to_owned())];
         let mut values = vec![(format!(":{tag}_one"), n(1))];
@@ -97,13 +102,13 @@ impl Deltas {
             names.push((format!("#{tag}_c{i}"), attribute.clone()));
             values.push((format!(":{tag}_d{i}"), n(delta)));
         }
-        (format!("ADD {}", parts.join(", ")), names, values)
+        AddClause { expression: format!("ADD {}", parts.join(", ")), names, values }
     }
 
     /// An update of `builder`'s item that applies these deltas, with `extra` prepended to the
     /// update expression (e.g. `SET updatedAt = :now`).
     pub fn apply(&self, mut builder: UpdateBuilder, extra: Option<&str>) -> UpdateBuilder {
-        let (clause, names, values) = self.add_clause("cnt");
+        let AddClause { expression: clause, names, values } = self.add_clause("cnt");
         let expression = match extra {
             Some(extra) => format!("{extra} {clause}"),
             None => clause,
@@ -122,7 +127,6 @@ impl Deltas {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::AttributeValue;
 
     #[test]
     fn new_feedback_counts_in_four_counters() {

@@ -3,7 +3,7 @@
 //! account (`counts#<account>`: the account's feedback counters, and the projects whose feedback
 //! is being removed in the background).
 
-use super::counters::{account_counts_id, Deltas};
+use super::counters::{account_counts_id, AddClause, Deltas};
 use super::feedback::Changed;
 use super::plan_conditions::under_plan_limit;
 use super::{failed_conditions, n, s, transact, Item};
@@ -252,7 +252,7 @@ pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed
         .key("id", s(project.account_id.as_str()))
         .update_expression("ADD projectCount :minus_one")
         .expression_attribute_values(":minus_one", n(-1));
-    let (subtract, names, values) = Deltas::negation_of(item).add_clause("cnt");
+    let AddClause { expression: subtract, names, values } = Deltas::negation_of(item).add_clause("cnt");
     let mut counts = Update::builder()
         .table_name(&app.tables.projects)
         .key("id", s(account_counts_id(&project.account_id)))
