@@ -30,6 +30,11 @@ pub fn functions() -> Vec<Function> {
             handler: |app, req| Box::pin(async move { hearken_projects::handle(&app, req).await }),
         },
         Function {
+            binary: "account",
+            routes: hearken_account::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_account::handle(&app, req).await }),
+        },
+        Function {
             binary: "widget",
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),

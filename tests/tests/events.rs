@@ -15,6 +15,8 @@ const PROJECT: &str = "proj_REPLACE_WITH_PROJECT_ID";
 const KEY: &str = "mbk_REPLACE_WITH_THE_PROJECT_KEY";
 const FEEDBACK: &str = "fb_REPLACE_WITH_FEEDBACK_ID";
 const ACCOUNT: &str = "acc_REPLACE_WITH_ACCOUNT_ID";
+const OWNER_KEY: &str = "sk_live_REPLACE_WITH_AN_OWNER_KEY";
+const KEY_ID: &str = "key_REPLACE_WITH_KEY_ID";
 
 fn events() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -54,9 +56,21 @@ fn every_route_and_stream_consumer_has_a_sample_event() {
     }
 }
 
-/// A fresh account, project and feedback for one event, with its placeholders filled in.
+/// A fresh account (with its owner key and a member key), project and feedback for one event,
+/// with its placeholders filled in.
 async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId) {
-    let (account, project, key) = app.account_with_project(Plan::Pro).await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    let (project, key) = app.project(&account).await;
+    let (_, member) = hearken::access::NewKey {
+        family: hearken::access::Family::Account,
+        account_id: account.id.clone(),
+        project_id: None,
+        name: "member".into(),
+        role: hearken::access::Role::Member,
+        use_case: hearken::access::UseCase::Full,
+    }
+    .issue();
+    hearken::store::keys::put_new(&app.app, &member).await.unwrap();
     let input = NewFeedback::from_json(json!({"message": "sample"})).unwrap();
     let item = FeedbackItem::new(&account.id, &project.id, input, Source::Api);
     stored::create(&app.app, &item).await.unwrap().unwrap();
@@ -65,7 +79,9 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
         .replace(PROJECT, project.id.as_str())
         .replace(KEY, key.expose())
         .replace(FEEDBACK, item.view.id.as_str())
-        .replace(ACCOUNT, account.id.as_str());
+        .replace(ACCOUNT, account.id.as_str())
+        .replace(OWNER_KEY, owner.expose())
+        .replace(KEY_ID, member.id.as_str());
     (text, project.id)
 }
 

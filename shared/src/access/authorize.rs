@@ -30,6 +30,8 @@ pub struct Need<'a> {
 pub struct Access {
     pub key: KeyRecord,
     pub account: Account,
+    /// Calls counted this month, this one included.
+    pub calls_this_month: u64,
 }
 
 /// Runs every rule of SPEC §1–2 for the request; on success the call has been counted and the
@@ -53,9 +55,13 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     );
     let (taken, window) = (taken?, window?);
 
+    let mut calls_this_month = 0;
     let (account, refusal) = match taken {
         Taken::AccountGone => return Err(Error::KeyRefused(Refusal::AccountGone)),
-        Taken::Granted { account, .. } => (account, None),
+        Taken::Granted { account, calls } => {
+            calls_this_month = calls;
+            (account, None)
+        }
         Taken::PlanForbids(account) if need.action == Action::Surveys => {
             let refusal = Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan };
             (account, Some(refusal))
@@ -90,5 +96,5 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             }
         });
     }
-    Ok(Access { key: record, account })
+    Ok(Access { key: record, account, calls_this_month })
 }

@@ -1,7 +1,10 @@
-//! The keys table: key items by digest.
+//! The keys table: key items by digest, listed per account through the `byAccount` index.
 
-use super::s;
+use super::feedback::Changed;
+use super::{s, Item};
 use crate::access::KeyRecord;
+use crate::ids::{AccountId, KeyId};
+use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Result};
@@ -29,6 +32,149 @@ pub async fn touch_last_used(app: &App, digest: &str, at: Timestamp) -> Result<(
     match db_call(call).await {
         Ok(_) => Ok(()),
         Err(err) if super::failed_condition(&err) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A page of the account's keys, newest first (a Query on the `byAccount` index), and the key to
+/// continue from.
+pub async fn list(
+    app: &App,
+    account: &AccountId,
+    limit: i32,
+    start: Option<Item>,
+) -> Result<(Vec<KeyRecord>, Option<Item>)> {
+    let call = app
+        .db
+        .query()
+        .table_name(&app.tables.keys)
+        .index_name("byAccount")
+        .key_condition_expression("accountId = :a")
+        .expression_attribute_values(":a", s(account.as_str()))
+        .scan_index_forward(false)
+        .limit(limit)
+        .set_exclusive_start_key(start)
+        .send();
+    let out = db_call(call).await?;
+    let keys = out.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+    Ok((keys, out.last_evaluated_key))
+}
+
+/// Every key of the account (for rules over all of them, such as "the last owner key").
+pub async fn all(app: &App, account: &AccountId) -> Result<Vec<KeyRecord>> {
+    let mut keys = vec![];
+    let mut start = None;
+    loop {
+        let (page, next) = list(app, account, 100, start).await?;
+        keys.extend(page);
+        match next {
+            Some(next) => start = Some(next),
+            None => return Ok(keys),
+        }
+    }
+}
+
+/// A key of the account by its id; another account's reads as missing.
+pub async fn find(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
+    let call = app
+        .db
+        .query()
+        .table_name(&app.tables.keys)
+        .index_name("byAccount")
+        .key_condition_expression("accountId = :a AND id = :id")
+        .expression_attribute_values(":a", s(account.as_str()))
+        .expression_attribute_values(":id", s(id.as_str()))
+        .send();
+    let out = db_call(call).await?;
+    let found = out.items.unwrap_or_default().into_iter().next();
+    let Some(item) = found else { return Ok(None) };
+    // The index may lag a write; the table is the truth (and is read strongly consistent).
+    let record: KeyRecord = serde_dynamo::from_item(item)?;
+    get_by_digest(app, &record.digest).await
+}
+
+/// Stores a new key.
+pub async fn put_new(app: &App, record: &KeyRecord) -> Result<()> {
+    let call = app
+        .db
+        .put_item()
+        .table_name(&app.tables.keys)
+        .set_item(Some(serde_dynamo::to_item(record)?))
+        .condition_expression("attribute_not_exists(digest)")
+        .send();
+    db_call(call).await?;
+    Ok(())
+}
+
+/// Applies `changes` to a stored key, field by field (a concurrent change of other fields stands).
+/// `Raced` when the key was deleted meanwhile.
+pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result<Changed<()>> {
+    let mut after = record.clone();
+    changes.apply_to(&mut after);
+    let item: Item = serde_dynamo::to_item(&after)?;
+    let given = [
+        ("name", changes.name.is_some()),
+        ("description", changes.description.is_some()),
+        ("allowedIps", changes.allowed_ips.is_some()),
+        ("allowedProjects", changes.allowed_projects.is_some()),
+        ("rateLimitPerMinute", changes.rate_limit_per_minute.is_some()),
+        ("enabled", changes.enabled.is_some()),
+    ];
+    let (mut set, mut remove, mut names, mut values) = (vec![], vec![], vec![], vec![]);
+    for (i, (field, _)) in given.iter().filter(|(_, given)| *given).enumerate() {
+        names.push((format!("#f{i}"), field.to_string()));
+        match item.get(*field) {
+            Some(value) => {
+                set.push(format!("#f{i} = :f{i}"));
+                values.push((format!(":f{i}"), value.clone()));
+            }
+            None => remove.push(format!("#f{i}")),
+        }
+    }
+    if names.is_empty() {
+        return Ok(Changed::Done(()));
+    }
+    let mut expression = String::new();
+    if !set.is_empty() {
+        expression.push_str(&format!("SET {}", set.join(", ")));
+    }
+    if !remove.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    let mut call = app
+        .db
+        .update_item()
+        .table_name(&app.tables.keys)
+        .key("digest", s(record.digest.clone()))
+        .update_expression(expression.trim())
+        .condition_expression("attribute_exists(digest) AND accountId = :account")
+        .expression_attribute_values(":account", s(record.account_id.as_str()));
+    for (name, field) in names {
+        call = call.expression_attribute_names(name, field);
+    }
+    for (name, value) in values {
+        call = call.expression_attribute_values(name, value);
+    }
+    match db_call(call.send()).await {
+        Ok(_) => Ok(Changed::Done(())),
+        Err(err) if super::failed_condition(&err) => Ok(Changed::Raced),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Deletes a key: from the next request on it is refused.
+pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
+    let call = app
+        .db
+        .delete_item()
+        .table_name(&app.tables.keys)
+        .key("digest", s(record.digest.clone()))
+        .condition_expression("attribute_exists(digest) AND accountId = :account")
+        .expression_attribute_values(":account", s(record.account_id.as_str()))
+        .send();
+    match db_call(call).await {
+        Ok(_) => Ok(Changed::Done(())),
+        Err(err) if super::failed_condition(&err) => Ok(Changed::Raced),
         Err(err) => Err(err.into()),
     }
 }

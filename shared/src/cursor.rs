@@ -1,0 +1,76 @@
+//! Opaque cursors for the `/api/v1` lists: a Query's last evaluated key, bound to its list and its
+//! scope (the account and the filters). A cursor that was tampered with, made for another list or
+//! another account, or is simply not ours, answers 400 — it can never open someone else's items,
+//! because its key must carry the caller's own partition value.
+
+use crate::store::{s, Item};
+use crate::{Error, Result};
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    /// The list (`keys`, `surveys`…).
+    l: String,
+    /// The scope: account and filters.
+    s: String,
+    /// The last evaluated key, string attributes only (every key of our indexes is a string).
+    k: BTreeMap<String, String>,
+}
+
+/// The cursor for the next page after `last_key`.
+pub fn encode(list: &str, scope: &str, last_key: &Item) -> String {
+    let k = last_key.iter().filter_map(|(name, value)| Some((name.clone(), value.as_s().ok()?.clone()))).collect();
+    let payload = Payload { l: list.to_owned(), s: scope.to_owned(), k };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("cursor payload serialises"))
+}
+
+/// The start key a cursor stands for; 400 unless it was made for this list and scope and its
+/// `partition` attribute holds `owner`.
+pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str)) -> Result<Item> {
+    let invalid = || Error::bad_request("Invalid cursor: pass back the nextCursor of the same list, unchanged");
+    let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
+    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let (attribute, owner) = partition;
+    if payload.l != list || payload.s != scope || payload.k.get(attribute).map(String::as_str) != Some(owner) {
+        return Err(invalid());
+    }
+    Ok(payload
+        .k
+        .into_iter()
+        .map(|(name, value)| (name, s(value)))
+        .collect::<std::collections::HashMap<String, AttributeValue>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(account: &str) -> Item {
+        [("accountId".to_owned(), s(account)), ("id".to_owned(), s("key_1")), ("digest".to_owned(), s("ab"))]
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn a_cursor_round_trips_for_its_list_and_scope() {
+        let cursor = encode("keys", "acc_1", &key("acc_1"));
+        assert_eq!(decode(&cursor, "keys", "acc_1", ("accountId", "acc_1")).unwrap(), key("acc_1"));
+    }
+
+    #[test]
+    fn a_foreign_or_tampered_cursor_is_refused() {
+        let cursor = encode("keys", "acc_1", &key("acc_1"));
+        assert!(decode(&cursor, "surveys", "acc_1", ("accountId", "acc_1")).is_err(), "another list");
+        assert!(decode(&cursor, "keys", "acc_2", ("accountId", "acc_2")).is_err(), "another account");
+        let forged = encode("keys", "acc_2", &key("acc_1"));
+        assert!(decode(&forged, "keys", "acc_2", ("accountId", "acc_2")).is_err(), "a key of another partition");
+        assert!(decode("not-a-cursor!", "keys", "acc_1", ("accountId", "acc_1")).is_err());
+        let mut flipped = cursor.into_bytes();
+        flipped[3] ^= 1;
+        assert!(decode(&String::from_utf8_lossy(&flipped), "keys", "acc_1", ("accountId", "acc_1")).is_err());
+    }
+}

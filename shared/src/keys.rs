@@ -1,0 +1,320 @@
+//! Account keys as the RateMind API sees them (`/api/v1/keys`): the wire shape (never the secret,
+//! except once at creation), and the validation of a create or change body. Use case and expiry
+//! are fixed at creation; name, description, restrictions, limit and enabled can change.
+
+use crate::access::{ip_allow, Family, KeyRecord, Role, UseCase};
+use crate::ids::{KeyId, ProjectId};
+use crate::plans::Plan;
+use crate::time::Timestamp;
+use crate::{Error, Result};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Longest key name, in characters.
+pub const NAME_MAX_CHARS: usize = 100;
+/// Longest description, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 500;
+/// Most entries in `allowedIps`.
+pub const IPS_MAX: usize = 50;
+/// Most entries in `allowedProjects` (a list filter takes at most 100 values).
+pub const PROJECTS_MAX: usize = 100;
+
+/// A key as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyView {
+    pub id: KeyId,
+    pub prefix: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub role: Role,
+    pub use_case: UseCase,
+    pub family: Family,
+    pub project_id: Option<ProjectId>,
+    pub expires_at: Option<Timestamp>,
+    pub enabled: bool,
+    pub allowed_ips: Vec<String>,
+    pub allowed_projects: Vec<ProjectId>,
+    pub rate_limit_per_minute: Option<u32>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    /// The secret: only in the answer that creates the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl KeyView {
+    /// The view of a stored key (without its secret).
+    pub fn of(record: &KeyRecord) -> KeyView {
+        KeyView {
+            id: record.id.clone(),
+            prefix: record.display_prefix.clone(),
+            name: record.name.clone(),
+            description: record.description.clone(),
+            role: record.role,
+            use_case: record.use_case,
+            family: record.family,
+            project_id: record.project_id.clone(),
+            expires_at: record.expires_at,
+            enabled: record.enabled,
+            allowed_ips: record.allowed_ips.clone(),
+            allowed_projects: record.allowed_projects.clone(),
+            rate_limit_per_minute: record.rate_limit_per_minute,
+            created_at: record.created_at,
+            last_used_at: record.last_used_at,
+            key: None,
+        }
+    }
+}
+
+/// A validated create body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewKeyRequest {
+    pub name: String,
+    pub description: Option<String>,
+    pub role: Role,
+    pub use_case: UseCase,
+    pub expires_at: Option<Timestamp>,
+    pub changes: KeyChanges,
+}
+
+/// The changeable fields of a key, each `None` when not given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub allowed_ips: Option<Vec<String>>,
+    pub allowed_projects: Option<Vec<ProjectId>>,
+    pub rate_limit_per_minute: Option<Option<u32>>,
+    pub enabled: Option<bool>,
+}
+
+impl KeyChanges {
+    /// Applies the changes to a record.
+    pub fn apply_to(&self, record: &mut KeyRecord) {
+        if let Some(name) = &self.name {
+            record.name = name.clone();
+        }
+        if let Some(description) = &self.description {
+            record.description = description.clone();
+        }
+        if let Some(ips) = &self.allowed_ips {
+            record.allowed_ips = ips.clone();
+        }
+        if let Some(projects) = &self.allowed_projects {
+            record.allowed_projects = projects.clone();
+        }
+        if let Some(limit) = self.rate_limit_per_minute {
+            record.rate_limit_per_minute = limit;
+        }
+        if let Some(enabled) = self.enabled {
+            record.enabled = enabled;
+        }
+    }
+}
+
+fn object(body: Value) -> Result<Map<String, Value>> {
+    match body {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(Error::bad_request("Request body must be a JSON object")),
+    }
+}
+
+fn present(fields: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    fields.remove(name).filter(|v| !v.is_null())
+}
+
+/// Parses a create body (`plan` bounds `rateLimitPerMinute`; `now` bounds `expiresAt`).
+pub fn new_key_from_json(body: Value, plan: Plan, now: Timestamp) -> Result<NewKeyRequest> {
+    let mut fields = object(body)?;
+    let role = match present(&mut fields, "role") {
+        None => Role::Member,
+        Some(value) => {
+            serde_json::from_value(value).map_err(|_| Error::bad_request("role must be 'owner' or 'member'"))?
+        }
+    };
+    let use_case = match present(&mut fields, "useCase") {
+        None => UseCase::Full,
+        Some(value) => serde_json::from_value(value)
+            .map_err(|_| Error::bad_request("useCase must be FULL, READ_ONLY or INGEST"))?,
+    };
+    let expires_at = match present(&mut fields, "expiresAt") {
+        None => None,
+        Some(Value::String(text)) => {
+            let at = Timestamp::parse(&text).ok_or_else(|| {
+                Error::bad_request("expiresAt must be an ISO 8601 datetime, e.g. 2026-12-31T23:59:59Z")
+            })?;
+            if at <= now {
+                return Err(Error::bad_request("expiresAt must be in the future"));
+            }
+            Some(at)
+        }
+        Some(_) => return Err(Error::bad_request("expiresAt must be an ISO 8601 datetime, e.g. 2026-12-31T23:59:59Z")),
+    };
+    let changes = changes_of(fields, plan)?;
+    let name = changes.name.clone().ok_or_else(|| Error::bad_request("name is required"))?;
+    let description = changes.description.clone().flatten();
+    Ok(NewKeyRequest { name, description, role, use_case, expires_at, changes })
+}
+
+/// Parses a PATCH body; naming `useCase`, `expiresAt` (fixed at creation) or anything that is not
+/// a key's field is a 400 that names it.
+pub fn changes_from_json(body: Value, plan: Plan) -> Result<KeyChanges> {
+    let fields = object(body)?;
+    for fixed in ["useCase", "expiresAt"] {
+        if fields.contains_key(fixed) {
+            return Err(Error::bad_request(format!(
+                "{fixed} cannot be changed after a key is created; create a new key instead"
+            )));
+        }
+    }
+    for name in fields.keys() {
+        if !CHANGEABLE.contains(&name.as_str()) {
+            return Err(Error::bad_request(format!(
+                "'{name}' cannot be changed; changeable fields: {}",
+                CHANGEABLE.join(", ")
+            )));
+        }
+    }
+    changes_of(fields, plan)
+}
+
+const CHANGEABLE: [&str; 6] = ["name", "description", "allowedIps", "allowedProjects", "rateLimitPerMinute", "enabled"];
+
+fn changes_of(mut fields: Map<String, Value>, plan: Plan) -> Result<KeyChanges> {
+    let name = match fields.remove("name") {
+        None => None,
+        Some(Value::String(text)) if !text.trim().is_empty() && text.trim().chars().count() <= NAME_MAX_CHARS => {
+            Some(text.trim().to_owned())
+        }
+        Some(_) => {
+            return Err(Error::bad_request(format!("name must be a string of 1 to {NAME_MAX_CHARS} characters")))
+        }
+    };
+    let description = match fields.remove("description") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(text)) if text.chars().count() <= DESCRIPTION_MAX_CHARS => Some(Some(text)),
+        Some(_) => {
+            return Err(Error::bad_request(format!(
+                "description must be a string of at most {DESCRIPTION_MAX_CHARS} characters"
+            )))
+        }
+    };
+    let allowed_ips = match fields.remove("allowedIps") {
+        None => None,
+        Some(Value::Null) => Some(vec![]),
+        Some(Value::Array(entries)) if entries.len() <= IPS_MAX => Some(
+            entries
+                .iter()
+                .map(|entry| {
+                    let text = entry.as_str().unwrap_or_default();
+                    ip_allow::parse_entry(text).map(|net| net.to_string()).ok_or_else(|| {
+                        Error::bad_request(format!(
+                            "allowedIps: {entry} is not an IP address or CIDR block (e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32)"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Some(_) => return Err(Error::bad_request(format!("allowedIps must be a list of at most {IPS_MAX} addresses or CIDR blocks"))),
+    };
+    let allowed_projects = match fields.remove("allowedProjects") {
+        None => None,
+        Some(Value::Null) => Some(vec![]),
+        Some(Value::Array(entries)) if entries.len() <= PROJECTS_MAX => Some(
+            entries
+                .iter()
+                .map(|entry| {
+                    entry.as_str().and_then(ProjectId::parse).ok_or_else(|| {
+                        Error::bad_request(format!("allowedProjects: {entry} is not a project id (proj_…)"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Some(_) => {
+            return Err(Error::bad_request(format!(
+                "allowedProjects must be a list of at most {PROJECTS_MAX} project ids"
+            )))
+        }
+    };
+    let plan_limit = plan.limits().per_key_per_minute;
+    let rate_limit_per_minute = match fields.remove("rateLimitPerMinute") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(value) => match value.as_u64() {
+            Some(limit) if (1..=u64::from(plan_limit)).contains(&limit) => Some(Some(limit as u32)),
+            _ => {
+                return Err(Error::bad_request(format!(
+                    "rateLimitPerMinute must be a whole number from 1 to {plan_limit} (the {plan} plan's limit)"
+                )))
+            }
+        },
+    };
+    let enabled = match fields.remove("enabled") {
+        None => None,
+        Some(Value::Bool(flag)) => Some(flag),
+        Some(_) => return Err(Error::bad_request("enabled must be true or false")),
+    };
+    Ok(KeyChanges { name, description, allowed_ips, allowed_projects, rate_limit_per_minute, enabled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-01-01T00:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn a_create_body_takes_defaults() {
+        let request = new_key_from_json(json!({"name": "Zapier"}), Plan::Starter, now()).unwrap();
+        assert_eq!((request.role, request.use_case, request.expires_at), (Role::Member, UseCase::Full, None));
+    }
+
+    #[test]
+    fn every_field_is_validated_by_name() {
+        let cases = [
+            (json!({}), "name is required"),
+            (json!({"name": ""}), "name must be"),
+            (json!({"name": "k", "role": "admin"}), "role must be"),
+            (json!({"name": "k", "useCase": "WRITE"}), "useCase must be"),
+            (json!({"name": "k", "expiresAt": "tomorrow"}), "expiresAt must be an ISO 8601"),
+            (json!({"name": "k", "expiresAt": "2025-01-01T00:00:00Z"}), "expiresAt must be in the future"),
+            (json!({"name": "k", "allowedIps": ["10.0.0.0/33"]}), "allowedIps:"),
+            (json!({"name": "k", "allowedProjects": ["p1"]}), "allowedProjects:"),
+            (json!({"name": "k", "rateLimitPerMinute": 61}), "rateLimitPerMinute must be a whole number from 1 to 60"),
+            (json!({"name": "k", "rateLimitPerMinute": 0}), "rateLimitPerMinute"),
+            (json!({"name": "k", "enabled": "yes"}), "enabled must be"),
+        ];
+        for (body, expected) in cases {
+            let error = new_key_from_json(body.clone(), Plan::Starter, now()).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{body}: {error}");
+        }
+    }
+
+    #[test]
+    fn ip_entries_are_normalised() {
+        let request = new_key_from_json(
+            json!({"name": "k", "allowedIps": ["203.0.113.7", "10.0.0.0/8", "2001:db8::/32"]}),
+            Plan::Pro,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(request.changes.allowed_ips.unwrap(), ["203.0.113.7/32", "10.0.0.0/8", "2001:db8::/32"]);
+    }
+
+    #[test]
+    fn use_case_and_expiry_cannot_be_changed() {
+        for field in ["useCase", "expiresAt"] {
+            let error = changes_from_json(json!({field: "x"}), Plan::Pro).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("{field} cannot be changed")), "{error}");
+        }
+        let error = changes_from_json(json!({"role": "owner"}), Plan::Pro).unwrap_err().to_string();
+        assert!(error.contains("'role' cannot be changed"), "{error}");
+        let changes = changes_from_json(json!({"enabled": false, "description": null}), Plan::Pro).unwrap();
+        assert_eq!((changes.enabled, changes.description), (Some(false), Some(None)));
+    }
+}
