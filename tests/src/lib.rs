@@ -52,6 +52,16 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Sends a request with the key in `x-api-key` and a JSON body, and reads the answer.
+    pub async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut request = self.http.request(method, self.url(path)).header("x-api-key", key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("the gateway answers")).await
+    }
+
     /// A new account on `plan` with its owner key.
     pub async fn account(&self, plan: Plan) -> (Account, ApiKey) {
         admin::create_account(&self.app, "Test account", plan).await.expect("account is created")

@@ -3,18 +3,9 @@
 
 use hearken::access::ApiKey;
 use hearken::plans::Plan;
-use hearken_tests::{eventually, spawn_app, texts, Reply, TestApp};
+use hearken_tests::{eventually, spawn_app, texts, Reply};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-async fn call(app: &TestApp, method: &str, path: &str, key: &str, body: Option<Value>) -> Reply {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = app.http.request(method, app.url(path)).header("x-api-key", key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    Reply::from(request.send().await.unwrap()).await
-}
 
 fn is_project(value: &Value) -> bool {
     value["id"].as_str().is_some_and(|id| id.starts_with("proj_"))
@@ -29,16 +20,16 @@ fn is_project(value: &Value) -> bool {
 async fn creating_a_project_answers_the_documented_shape() {
     let app = spawn_app().await;
     let (_, owner) = app.account(Plan::Starter).await;
-    let created = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "New Project"}))).await;
+    let created = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "New Project"}))).await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert!(is_project(&created.body["data"]), "{}", created.body);
     assert_eq!(created.body["data"]["slug"], "new-project");
     assert_eq!(created.body["data"]["allowedDomains"], json!([]));
-    let listed = call(&app, "GET", "/api/projects", owner.expose(), None).await;
+    let listed = app.call("GET", "/api/projects", owner.expose(), None).await;
     assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
     assert_eq!(listed.body["data"][0], created.body["data"]);
     let id = created.body["data"]["id"].as_str().unwrap();
-    let fetched = call(&app, "GET", &format!("/api/projects/{id}"), owner.expose(), None).await;
+    let fetched = app.call("GET", &format!("/api/projects/{id}"), owner.expose(), None).await;
     assert_eq!((fetched.status, &fetched.body["data"]), (200, &created.body["data"]));
 }
 
@@ -46,48 +37,45 @@ async fn creating_a_project_answers_the_documented_shape() {
 async fn slugs_are_unique_per_account_and_editable() {
     let app = spawn_app().await;
     let (_, owner) = app.account(Plan::Pro).await;
-    let first =
-        call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "Site", "slug": "site"}))).await;
+    let first = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Site", "slug": "site"}))).await;
     assert_eq!(first.status, 201);
-    let clash =
-        call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "Other", "slug": "site"}))).await;
+    let clash = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Other", "slug": "site"}))).await;
     assert_eq!((clash.status, clash.error()), (409, "A project with the slug 'site' already exists"));
     let bad =
-        call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "Other", "slug": "Not Valid"}))).await;
+        app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Other", "slug": "Not Valid"}))).await;
     assert_eq!(bad.status, 400);
     assert!(bad.error().starts_with("Slug must be"), "{}", bad.error());
     // Another account may use the same slug.
     let (_, stranger) = app.account(Plan::Pro).await;
     let theirs =
-        call(&app, "POST", "/api/projects", stranger.expose(), Some(json!({"name": "Site", "slug": "site"}))).await;
+        app.call("POST", "/api/projects", stranger.expose(), Some(json!({"name": "Site", "slug": "site"}))).await;
     assert_eq!(theirs.status, 201);
 
     let id = first.body["data"]["id"].as_str().unwrap();
-    let renamed = call(
-        &app,
-        "PUT",
-        &format!("/api/projects/{id}"),
-        owner.expose(),
-        Some(json!({"name": "Renamed", "slug": "renamed"})),
-    )
-    .await;
+    let renamed = app
+        .call(
+            "PUT",
+            &format!("/api/projects/{id}"),
+            owner.expose(),
+            Some(json!({"name": "Renamed", "slug": "renamed"})),
+        )
+        .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(
         (renamed.body["data"]["name"].clone(), renamed.body["data"]["slug"].clone()),
         (json!("Renamed"), json!("renamed"))
     );
     // The old slug is free again, the new one is taken.
-    let reuse =
-        call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "Reuse", "slug": "site"}))).await;
+    let reuse = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Reuse", "slug": "site"}))).await;
     assert_eq!(reuse.status, 201);
     let reuse_id = reuse.body["data"]["id"].as_str().unwrap();
     let taken =
-        call(&app, "PUT", &format!("/api/projects/{reuse_id}"), owner.expose(), Some(json!({"slug": "renamed"}))).await;
+        app.call("PUT", &format!("/api/projects/{reuse_id}"), owner.expose(), Some(json!({"slug": "renamed"}))).await;
     assert_eq!(taken.status, 409);
     // The slug filters feedback.
-    let by_slug = call(&app, "GET", "/api/feedback?projectSlug=renamed", owner.expose(), None).await;
+    let by_slug = app.call("GET", "/api/feedback?projectSlug=renamed", owner.expose(), None).await;
     assert_eq!(by_slug.status, 200, "{}", by_slug.body);
-    let unknown = call(&app, "GET", "/api/feedback?projectSlug=nope", owner.expose(), None).await;
+    let unknown = app.call("GET", "/api/feedback?projectSlug=nope", owner.expose(), None).await;
     assert_eq!((unknown.status, unknown.error()), (404, "Project not found"));
 }
 
@@ -96,15 +84,15 @@ async fn allowed_domains_are_set_with_put() {
     let app = spawn_app().await;
     let (_, project, key) = app.account_with_project(Plan::Pro).await;
     let path = format!("/api/projects/{}", project.id);
-    let updated =
-        call(&app, "PUT", &path, key.expose(), Some(json!({"allowedDomains": ["https://Example.com", "*.shop.io"]})))
-            .await;
+    let updated = app
+        .call("PUT", &path, key.expose(), Some(json!({"allowedDomains": ["https://Example.com", "*.shop.io"]})))
+        .await;
     assert_eq!(updated.status, 200, "{}", updated.body);
     assert_eq!(updated.body["data"]["allowedDomains"], json!(["example.com", "*.shop.io"]));
     assert_eq!(updated.body["data"]["name"], project.name, "fields left out stay as they were");
-    let bad = call(&app, "PUT", &path, key.expose(), Some(json!({"allowedDomains": ["not a host"]}))).await;
+    let bad = app.call("PUT", &path, key.expose(), Some(json!({"allowedDomains": ["not a host"]}))).await;
     assert_eq!(bad.status, 400);
-    let fetched = call(&app, "GET", &path, key.expose(), None).await;
+    let fetched = app.call("GET", &path, key.expose(), None).await;
     assert_eq!(fetched.body["data"]["allowedDomains"], json!(["example.com", "*.shop.io"]));
 }
 
@@ -113,19 +101,19 @@ async fn the_plan_limits_projects() {
     let app = spawn_app().await;
     let (_, owner) = app.account(Plan::Starter).await;
     for i in 0..5 {
-        let created = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": format!("P{i}")}))).await;
+        let created = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": format!("P{i}")}))).await;
         assert_eq!(created.status, 201);
     }
-    let refused = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "P5"}))).await;
+    let refused = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "P5"}))).await;
     assert_eq!(
         (refused.status, refused.error()),
         (403, "Project limit reached. Upgrade your plan to create more projects.")
     );
     // Deleting one makes room again.
-    let listed = call(&app, "GET", "/api/projects", owner.expose(), None).await;
+    let listed = app.call("GET", "/api/projects", owner.expose(), None).await;
     let id = listed.body["data"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(call(&app, "DELETE", &format!("/api/projects/{id}"), owner.expose(), None).await.status, 200);
-    assert_eq!(call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "P5"}))).await.status, 201);
+    assert_eq!(app.call("DELETE", &format!("/api/projects/{id}"), owner.expose(), None).await.status, 200);
+    assert_eq!(app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "P5"}))).await.status, 201);
 }
 
 #[tokio::test]
@@ -151,21 +139,21 @@ async fn free_plan_keys_may_only_post_feedback() {
         let (_, project, key) = app.account_with_project(Plan::Free).await;
         for (method, path) in chunk {
             let path = path.replace("{p}", project.id.as_str());
-            let reply = call(&app, method, &path, key.expose(), body.clone()).await;
+            let reply = app.call(method, &path, key.expose(), body.clone()).await;
             assert_eq!(
                 (reply.status, reply.error()),
                 (401, texts::paid_plans_only(method).as_str()),
                 "{method} {path}"
             );
         }
-        let posted = call(
-            &app,
-            "POST",
-            &format!("/api/projects/{}/feedback", project.id),
-            key.expose(),
-            Some(json!({"message": "free"})),
-        )
-        .await;
+        let posted = app
+            .call(
+                "POST",
+                &format!("/api/projects/{}/feedback", project.id),
+                key.expose(),
+                Some(json!({"message": "free"})),
+            )
+            .await;
         assert_eq!(posted.status, 201);
     }
 }
@@ -175,7 +163,7 @@ async fn the_api_key_route_shows_metadata_and_regenerates() {
     let app = spawn_app().await;
     let (_, project, old_key) = app.account_with_project(Plan::Starter).await;
     let path = format!("/api/projects/{}/api-key", project.id);
-    let shown = call(&app, "GET", &path, old_key.expose(), None).await;
+    let shown = app.call("GET", &path, old_key.expose(), None).await;
     assert_eq!(shown.status, 200);
     let data = &shown.body["data"];
     assert!(data["id"].as_str().unwrap().starts_with("key_"));
@@ -185,15 +173,15 @@ async fn the_api_key_route_shows_metadata_and_regenerates() {
     assert!(data["createdAt"].is_string());
     assert!(data["lastUsedAt"].is_string(), "this very request used it");
 
-    let made = call(&app, "POST", &path, old_key.expose(), None).await;
+    let made = app.call("POST", &path, old_key.expose(), None).await;
     assert_eq!(made.status, 201, "{}", made.body);
     let new_key = made.body["data"]["key"].as_str().unwrap().to_owned();
     assert!(ApiKey::parse(&new_key).is_some_and(|k| k.expose().starts_with("mbk_")));
     assert_eq!(made.body["data"]["lastUsedAt"], Value::Null);
     // The old key fails on the very next request; the new one works.
-    let old = call(&app, "GET", &path, old_key.expose(), None).await;
+    let old = app.call("GET", &path, old_key.expose(), None).await;
     assert_eq!((old.status, old.error()), (403, texts::INVALID_KEY_OR_PROJECT));
-    let new = call(&app, "GET", &path, &new_key, None).await;
+    let new = app.call("GET", &path, &new_key, None).await;
     assert_eq!(new.status, 200);
     assert!(new.body["data"].get("key").is_none());
 }
@@ -202,17 +190,16 @@ async fn the_api_key_route_shows_metadata_and_regenerates() {
 async fn a_project_created_through_the_api_has_no_key_until_one_is_made() {
     let app = spawn_app().await;
     let (_, owner) = app.account(Plan::Pro).await;
-    let created = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "Keyless"}))).await;
+    let created = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Keyless"}))).await;
     let id = created.body["data"]["id"].as_str().unwrap();
     let path = format!("/api/projects/{id}/api-key");
-    let none = call(&app, "GET", &path, owner.expose(), None).await;
+    let none = app.call("GET", &path, owner.expose(), None).await;
     assert_eq!(none.status, 404);
     assert!(none.error().starts_with("This project has no API key yet"), "{}", none.error());
-    let made = call(&app, "POST", &path, owner.expose(), None).await;
+    let made = app.call("POST", &path, owner.expose(), None).await;
     assert_eq!(made.status, 201);
     let key = made.body["data"]["key"].as_str().unwrap();
-    let used =
-        call(&app, "POST", &format!("/api/projects/{id}/feedback"), key, Some(json!({"message": "hello"}))).await;
+    let used = app.call("POST", &format!("/api/projects/{id}/feedback"), key, Some(json!({"message": "hello"}))).await;
     assert_eq!(used.status, 201);
 }
 
@@ -221,10 +208,10 @@ async fn a_project_key_lists_and_reaches_only_its_own_project() {
     let app = spawn_app().await;
     let (account, first, first_key) = app.account_with_project(Plan::Pro).await;
     let (second, _) = hearken::admin::create_project(&app.app, &account.id, "Second", None).await.unwrap();
-    let listed = call(&app, "GET", "/api/projects", first_key.expose(), None).await;
+    let listed = app.call("GET", "/api/projects", first_key.expose(), None).await;
     let ids: Vec<&str> = listed.body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [first.id.as_str()]);
-    let other = call(&app, "GET", &format!("/api/projects/{}", second.id), first_key.expose(), None).await;
+    let other = app.call("GET", &format!("/api/projects/{}", second.id), first_key.expose(), None).await;
     assert_eq!((other.status, other.error()), (403, texts::INVALID_KEY_OR_PROJECT));
 }
 
@@ -246,14 +233,14 @@ async fn another_accounts_project_answers_404_on_every_route_and_stays_untouched
             ("POST", format!("{p}/feedback"), Some(json!({"message": "sneaky"}))),
             ("GET", format!("/api/feedback?project={target}"), None),
         ] {
-            let reply = call(&app, method, &path, stranger.expose(), body).await;
+            let reply = app.call(method, &path, stranger.expose(), body).await;
             assert_eq!((reply.status, reply.error()), (404, "Project not found"), "{method} {path}");
         }
     }
-    let still = call(&app, "GET", &format!("/api/projects/{}", victim.id), victim_key.expose(), None).await;
+    let still = app.call("GET", &format!("/api/projects/{}", victim.id), victim_key.expose(), None).await;
     assert_eq!((still.status, &still.body["data"]["name"]), (200, &json!(victim.name)));
     assert_eq!(
-        call(&app, "GET", &format!("/api/projects/{}/api-key", victim.id), victim_key.expose(), None).await.status,
+        app.call("GET", &format!("/api/projects/{}/api-key", victim.id), victim_key.expose(), None).await.status,
         200
     );
 }
@@ -262,9 +249,9 @@ async fn another_accounts_project_answers_404_on_every_route_and_stays_untouched
 async fn validation_errors_name_the_field() {
     let app = spawn_app().await;
     let (_, owner) = app.account(Plan::Pro).await;
-    let no_name = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"slug": "x"}))).await;
+    let no_name = app.call("POST", "/api/projects", owner.expose(), Some(json!({"slug": "x"}))).await;
     assert_eq!((no_name.status, no_name.error()), (400, "Name is required"));
-    let long = call(&app, "POST", "/api/projects", owner.expose(), Some(json!({"name": "n".repeat(201)}))).await;
+    let long = app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "n".repeat(201)}))).await;
     assert_eq!(long.status, 400);
     assert!(long.error().starts_with("Name must be"), "{}", long.error());
     let raw =
@@ -281,13 +268,12 @@ async fn deleting_a_project_removes_it_everywhere_at_once_and_its_feedback_in_th
     for i in 0..30 {
         let body = Some(json!({"message": format!("m{i}")}));
         assert_eq!(
-            call(&app, "POST", &format!("/api/projects/{}/feedback", project.id), key.expose(), body).await.status,
+            app.call("POST", &format!("/api/projects/{}/feedback", project.id), key.expose(), body).await.status,
             201
         );
     }
     assert_eq!(
-        call(
-            &app,
+        app.call(
             "POST",
             &format!("/api/projects/{}/feedback", kept.id),
             kept_key.expose(),
@@ -297,26 +283,26 @@ async fn deleting_a_project_removes_it_everywhere_at_once_and_its_feedback_in_th
         .status,
         201
     );
-    let one = call(&app, "GET", "/api/feedback?pageSize=1", owner.expose(), None).await;
+    let one = app.call("GET", "/api/feedback?pageSize=1", owner.expose(), None).await;
     assert_eq!(one.body["pagination"]["total"], 31);
 
-    let deleted = call(&app, "DELETE", &format!("/api/projects/{}", project.id), owner.expose(), None).await;
+    let deleted = app.call("DELETE", &format!("/api/projects/{}", project.id), owner.expose(), None).await;
     assert_eq!((deleted.status, &deleted.body["data"]), (200, &json!({"id": project.id, "deleted": true})));
 
     // Gone from every route at once, before the background removal has run.
     let p = format!("/api/projects/{}", project.id);
-    assert_eq!(call(&app, "GET", &p, owner.expose(), None).await.status, 404);
-    assert_eq!(call(&app, "GET", &format!("{p}/feedback"), owner.expose(), None).await.status, 404);
+    assert_eq!(app.call("GET", &p, owner.expose(), None).await.status, 404);
+    assert_eq!(app.call("GET", &format!("{p}/feedback"), owner.expose(), None).await.status, 404);
     assert_eq!(
-        call(&app, "GET", &format!("/api/feedback?project={}", project.id), owner.expose(), None).await.status,
+        app.call("GET", &format!("/api/feedback?project={}", project.id), owner.expose(), None).await.status,
         404
     );
-    let all = call(&app, "GET", "/api/feedback?pageSize=100", owner.expose(), None).await;
+    let all = app.call("GET", "/api/feedback?pageSize=100", owner.expose(), None).await;
     assert_eq!(all.body["pagination"]["total"], 1);
     assert!(all.body["data"].as_array().unwrap().iter().all(|f| f["projectId"] == json!(kept.id)), "{}", all.body);
     // Its key died with it.
-    assert_eq!(call(&app, "GET", "/api/projects", key.expose(), None).await.status, 403);
-    let listed = call(&app, "GET", "/api/projects", owner.expose(), None).await;
+    assert_eq!(app.call("GET", "/api/projects", key.expose(), None).await.status, 403);
+    let listed = app.call("GET", "/api/projects", owner.expose(), None).await;
     assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
 
     // The background removal leaves nothing of it behind.
