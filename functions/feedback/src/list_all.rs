@@ -11,7 +11,7 @@ use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
 use hearken::store::feedback::{self as stored, Filters, Scope};
-use hearken::store::{projects, Item};
+use hearken::store::projects;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -25,26 +25,56 @@ const MAX_SEARCH_CHARS: usize = 200;
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let account = &access.account.id;
     let filters = filters(req)?;
     let page = query_number(req, "page", 1, 1, MAX_PAGE)?;
     // The documents give `pageSize` a maximum of 100: larger values are served as 100.
     let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
 
-    let (scope, counters) = scope(app, req, &access).await?;
     let skip = (page - 1) * page_size;
-    let (items, total) = match counters {
-        Some(counters) if filters.counted_by_counters() => {
-            let items = stored::list(app, &scope, &filters, skip, page_size).await?;
-            (items, counters.iter().map(|item| total(item, filters.status, filters.source)).sum())
-        }
-        _ => {
-            let (items, count) = tokio::join!(
-                stored::list(app, &scope, &filters, skip, page_size),
-                stored::count(app, &scope, &filters)
-            );
-            (items?, count?)
+    let fetch = |scope: Scope| {
+        let filters = filters.clone();
+        async move {
+            let (items, count) = tokio::join!(stored::list(app, &scope, &filters, skip, page_size), async {
+                match filters.counted_by_counters() {
+                    true => Ok(None),
+                    false => stored::count(app, &scope, &filters).await.map(Some),
+                }
+            });
+            Ok::<_, Error>((items?, count?))
         }
     };
+    // The scope's counters are read in the same round as the page wherever the page does not
+    // depend on them (a named project, the whole account); a key limited to projects needs to
+    // know which of them still exist first.
+    let (counters, (items, counted)) = match planned_scope(app, req, &access).await? {
+        Planned::Project(project) => {
+            let (found, fetched) =
+                tokio::join!(projects::get(app, account, &project), fetch(Scope::Project(project.clone())));
+            let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
+            (vec![item], fetched?)
+        }
+        Planned::Limited(limited) => {
+            let reads = limited.iter().map(|project| projects::get(app, account, project));
+            let found: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
+            let live = found.iter().map(|(project, _)| project.id.clone()).collect();
+            (found.into_iter().map(|(_, item)| item).collect(), fetch(Scope::Projects(account.clone(), live)).await?)
+        }
+        Planned::Account => {
+            let (counts, fetched) =
+                tokio::join!(projects::account_counts(app, account), fetch(Scope::Account(account.clone(), vec![])));
+            let counts = counts?;
+            // Rare: a deleted project's feedback is still being removed; leave it out.
+            let deleting = projects::deleting_in(&counts);
+            let fetched = match deleting.is_empty() {
+                true => fetched?,
+                false => fetch(Scope::Account(account.clone(), deleting)).await?,
+            };
+            (vec![counts], fetched)
+        }
+    };
+    let total =
+        counted.unwrap_or_else(|| counters.iter().map(|item| total(item, filters.status, filters.source)).sum());
     let data = items.into_iter().map(|item| Listed { feedback: item.view, project_id: item.project_id }).collect();
     let total_pages = total.div_ceil(page_size);
     Ok(json(StatusCode::OK, &Page { data, pagination: Pagination { page, page_size, total, total_pages } }))
@@ -80,14 +110,21 @@ fn filters(req: &Request) -> Result<Filters> {
     Ok(Filters { status, source, search, from_ms: start.map(|t| t.unix_millis()), to_ms: end.map(|t| t.unix_millis()) })
 }
 
-/// What the list covers, and the counter items its totals come from (`None`: no counter applies,
-/// e.g. an unknown project in a key's list).
-async fn scope(app: &App, req: &Request, access: &Access) -> Result<(Scope, Option<Vec<Item>>)> {
-    let account = &access.account.id;
+/// What the list covers, as far as the request and the key say.
+enum Planned {
+    /// One project, named by id or slug.
+    Project(ProjectId),
+    /// The projects a limited key may address.
+    Limited(Vec<ProjectId>),
+    /// The whole account.
+    Account,
+}
+
+async fn planned_scope(app: &App, req: &Request, access: &Access) -> Result<Planned> {
     let named = match (optional_query(req, "project"), optional_query(req, "projectSlug")) {
         (Some(id), _) => Some(id),
         (None, Some(slug)) => {
-            Some(projects::id_by_slug(app, account, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string())
+            Some(projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string())
         }
         (None, None) => None,
     };
@@ -95,23 +132,9 @@ async fn scope(app: &App, req: &Request, access: &Access) -> Result<(Scope, Opti
         if !access.key.allows_project(&raw) {
             return Err(Error::KeyRefused(Refusal::ProjectNotAllowed));
         }
-        let project = ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?;
-        let (_, item) = projects::get(app, account, &project).await?.ok_or(PROJECT_NOT_FOUND)?;
-        return Ok((Scope::Project(project), Some(vec![item])));
+        return Ok(Planned::Project(ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?));
     }
-    match access.key.project_limit() {
-        Some(limited) => {
-            let reads = limited.iter().map(|project| projects::get(app, account, project));
-            let found: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
-            let live = found.iter().map(|(project, _)| project.id.clone()).collect();
-            let counters = found.into_iter().map(|(_, item)| item).collect();
-            Ok((Scope::Projects(account.clone(), live), Some(counters)))
-        }
-        None => {
-            let counts = projects::account_counts(app, account).await?;
-            Ok((Scope::Account(account.clone(), projects::deleting_in(&counts)), Some(vec![counts])))
-        }
-    }
+    Ok(access.key.project_limit().map_or(Planned::Account, Planned::Limited))
 }
 
 /// A list item: the feedback and the project it belongs to.
