@@ -28,14 +28,18 @@ pub fn encode(list: &str, scope: &str, last_key: &Item) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("cursor payload serialises"))
 }
 
-/// The start key a cursor stands for; 400 unless it was made for this list and scope and its
-/// `partition` attribute holds `owner`.
-pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str)) -> Result<Item> {
+/// The start key a cursor stands for; 400 unless it was made for this list and scope, holds
+/// exactly the attributes `attributes` of the list's index, and its `partition` attribute holds
+/// `owner`.
+pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str), attributes: &[&str]) -> Result<Item> {
     let invalid = || Error::bad_request("Invalid cursor: pass back the nextCursor of the same list, unchanged");
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
     let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     let (attribute, owner) = partition;
-    if payload.l != list || payload.s != scope || payload.k.get(attribute).map(String::as_str) != Some(owner) {
+    let exact = payload.k.len() == attributes.len()
+        && attributes.iter().all(|a| payload.k.get(*a).is_some_and(|v| !v.is_empty()));
+    if payload.l != list || payload.s != scope || !exact || payload.k.get(attribute).map(String::as_str) != Some(owner)
+    {
         return Err(invalid());
     }
     Ok(payload
@@ -49,6 +53,8 @@ pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str)) -> R
 mod tests {
     use super::*;
 
+    const KEYS: &[&str] = &["accountId", "id", "digest"];
+
     fn key(account: &str) -> Item {
         [("accountId".to_owned(), s(account)), ("id".to_owned(), s("key_1")), ("digest".to_owned(), s("ab"))]
             .into_iter()
@@ -58,19 +64,24 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_for_its_list_and_scope() {
         let cursor = encode("keys", "acc_1", &key("acc_1"));
-        assert_eq!(decode(&cursor, "keys", "acc_1", ("accountId", "acc_1")).unwrap(), key("acc_1"));
+        assert_eq!(decode(&cursor, "keys", "acc_1", ("accountId", "acc_1"), KEYS).unwrap(), key("acc_1"));
     }
 
     #[test]
     fn a_foreign_or_tampered_cursor_is_refused() {
         let cursor = encode("keys", "acc_1", &key("acc_1"));
-        assert!(decode(&cursor, "surveys", "acc_1", ("accountId", "acc_1")).is_err(), "another list");
-        assert!(decode(&cursor, "keys", "acc_2", ("accountId", "acc_2")).is_err(), "another account");
+        assert!(decode(&cursor, "surveys", "acc_1", ("accountId", "acc_1"), KEYS).is_err(), "another list");
+        assert!(decode(&cursor, "keys", "acc_2", ("accountId", "acc_2"), KEYS).is_err(), "another account");
         let forged = encode("keys", "acc_2", &key("acc_1"));
-        assert!(decode(&forged, "keys", "acc_2", ("accountId", "acc_2")).is_err(), "a key of another partition");
-        assert!(decode("not-a-cursor!", "keys", "acc_1", ("accountId", "acc_1")).is_err());
+        assert!(decode(&forged, "keys", "acc_2", ("accountId", "acc_2"), KEYS).is_err(), "a key of another partition");
+        let partial: Item = [("accountId".to_owned(), s("acc_1"))].into_iter().collect();
+        assert!(
+            decode(&encode("keys", "acc_1", &partial), "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err(),
+            "missing attributes"
+        );
+        assert!(decode("not-a-cursor!", "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err());
         let mut flipped = cursor.into_bytes();
         flipped[3] ^= 1;
-        assert!(decode(&String::from_utf8_lossy(&flipped), "keys", "acc_1", ("accountId", "acc_1")).is_err());
+        assert!(decode(&String::from_utf8_lossy(&flipped), "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err());
     }
 }

@@ -12,8 +12,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// gets depends on the API surface (see `http::error_response`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// Malformed, unknown, deleted or regenerated away: indistinguishable on purpose.
+    /// Malformed or unknown: indistinguishable on purpose.
     Unknown,
+    /// Deleted (through the API, or with its project).
+    Deleted,
+    /// A project key replaced by a newer one.
+    Regenerated,
     /// The key's account no longer exists.
     AccountGone,
     /// The key is disabled.

@@ -21,8 +21,10 @@ pub enum Plan {
 pub enum Action {
     /// POST feedback to a project: the one thing every plan and every key may do.
     SubmitFeedback,
-    /// Read Miniback or account data.
+    /// Read Miniback data.
     Read,
+    /// Read the account and its keys (`/api/v1/account`, `/api/v1/keys`): account keys only.
+    ReadAccount,
     /// Create, change or delete Miniback data.
     Write,
     /// Create, change or delete API keys (owner keys only).
@@ -89,7 +91,7 @@ impl Plan {
         let limits = self.limits();
         match action {
             Action::SubmitFeedback => true,
-            Action::Read | Action::Write | Action::ManageKeys => limits.full_api,
+            Action::Read | Action::ReadAccount | Action::Write | Action::ManageKeys => limits.full_api,
             Action::Surveys => limits.surveys,
         }
     }

@@ -10,17 +10,27 @@ use futures::stream::{self, TryStreamExt};
 
 /// Keys fetched per round.
 const PAGE: i32 = 500;
+/// The index may not yet show feedback written just before the DELETE: after a first empty pass
+/// the removal waits this long and looks once more before it declares the project clean.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
 /// Batch deletes in flight at once.
 const PARALLEL_BATCHES: usize = 8;
 
 /// Deletes every feedback item of a deleted project; returns how many it deleted.
 pub async fn remove_project_feedback(app: &App, account: &AccountId, project: &ProjectId) -> Result<u64> {
     let mut removed = 0u64;
+    let mut settled = false;
     loop {
         let keys = feedback::keys_of_project(app, project, PAGE).await?;
         if keys.is_empty() {
-            break;
+            if settled {
+                break;
+            }
+            tokio::time::sleep(SETTLE).await;
+            settled = true;
+            continue;
         }
+        settled = false;
         removed += keys.len() as u64;
         stream::iter(keys.chunks(25).map(Ok))
             .try_for_each_concurrent(PARALLEL_BATCHES, |batch| feedback::delete_batch(app, batch))

@@ -210,7 +210,7 @@ async fn disabling_and_deleting_take_effect_on_the_very_next_request() {
     let deleted = call(&app, "DELETE", &path, owner.expose(), None).await;
     assert_eq!((deleted.status, &deleted.body), (200, &json!({"data": {"id": id, "deleted": true}})));
     let gone = call(&app, "GET", "/api/v1/account", &secret, None).await;
-    assert_eq!((gone.status, gone.error()), (401, "Invalid API key"));
+    assert_eq!((gone.status, gone.error()), (401, "This API key has been deleted"));
     assert_eq!(call(&app, "GET", &path, owner.expose(), None).await.status, 404);
 }
 
@@ -250,11 +250,16 @@ async fn project_keys_are_listed_with_their_project() {
     let mbk = listed.body["data"].as_array().unwrap().iter().find(|k| k["family"] == "project").unwrap().clone();
     assert_eq!(mbk["projectId"], json!(project.id));
     assert_eq!(mbk["prefix"], project_key.display_prefix());
-    // The project key works on /api/v1 too, with Bearer, x-api-key or api_key.
-    assert_eq!(call(&app, "GET", "/api/v1/account", project_key.expose(), None).await.status, 200);
-    let by_query =
-        app.http.get(app.url(&format!("/api/v1/account?api_key={}", project_key.expose()))).send().await.unwrap();
-    assert_eq!(by_query.status(), 200);
+    // A project key reaches only its project, never the account's keys or usage.
+    for path in ["/api/v1/account", "/api/v1/keys"] {
+        let refused = call(&app, "GET", path, project_key.expose(), None).await;
+        assert_eq!(refused.status, 403, "{path}");
+        assert!(refused.error().starts_with("A project key (mbk_) reaches only its project"), "{}", refused.error());
+    }
+    // Account keys work on /api/v1 with Bearer, x-api-key or api_key alike.
+    let by_header = app.http.get(app.url("/api/v1/account")).header("x-api-key", owner.expose()).send().await.unwrap();
+    let by_query = app.http.get(app.url(&format!("/api/v1/account?api_key={}", owner.expose()))).send().await.unwrap();
+    assert_eq!((by_header.status().as_u16(), by_query.status().as_u16()), (200, 200));
 }
 
 #[tokio::test]

@@ -180,7 +180,7 @@ async fn the_api_key_route_shows_metadata_and_regenerates() {
     assert_eq!(made.body["data"]["lastUsedAt"], Value::Null);
     // The old key fails on the very next request; the new one works.
     let old = app.call("GET", &path, old_key.expose(), None).await;
-    assert_eq!((old.status, old.error()), (403, texts::INVALID_KEY_OR_PROJECT));
+    assert_eq!((old.status, old.error()), (401, "This API key was regenerated: use the project's new key"));
     let new = app.call("GET", &path, &new_key, None).await;
     assert_eq!(new.status, 200);
     assert!(new.body["data"].get("key").is_none());
@@ -301,7 +301,8 @@ async fn deleting_a_project_removes_it_everywhere_at_once_and_its_feedback_in_th
     assert_eq!(all.body["pagination"]["total"], 1);
     assert!(all.body["data"].as_array().unwrap().iter().all(|f| f["projectId"] == json!(kept.id)), "{}", all.body);
     // Its key died with it.
-    assert_eq!(app.call("GET", "/api/projects", key.expose(), None).await.status, 403);
+    let dead = app.call("GET", "/api/projects", key.expose(), None).await;
+    assert_eq!((dead.status, dead.error()), (401, "This API key has been deleted"));
     let listed = app.call("GET", "/api/projects", owner.expose(), None).await;
     assert_eq!(listed.body["data"].as_array().unwrap().len(), 1);
 

@@ -26,11 +26,11 @@ struct Page {
 }
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let access = authorize(app, req, Need { action: Action::ReadAccount, project: None }).await?;
     let account = access.account.id.as_str();
     let limit = query_number(req, "limit", 25, 1, 100)?;
     let start = optional_query(req, "cursor")
-        .map(|c| cursor::decode(&c, "keys", account, ("accountId", account)))
+        .map(|c| cursor::decode(&c, "keys", account, ("accountId", account), &["accountId", "id", "digest"]))
         .transpose()?;
     let (found, next) = keys::list(app, &access.account.id, limit as i32, start).await?;
     let next_cursor = next.map(|key| cursor::encode("keys", account, &key));
@@ -65,7 +65,7 @@ async fn addressed(app: &App, req: &Request, access: &Access) -> Result<KeyRecor
 }
 
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let access = authorize(app, req, Need { action: Action::ReadAccount, project: None }).await?;
     let record = addressed(app, req, &access).await?;
     Ok(data(StatusCode::OK, KeyView::of(&record)))
 }

@@ -52,7 +52,7 @@ struct AccountView {
 }
 
 async fn account(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    let access = authorize(app, req, Need { action: Action::ReadAccount, project: None }).await?;
     let account = access.account;
     let limit = account.plan.limits().calls_per_month;
     let calls = access.calls_this_month;

@@ -3,7 +3,7 @@
 //! dates count the matching items instead (see the README for what each costs).
 
 use super::PROJECT_NOT_FOUND;
-use hearken::access::{authorize, Access, Need};
+use hearken::access::{authorize, quota, Access, Need};
 use hearken::error::Refusal;
 use hearken::feedback::{FeedbackView, Source, Status};
 use hearken::http::{json, optional_query, query_number};
@@ -18,23 +18,31 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-/// Deepest page served (skipping costs a read of every skipped item).
-const MAX_PAGE: u64 = 10_000;
+/// Most items a page may skip (skipping costs a read of every skipped item).
+const MAX_SKIP: u64 = 10_000;
 /// Longest search text, in characters.
 const MAX_SEARCH_CHARS: usize = 200;
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    // A project named by id is checked against the key before anything is counted.
+    let named = optional_query(req, "project");
+    let access = authorize(app, req, Need { action: Action::Read, project: named.as_deref() }).await?;
     let account = &access.account.id;
     let filters = filters(req)?;
-    let page = query_number(req, "page", 1, 1, MAX_PAGE)?;
+    let page = query_number(req, "page", 1, 1, u64::MAX)?;
     // The documents give `pageSize` a maximum of 100: larger values are served as 100.
     let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
+    if (page - 1).saturating_mul(page_size) > MAX_SKIP {
+        return Err(Error::bad_request(format!(
+            "Query parameter 'page' is too deep: at most {MAX_SKIP} items can be skipped; narrow the filters (e.g. start/end)"
+        )));
+    }
 
     let skip = (page - 1) * page_size;
+    // Boxed: the page and the count are large futures, and several arms below hold one.
     let fetch = |scope: Scope| {
         let filters = filters.clone();
-        async move {
+        Box::pin(async move {
             let (items, count) = tokio::join!(stored::list(app, &scope, &filters, skip, page_size), async {
                 match filters.counted_by_counters() {
                     true => Ok(None),
@@ -42,7 +50,7 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
                 }
             });
             Ok::<_, Error>((items?, count?))
-        }
+        })
     };
     // The scope's counters are read in the same round as the page wherever the page does not
     // depend on them (a named project, the whole account); a key limited to projects needs to
@@ -53,6 +61,14 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
                 tokio::join!(projects::get(app, account, &project), fetch(Scope::Project(project.clone())));
             let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
             (vec![item], fetched?)
+        }
+        Planned::Only(project) => {
+            let (found, fetched) =
+                tokio::join!(projects::get(app, account, &project), fetch(Scope::Project(project.clone())));
+            match found? {
+                Some((_, item)) => (vec![item], fetched?),
+                None => (vec![], (vec![], Some(0))),
+            }
         }
         Planned::Limited(limited) => {
             let reads = limited.iter().map(|project| projects::get(app, account, project));
@@ -114,6 +130,8 @@ fn filters(req: &Request) -> Result<Filters> {
 enum Planned {
     /// One project, named by id or slug.
     Project(ProjectId),
+    /// The one project a limited key may address (gone: an empty list, not a 404).
+    Only(ProjectId),
     /// The projects a limited key may address.
     Limited(Vec<ProjectId>),
     /// The whole account.
@@ -124,7 +142,15 @@ async fn planned_scope(app: &App, req: &Request, access: &Access) -> Result<Plan
     let named = match (optional_query(req, "project"), optional_query(req, "projectSlug")) {
         (Some(id), _) => Some(id),
         (None, Some(slug)) => {
-            Some(projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string())
+            let id = projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string();
+            if !access.key.allows_project(&id) {
+                // Known only after the slug was read: give the call back, as for any refusal.
+                if let Err(err) = quota::give_back(app, access.account.id.as_str(), Timestamp::now()).await {
+                    tracing::warn!(error = %err, "could not give back a refused call");
+                }
+                return Err(Error::KeyRefused(Refusal::ProjectNotAllowed));
+            }
+            Some(id)
         }
         (None, None) => None,
     };
@@ -134,7 +160,12 @@ async fn planned_scope(app: &App, req: &Request, access: &Access) -> Result<Plan
         }
         return Ok(Planned::Project(ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?));
     }
-    Ok(access.key.project_limit().map_or(Planned::Account, Planned::Limited))
+    Ok(match access.key.project_limit() {
+        // One project (a project key, or an account key limited to one): its own index.
+        Some(limited) if limited.len() == 1 => Planned::Only(limited.into_iter().next().expect("one")),
+        Some(limited) => Planned::Limited(limited),
+        None => Planned::Account,
+    })
 }
 
 /// A list item: the feedback and the project it belongs to.

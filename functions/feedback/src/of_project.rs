@@ -15,7 +15,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 /// Deepest offset served: skipping costs a read of every skipped item.
-const MAX_OFFSET: u64 = 100_000;
+const MAX_OFFSET: u64 = 10_000;
 
 /// The project in the path. The access check sees it as given; afterwards a malformed id is
 /// answered like a project that does not exist.

@@ -11,7 +11,8 @@ use crate::error::Refusal;
 use crate::http::source_ip;
 use crate::plans::{Action, Plan};
 use crate::request_scope::{defer, set_rate_headers};
-use crate::store::{accounts::Account, keys};
+use crate::store::accounts::Account;
+use crate::store::keys::{self, Lookup, Revocation};
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
 use lambda_http::Request;
@@ -42,7 +43,12 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
     let now = Timestamp::now();
 
-    let record = keys::get_by_digest(app, &key.digest()).await?.ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    let record = match keys::lookup(app, &key.digest()).await? {
+        Lookup::Live(record) => *record,
+        Lookup::Revoked(Revocation::Deleted) => return Err(Error::KeyRefused(Refusal::Deleted)),
+        Lookup::Revoked(Revocation::Regenerated) => return Err(Error::KeyRefused(Refusal::Regenerated)),
+        Lookup::Missing => return Err(Error::KeyRefused(Refusal::Unknown)),
+    };
     record.check_validity(now, source_ip(req), need.project).map_err(Error::KeyRefused)?;
     if let Some(message) = record.forbids(need.action) {
         return Err(Error::Forbidden(message));
@@ -74,7 +80,9 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             (account, Some(refusal))
         }
     };
-    let per_minute = record.rate_limit_per_minute.unwrap_or(account.plan.limits().per_key_per_minute);
+    // A key's own limit never exceeds its plan's, even after a downgrade.
+    let plan_limit = account.plan.limits().per_key_per_minute;
+    let per_minute = record.rate_limit_per_minute.map_or(plan_limit, |own| own.min(plan_limit));
     set_rate_headers(window.headers(per_minute));
     if let Some(refusal) = refusal {
         return Err(refusal);

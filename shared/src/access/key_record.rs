@@ -35,7 +35,7 @@ impl UseCase {
     pub fn allows(self, action: Action) -> bool {
         match self {
             UseCase::Full => true,
-            UseCase::ReadOnly => action == Action::Read,
+            UseCase::ReadOnly => matches!(action, Action::Read | Action::ReadAccount),
             UseCase::Ingest => action == Action::SubmitFeedback,
         }
     }
@@ -126,6 +126,12 @@ impl KeyRecord {
                 }
                 _ => "This API key is INGEST only: it can only submit feedback.".to_owned(),
             });
+        }
+        if matches!(action, Action::ReadAccount | Action::ManageKeys) && self.family == Family::Project {
+            return Some(
+                "A project key (mbk_) reaches only its project; use an account key (sk_live_) for the account and its keys."
+                    .to_owned(),
+            );
         }
         if action == Action::ManageKeys && self.role != Role::Owner {
             return Some("Only owner keys can create, change or delete API keys.".to_owned());
@@ -259,6 +265,15 @@ mod tests {
         let ingest = KeyRecord { use_case: UseCase::Ingest, ..key() };
         assert!(ingest.forbids(Action::SubmitFeedback).is_none());
         assert!(ingest.forbids(Action::Read).is_some());
+    }
+
+    #[test]
+    fn project_keys_do_not_reach_the_account() {
+        let project_key =
+            KeyRecord { family: Family::Project, project_id: Some(ProjectId::generate()), role: Role::Owner, ..key() };
+        assert!(project_key.forbids(Action::ReadAccount).is_some());
+        assert!(project_key.forbids(Action::ManageKeys).is_some());
+        assert!(project_key.forbids(Action::Read).is_none());
     }
 
     #[test]

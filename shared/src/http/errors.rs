@@ -56,6 +56,10 @@ fn refusal_answer(refusal: Refusal, surface: Surface) -> (StatusCode, String) {
             (StatusCode::FORBIDDEN, "This API key is not allowed to access this project")
         }
         (Refusal::Disabled, _) => (StatusCode::UNAUTHORIZED, "This API key is disabled"),
+        (Refusal::Deleted, _) => (StatusCode::UNAUTHORIZED, "This API key has been deleted"),
+        (Refusal::Regenerated, _) => {
+            (StatusCode::UNAUTHORIZED, "This API key was regenerated: use the project's new key")
+        }
         (Refusal::Expired, _) => (StatusCode::UNAUTHORIZED, "This API key has expired"),
         (Refusal::IpNotAllowed, _) => (StatusCode::FORBIDDEN, "This API key is not allowed from this IP address"),
     };

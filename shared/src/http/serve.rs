@@ -9,6 +9,9 @@ use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use std::future::Future;
 
+/// How long a request may run: under the functions' 15 s timeout in template.yaml.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(12);
+
 /// Which API a path belongs to; refusals are worded per API (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Surface {
@@ -42,7 +45,14 @@ where
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let surface = Surface::of(&path);
-    let (result, scope) = RequestScope::run(handler(req)).await;
+    // Answer 503 (SPEC §4's shape, with Retry-After) before Lambda's own timeout cuts the request
+    // off with a bare gateway error.
+    let bounded = async move {
+        tokio::time::timeout(DEADLINE, handler(req))
+            .await
+            .unwrap_or_else(|_| Err(Error::Unavailable("deadline passed".into())))
+    };
+    let (result, scope) = RequestScope::run(bounded).await;
     scope.finish_deferred().await;
 
     let mut response = match result {

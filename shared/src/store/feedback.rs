@@ -294,9 +294,16 @@ impl<'a> ListQuery<'a> {
         self.values.extend(values.into_iter().map(|(k, v)| (k.to_owned(), v)));
     }
 
+    /// `projectId` among (or, `exclude`, not among) `projects`. DynamoDB takes at most 100 values
+    /// in one `IN`, so longer lists are split into several.
     fn project_filter(&mut self, projects: &[ProjectId], exclude: bool) {
         let placeholders: Vec<String> = (0..projects.len()).map(|i| format!(":p{i}")).collect();
-        let expression = format!("{}projectId IN ({})", if exclude { "NOT " } else { "" }, placeholders.join(", "));
+        let clauses: Vec<String> =
+            placeholders.chunks(100).map(|chunk| format!("projectId IN ({})", chunk.join(", "))).collect();
+        let expression = match exclude {
+            true => format!("NOT ({})", clauses.join(" OR ")),
+            false => format!("({})", clauses.join(" OR ")),
+        };
         let values = placeholders.iter().zip(projects).map(|(k, p)| (k.as_str(), s(p.as_str()))).collect();
         self.filter(&expression, &[], values);
     }
@@ -333,21 +340,46 @@ impl<'a> ListQuery<'a> {
 }
 
 /// A page of feedback in a scope, newest first: skips `skip` matching items, returns up to
-/// `limit`. Skipping uses COUNT queries (items are read but not transferred); with a filter, each
-/// batch evaluates at most the items still to skip, so the skip is exact.
+/// `limit`. Without a filter, each Query asks for exactly what is still needed (COUNT queries
+/// skip, reading but not transferring items). With a filter, DynamoDB's `Limit` caps the items
+/// *evaluated*, not the matches, so filtered queries evaluate 1,000 at a time: skipping keeps only
+/// the keys of the matches and restarts right after the last skipped one.
 pub async fn list(app: &App, scope: &Scope, filters: &Filters, skip: u64, limit: u64) -> Result<Vec<FeedbackItem>> {
     if scope.is_empty() {
         return Ok(vec![]);
     }
     let query = ListQuery::new(app, scope, filters);
+    let filtered = !query.filters.is_empty();
     let mut start: Option<Item> = None;
     let mut skipped = 0u64;
     while skipped < skip {
-        let batch = (skip - skipped).min(QUERY_BATCH) as i32;
-        let out =
-            db_call(query.build(filters).select(Select::Count).limit(batch).set_exclusive_start_key(start).send())
-                .await?;
-        skipped += out.count.max(0) as u64;
+        let out = if filtered {
+            let keys = format!("pk, sk, id, {}", query.key_name);
+            db_call(
+                query
+                    .build(filters)
+                    .projection_expression(keys)
+                    .limit(QUERY_BATCH as i32)
+                    .set_exclusive_start_key(start.clone())
+                    .send(),
+            )
+            .await?
+        } else {
+            let batch = (skip - skipped).min(QUERY_BATCH) as i32;
+            db_call(
+                query.build(filters).select(Select::Count).limit(batch).set_exclusive_start_key(start.clone()).send(),
+            )
+            .await?
+        };
+        let matched = out.count.max(0) as u64;
+        if filtered && skipped + matched >= skip {
+            // The last skipped match is where the page starts.
+            let items = out.items.unwrap_or_default();
+            let Some(last) = items.get((skip - skipped) as usize - 1) else { return Ok(vec![]) };
+            start = Some(last.clone());
+            break;
+        }
+        skipped += matched;
         start = out.last_evaluated_key;
         if start.is_none() {
             return Ok(vec![]);
@@ -355,9 +387,9 @@ pub async fn list(app: &App, scope: &Scope, filters: &Filters, skip: u64, limit:
     }
     let mut page = Vec::with_capacity(limit as usize);
     while (page.len() as u64) < limit {
-        let batch = (limit - page.len() as u64).min(QUERY_BATCH) as i32;
+        let batch = if filtered { QUERY_BATCH } else { (limit - page.len() as u64).min(QUERY_BATCH) } as i32;
         let out = db_call(query.build(filters).limit(batch).set_exclusive_start_key(start).send()).await?;
-        for item in out.items.unwrap_or_default() {
+        for item in out.items.unwrap_or_default().into_iter().take((limit - page.len() as u64) as usize) {
             page.push(serde_dynamo::from_item(item)?);
         }
         start = out.last_evaluated_key;

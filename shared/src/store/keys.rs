@@ -8,17 +8,75 @@ use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Result};
+use aws_sdk_dynamodb::types::Put;
+use serde::{Deserialize, Serialize};
 
-/// Reads a key by the digest of its secret, strongly consistent so a revocation holds at once.
-pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>> {
-    let out =
-        db_call(app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true).send())
-            .await?;
-    Ok(out.item.map(serde_dynamo::from_item).transpose()?)
+/// How long a revoked key's tombstone stays (so it is refused with its own message), before
+/// DynamoDB's TTL removes it and the key reads as unknown.
+const TOMBSTONE_DAYS: i64 = 90;
+
+/// Why a key stopped working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Revocation {
+    /// Deleted through the API, or with its project.
+    Deleted,
+    /// A project key replaced by a new one.
+    Regenerated,
 }
 
-/// Records when a key was last used. Only when the item still exists: a key deleted meanwhile
-/// must not come back as a stub.
+/// What takes a revoked key's place under its digest: no account, no id (so no list shows it).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tombstone {
+    digest: String,
+    revoked_at: Timestamp,
+    reason: Revocation,
+    purge_at: i64,
+}
+
+/// What the keys table holds for a digest.
+#[derive(Debug)]
+pub enum Lookup {
+    Live(Box<KeyRecord>),
+    Revoked(Revocation),
+    Missing,
+}
+
+/// Reads a key by the digest of its secret, strongly consistent so a revocation holds at once.
+pub async fn lookup(app: &App, digest: &str) -> Result<Lookup> {
+    let call = app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true).send();
+    match db_call(call).await?.item {
+        None => Ok(Lookup::Missing),
+        Some(item) if item.contains_key("revokedAt") => {
+            Ok(Lookup::Revoked(serde_dynamo::from_item::<_, Tombstone>(item)?.reason))
+        }
+        Some(item) => Ok(Lookup::Live(Box::new(serde_dynamo::from_item(item)?))),
+    }
+}
+
+/// A live key by digest (`None` for a missing or revoked one).
+pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>> {
+    Ok(match lookup(app, digest).await? {
+        Lookup::Live(record) => Some(*record),
+        _ => None,
+    })
+}
+
+/// The write that revokes a key: its tombstone replaces it (for a transaction).
+pub fn revoke(app: &App, digest: &str, reason: Revocation) -> Result<Put> {
+    let now = Timestamp::now();
+    let purge_at = now.unix_seconds() + TOMBSTONE_DAYS * 86_400;
+    let tombstone = Tombstone { digest: digest.to_owned(), revoked_at: now, reason, purge_at };
+    Put::builder()
+        .table_name(&app.tables.keys)
+        .set_item(Some(serde_dynamo::to_item(&tombstone)?))
+        .build()
+        .map_err(crate::Error::internal)
+}
+
+/// Records when a key was last used. Only on a live key: a key deleted meanwhile (now a
+/// tombstone, with no account) must not come back as a stub.
 pub async fn touch_last_used(app: &App, digest: &str, at: Timestamp) -> Result<()> {
     let call = app
         .db
@@ -26,7 +84,7 @@ pub async fn touch_last_used(app: &App, digest: &str, at: Timestamp) -> Result<(
         .table_name(&app.tables.keys)
         .key("digest", s(digest))
         .update_expression("SET lastUsedAt = :at")
-        .condition_expression("attribute_exists(digest)")
+        .condition_expression("attribute_exists(accountId)")
         .expression_attribute_values(":at", s(at.to_iso()))
         .send();
     match db_call(call).await {
@@ -162,13 +220,15 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
     }
 }
 
-/// Deletes a key: from the next request on it is refused.
+/// Deletes a key: its tombstone takes its place, so from the next request on it is refused as
+/// deleted.
 pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
+    let tombstone = revoke(app, &record.digest, Revocation::Deleted)?;
     let call = app
         .db
-        .delete_item()
+        .put_item()
         .table_name(&app.tables.keys)
-        .key("digest", s(record.digest.clone()))
+        .set_item(Some(tombstone.item))
         .condition_expression("attribute_exists(digest) AND accountId = :account")
         .expression_attribute_values(":account", s(record.account_id.as_str()))
         .send();

@@ -5,6 +5,7 @@
 
 use super::counters::{account_counts_id, AddClause, Deltas};
 use super::feedback::Changed;
+use super::keys::Revocation;
 use super::plan_conditions::under_plan_limit;
 use super::{failed_conditions, n, s, transact, Item};
 use crate::access::KeyRecord;
@@ -186,10 +187,6 @@ fn put_key(app: &App, key: &KeyRecord) -> Result<Put> {
     )
 }
 
-fn delete_key(app: &App, digest: &str) -> Result<Delete> {
-    built(Delete::builder().table_name(&app.tables.keys).key("digest", s(digest)).build())
-}
-
 /// Saves a changed project (`before` as read, `after` as it should be): name, slug and allowed
 /// domains. A slug change moves the slug claim in the same transaction (409 when taken).
 pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Changed<()>> {
@@ -271,7 +268,7 @@ pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed
         TransactWriteItem::builder().update(built(counts.build())?).build(),
     ];
     if let Some(digest) = &project.key_digest {
-        items.push(TransactWriteItem::builder().delete(delete_key(app, digest)?).build());
+        items.push(TransactWriteItem::builder().put(super::keys::revoke(app, digest, Revocation::Deleted)?).build());
     }
     match transact(app, items).await {
         Ok(_) => Ok(Changed::Done(())),
@@ -294,7 +291,7 @@ pub async fn removal_finished(app: &App, account: &AccountId, project: &ProjectI
     Ok(())
 }
 
-/// Replaces the project's `mbk_` key: the new key is stored, the old one deleted and the project
+/// Replaces the project's `mbk_` key: the new key is stored, the old one revoked and the project
 /// pointed at the new one, together — the old key fails from the very next request.
 /// `Raced` when the project or its key changed since `project` was read.
 pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Result<Changed<()>> {
@@ -319,7 +316,7 @@ pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Resul
         TransactWriteItem::builder().put(put_key(app, key)?).build(),
     ];
     if let Some(old) = &project.key_digest {
-        items.push(TransactWriteItem::builder().delete(delete_key(app, old)?).build());
+        items.push(TransactWriteItem::builder().put(super::keys::revoke(app, old, Revocation::Regenerated)?).build());
     }
     match transact(app, items).await {
         Ok(_) => Ok(Changed::Done(())),
