@@ -40,14 +40,8 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         .condition_expression("attribute_not_exists(id)")
         .build()
         .map_err(Error::internal)?;
-    let put_key = Put::builder()
-        .table_name(&app.tables.keys)
-        .set_item(Some(serde_dynamo::to_item(&key)?))
-        .condition_expression("attribute_not_exists(digest)")
-        .build()
-        .map_err(Error::internal)?;
-    let items =
-        vec![TransactWriteItem::builder().put(put_account).build(), TransactWriteItem::builder().put(put_key).build()];
+    let mut items = vec![TransactWriteItem::builder().put(put_account).build()];
+    items.extend(crate::store::keys::store_new(app, &key)?);
     crate::store::transact(app, items).await?;
     Ok((account, secret))
 }

@@ -16,7 +16,8 @@ const SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
 /// Batch deletes in flight at once.
 const PARALLEL_BATCHES: usize = 8;
 
-/// Deletes every feedback item of a deleted project; returns how many it deleted.
+/// Deletes every feedback item of a deleted project; returns how many deletions it sent (an index
+/// may show a just-deleted item once more, and deleting it again is harmless).
 pub async fn remove_project_feedback(app: &App, account: &AccountId, project: &ProjectId) -> Result<u64> {
     let mut removed = 0u64;
     let mut settled = false;

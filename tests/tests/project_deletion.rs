@@ -110,3 +110,53 @@ async fn a_project_with_twenty_thousand_items_is_deleted_fast_and_completely() {
     assert!(removed, "feedback of the deleted project is left behind");
     assert!(app.all_items(&app.app.tables.feedback).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_cut_short_loses_nothing_and_a_rerun_finishes_it() {
+    let app = spawn_app().await;
+    let (account, _) = app.account(Plan::Pro).await;
+    // A project whose item is already gone (as after a DELETE) and whose feedback is not.
+    let project = hearken::ids::ProjectId::generate();
+    seed(&app, &account.id, &project, 3_000).await;
+    let counts = hearken::store::counters::account_counts_id(&account.id);
+    let mark = app
+        .app
+        .db
+        .update_item()
+        .table_name(&app.app.tables.projects)
+        .key("id", s(counts))
+        .update_expression("ADD deleting :p");
+    mark.expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::Ss(vec![project.to_string()]))
+        .send()
+        .await
+        .unwrap();
+
+    // The first run is killed part-way, as a Lambda timeout or crash would.
+    let (first_app, first_account, first_project) = (app.app.clone(), account.id.clone(), project.clone());
+    let first = tokio::spawn(async move {
+        hearken::project_removal::remove_project_feedback(&first_app, &first_account, &first_project).await
+    });
+    let started = Instant::now();
+    while keys_of_project(&app.app, &project, 3_000).await.unwrap().len() == 3_000
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.abort();
+    let left = keys_of_project(&app.app, &project, 3_000).await.unwrap().len();
+    assert!(left < 3_000, "the first run deleted nothing");
+    let still_marked = hearken::store::projects::account_counts(&app.app, &account.id).await.unwrap();
+    assert_eq!(
+        hearken::store::projects::deleting_in(&still_marked),
+        std::slice::from_ref(&project),
+        "an unfinished removal stays marked"
+    );
+
+    // The retry picks up what is left and finishes.
+    let removed = hearken::project_removal::remove_project_feedback(&app.app, &account.id, &project).await.unwrap();
+    // An index may still show a just-deleted key for a moment; deleting it again is harmless.
+    assert!(removed as usize >= left, "removed {removed} of {left}");
+    assert!(keys_of_project(&app.app, &project, 10).await.unwrap().is_empty());
+    let done = hearken::store::projects::account_counts(&app.app, &account.id).await.unwrap();
+    assert!(hearken::store::projects::deleting_in(&done).is_empty());
+}

@@ -7,8 +7,8 @@ use crate::ids::{AccountId, KeyId};
 use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
-use crate::{App, Result};
-use aws_sdk_dynamodb::types::Put;
+use crate::{App, Error, Result};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 /// How long a revoked key's tombstone stays (so it is refused with its own message), before
@@ -63,16 +63,54 @@ pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>>
     })
 }
 
-/// The write that revokes a key: its tombstone replaces it (for a transaction).
-pub fn revoke(app: &App, digest: &str, reason: Revocation) -> Result<Put> {
+/// The id of a key's pointer item: the table is keyed by digest, and this item (`target`: the
+/// digest) lets `/api/v1/keys/{keyId}` find a key with strongly consistent reads.
+fn pointer_id(id: &KeyId) -> String {
+    format!("id#{id}")
+}
+
+/// The writes that store a new key: the key and its id pointer (for one transaction).
+pub fn store_new(app: &App, record: &KeyRecord) -> Result<Vec<TransactWriteItem>> {
+    let key = Put::builder()
+        .table_name(&app.tables.keys)
+        .set_item(Some(serde_dynamo::to_item(record)?))
+        .condition_expression("attribute_not_exists(digest)");
+    let pointer = Put::builder()
+        .table_name(&app.tables.keys)
+        .item("digest", s(pointer_id(&record.id)))
+        .item("target", s(record.digest.clone()))
+        .condition_expression("attribute_not_exists(digest)");
+    Ok(vec![
+        TransactWriteItem::builder().put(key.build().map_err(Error::internal)?).build(),
+        TransactWriteItem::builder().put(pointer.build().map_err(Error::internal)?).build(),
+    ])
+}
+
+/// The writes that revoke a key: its tombstone replaces it (with no account or id, so no list
+/// shows it) and its id pointer goes (for one transaction). `only_if_account`: the key must still
+/// be that account's live key.
+pub fn revocation(
+    app: &App,
+    digest: &str,
+    id: Option<&KeyId>,
+    reason: Revocation,
+    only_if_account: Option<&AccountId>,
+) -> Result<Vec<TransactWriteItem>> {
     let now = Timestamp::now();
     let purge_at = now.unix_seconds() + TOMBSTONE_DAYS * 86_400;
     let tombstone = Tombstone { digest: digest.to_owned(), revoked_at: now, reason, purge_at };
-    Put::builder()
-        .table_name(&app.tables.keys)
-        .set_item(Some(serde_dynamo::to_item(&tombstone)?))
-        .build()
-        .map_err(crate::Error::internal)
+    let mut put = Put::builder().table_name(&app.tables.keys).set_item(Some(serde_dynamo::to_item(&tombstone)?));
+    if let Some(account) = only_if_account {
+        put = put
+            .condition_expression("attribute_exists(digest) AND accountId = :account")
+            .expression_attribute_values(":account", s(account.as_str()));
+    }
+    let mut writes = vec![TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build()];
+    if let Some(id) = id {
+        let pointer = Delete::builder().table_name(&app.tables.keys).key("digest", s(pointer_id(id)));
+        writes.push(TransactWriteItem::builder().delete(pointer.build().map_err(Error::internal)?).build());
+    }
+    Ok(writes)
 }
 
 /// Records when a key was last used. Only on a live key: a key deleted meanwhile (now a
@@ -132,35 +170,19 @@ pub async fn all(app: &App, account: &AccountId) -> Result<Vec<KeyRecord>> {
     }
 }
 
-/// A key of the account by its id; another account's reads as missing.
+/// A key of the account by its id (through its pointer item, strongly consistent); another
+/// account's reads as missing.
 pub async fn find(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
-    let call = app
-        .db
-        .query()
-        .table_name(&app.tables.keys)
-        .index_name("byAccount")
-        .key_condition_expression("accountId = :a AND id = :id")
-        .expression_attribute_values(":a", s(account.as_str()))
-        .expression_attribute_values(":id", s(id.as_str()))
-        .send();
-    let out = db_call(call).await?;
-    let found = out.items.unwrap_or_default().into_iter().next();
-    let Some(item) = found else { return Ok(None) };
-    // The index may lag a write; the table is the truth (and is read strongly consistent).
-    let record: KeyRecord = serde_dynamo::from_item(item)?;
-    get_by_digest(app, &record.digest).await
+    let call =
+        app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer_id(id))).consistent_read(true).send();
+    let target = db_call(call).await?.item.and_then(|item| item.get("target")?.as_s().ok().cloned());
+    let Some(digest) = target else { return Ok(None) };
+    Ok(get_by_digest(app, &digest).await?.filter(|record| record.account_id == *account))
 }
 
-/// Stores a new key.
+/// Stores a new key with its id pointer.
 pub async fn put_new(app: &App, record: &KeyRecord) -> Result<()> {
-    let call = app
-        .db
-        .put_item()
-        .table_name(&app.tables.keys)
-        .set_item(Some(serde_dynamo::to_item(record)?))
-        .condition_expression("attribute_not_exists(digest)")
-        .send();
-    db_call(call).await?;
+    super::transact(app, store_new(app, record)?).await?;
     Ok(())
 }
 
@@ -221,20 +243,12 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
 }
 
 /// Deletes a key: its tombstone takes its place, so from the next request on it is refused as
-/// deleted.
+/// deleted. `Raced` when it was revoked meanwhile.
 pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
-    let tombstone = revoke(app, &record.digest, Revocation::Deleted)?;
-    let call = app
-        .db
-        .put_item()
-        .table_name(&app.tables.keys)
-        .set_item(Some(tombstone.item))
-        .condition_expression("attribute_exists(digest) AND accountId = :account")
-        .expression_attribute_values(":account", s(record.account_id.as_str()))
-        .send();
-    match db_call(call).await {
+    let writes = revocation(app, &record.digest, Some(&record.id), Revocation::Deleted, Some(&record.account_id))?;
+    match super::transact(app, writes).await {
         Ok(_) => Ok(Changed::Done(())),
-        Err(err) if super::failed_condition(&err) => Ok(Changed::Raced),
+        Err(err) if matches!(super::failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
         Err(err) => Err(err.into()),
     }
 }

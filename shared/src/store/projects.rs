@@ -13,7 +13,7 @@ use crate::ids::{AccountId, KeyId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 /// A project item.
@@ -67,10 +67,12 @@ pub async fn get_active(app: &App, id: &ProjectId) -> Result<Option<(Project, It
     Ok((project.status == ACTIVE).then_some((project, item)))
 }
 
-/// Every project of the account, newest first (a Query on the `byAccount` index; slug claims and
-/// counts items carry no `accountId`, so they are not in it).
+/// Every project of the account, newest first. The `byAccount` index finds them (slug claims and
+/// counts items carry no `accountId`, so they are not in it); because an index lags a write by a
+/// moment, the projects it names are then read from the table itself, strongly consistent, so a
+/// project deleted a moment ago is never listed.
 pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
-    let mut projects = vec![];
+    let mut ids: Vec<String> = vec![];
     let mut start = None;
     loop {
         let call = app
@@ -80,18 +82,43 @@ pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
             .index_name("byAccount")
             .key_condition_expression("accountId = :a")
             .expression_attribute_values(":a", s(account.as_str()))
+            .projection_expression("id")
             .scan_index_forward(false)
             .set_exclusive_start_key(start)
             .send();
         let out = db_call(call).await?;
-        for item in out.items.unwrap_or_default() {
-            projects.push(serde_dynamo::from_item(item)?);
-        }
+        ids.extend(out.items.unwrap_or_default().iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()));
         start = out.last_evaluated_key;
         if start.is_none() {
-            return Ok(projects);
+            break;
         }
     }
+    let mut live: Vec<Project> = vec![];
+    for chunk in ids.chunks(100) {
+        let mut pending: Vec<Item> =
+            chunk.iter().map(|id| [("id".to_owned(), s(id.clone()))].into_iter().collect()).collect();
+        while !pending.is_empty() {
+            let keys = KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .consistent_read(true)
+                .build()
+                .map_err(Error::internal)?;
+            let out = db_call(app.db.batch_get_item().request_items(&app.tables.projects, keys).send()).await?;
+            for item in out.responses.and_then(|mut r| r.remove(&app.tables.projects)).unwrap_or_default() {
+                let project: Project = serde_dynamo::from_item(item)?;
+                if project.account_id == *account && project.status == ACTIVE {
+                    live.push(project);
+                }
+            }
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&app.tables.projects))
+                .map(|k| k.keys().to_vec())
+                .unwrap_or_default();
+        }
+    }
+    live.sort_by(|a, b| b.id.cmp(&a.id));
+    Ok(live)
 }
 
 /// The project that holds a slug in the account, if any.
@@ -151,7 +178,7 @@ pub async fn create(app: &App, project: &Project, key: Option<&KeyRecord>) -> Re
         TransactWriteItem::builder().put(claim(app, project)?).build(),
     ];
     if let Some(key) = key {
-        items.push(TransactWriteItem::builder().put(put_key(app, key)?).build());
+        items.extend(super::keys::store_new(app, key)?);
     }
     match transact(app, items).await {
         Ok(_) => Ok(()),
@@ -173,16 +200,6 @@ fn claim(app: &App, project: &Project) -> Result<Put> {
             .item("id", s(slug_claim_id(&project.account_id, &project.slug)))
             .item("projectId", s(project.id.as_str()))
             .condition_expression("attribute_not_exists(id)")
-            .build(),
-    )
-}
-
-fn put_key(app: &App, key: &KeyRecord) -> Result<Put> {
-    built(
-        Put::builder()
-            .table_name(&app.tables.keys)
-            .set_item(Some(serde_dynamo::to_item(key)?))
-            .condition_expression("attribute_not_exists(digest)")
             .build(),
     )
 }
@@ -268,7 +285,7 @@ pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed
         TransactWriteItem::builder().update(built(counts.build())?).build(),
     ];
     if let Some(digest) = &project.key_digest {
-        items.push(TransactWriteItem::builder().put(super::keys::revoke(app, digest, Revocation::Deleted)?).build());
+        items.extend(super::keys::revocation(app, digest, project.key_id.as_ref(), Revocation::Deleted, None)?);
     }
     match transact(app, items).await {
         Ok(_) => Ok(Changed::Done(())),
@@ -311,12 +328,10 @@ pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Resul
             point.condition_expression("attribute_exists(id) AND #status = :active AND attribute_not_exists(keyDigest)")
         }
     };
-    let mut items = vec![
-        TransactWriteItem::builder().update(built(point.build())?).build(),
-        TransactWriteItem::builder().put(put_key(app, key)?).build(),
-    ];
+    let mut items = vec![TransactWriteItem::builder().update(built(point.build())?).build()];
+    items.extend(super::keys::store_new(app, key)?);
     if let Some(old) = &project.key_digest {
-        items.push(TransactWriteItem::builder().put(super::keys::revoke(app, old, Revocation::Regenerated)?).build());
+        items.extend(super::keys::revocation(app, old, project.key_id.as_ref(), Revocation::Regenerated, None)?);
     }
     match transact(app, items).await {
         Ok(_) => Ok(Changed::Done(())),
