@@ -24,6 +24,7 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         plan,
         created_at: Timestamp::now(),
         project_count: 0,
+        owner_keys: 1,
     };
     let (secret, key) = NewKey {
         family: Family::Account,

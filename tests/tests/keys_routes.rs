@@ -277,3 +277,26 @@ async fn another_accounts_key_answers_like_a_missing_one() {
     assert_eq!((missing.status, missing.error()), (404, "API key not found"));
     assert_eq!(call(&app, "GET", "/api/v1/account", &victim_secret, None).await.status, 200, "untouched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_owner_keys_deleted_at_once_leave_one() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    let (second_id, second) = create_key(&app, owner.expose(), json!({"name": "owner 2", "role": "owner"})).await;
+    let listed = call(&app, "GET", "/api/v1/keys", owner.expose(), None).await;
+    let first_id = listed.body["data"].as_array().unwrap().iter().find(|k| k["name"] == "Owner key").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Each owner key deletes the other, at the same moment.
+    let (second_path, first_path) = (format!("/api/v1/keys/{second_id}"), format!("/api/v1/keys/{first_id}"));
+    let (a, b) = tokio::join!(
+        call(&app, "DELETE", &second_path, owner.expose(), None),
+        call(&app, "DELETE", &first_path, &second, None)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    let left = hearken::store::keys::all(&app.app, &account.id).await.unwrap();
+    assert_eq!(left.iter().filter(|k| k.role == hearken::access::Role::Owner && k.enabled).count(), 1);
+}

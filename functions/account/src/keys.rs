@@ -2,7 +2,7 @@
 //! secret once), read, change (use case and expiry are fixed) and delete (refused from the very
 //! next request).
 
-use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey, Role};
+use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey};
 use hearken::http::{data, json, json_body, optional_query, path_param, query_number};
 use hearken::ids::KeyId;
 use hearken::keys::{changes_from_json, new_key_from_json, KeyChanges, KeyView};
@@ -75,9 +75,6 @@ pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
     let changes = changes_from_json(json_body(req)?, access.account.plan)?;
     let record = addressed(app, req, &access).await?;
     check_projects(app, &access, &changes).await?;
-    if changes.enabled == Some(false) {
-        keep_an_owner_key(app, &access, &record).await?;
-    }
     match keys::save(app, &record, &changes).await? {
         Changed::Done(()) => {
             let mut after = record.clone();
@@ -91,7 +88,6 @@ pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
 pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
     let record = addressed(app, req, &access).await?;
-    keep_an_owner_key(app, &access, &record).await?;
     match keys::delete(app, &record).await? {
         Changed::Done(()) => Ok(data(StatusCode::OK, Deleted { id: record.id, deleted: true })),
         Changed::Raced | Changed::ProjectGone => Err(KEY_NOT_FOUND),
@@ -115,28 +111,5 @@ async fn check_projects(app: &App, access: &Access, changes: &KeyChanges) -> Res
             Err(Error::bad_request(format!("allowedProjects: {missing} is not a project of this account")))
         }
         None => Ok(()),
-    }
-}
-
-/// An account must keep one enabled owner key: without one, nobody could manage its keys.
-async fn keep_an_owner_key(app: &App, access: &Access, record: &KeyRecord) -> Result<()> {
-    if record.role != Role::Owner || !record.enabled || record.family != Family::Account {
-        return Ok(());
-    }
-    let now = Timestamp::now();
-    let others = keys::all(app, &access.account.id).await?.into_iter().any(|other| {
-        other.id != record.id
-            && other.role == Role::Owner
-            && other.enabled
-            && other.family == Family::Account
-            && other.expires_at.is_none_or(|at| at > now)
-    });
-    if others {
-        Ok(())
-    } else {
-        Err(Error::Conflict(
-            "This is the account's last enabled owner key; create another owner key before disabling or deleting it"
-                .to_owned(),
-        ))
     }
 }

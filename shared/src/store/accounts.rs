@@ -19,6 +19,10 @@ pub struct Account {
     pub created_at: Timestamp,
     #[serde(default)]
     pub project_count: u64,
+    /// Enabled owner keys (`sk_live_`, role owner): never allowed to fall to zero, or nobody
+    /// could manage the account's keys.
+    #[serde(default)]
+    pub owner_keys: u64,
 }
 
 /// The attribute holding the calls of a month (`calls#2025-01`).

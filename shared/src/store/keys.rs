@@ -8,7 +8,7 @@ use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 /// How long a revoked key's tombstone stays (so it is refused with its own message), before
@@ -67,6 +67,30 @@ pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>>
 /// digest) lets `/api/v1/keys/{keyId}` find a key with strongly consistent reads.
 fn pointer_id(id: &KeyId) -> String {
     format!("id#{id}")
+}
+
+/// The answer when a change would leave the account without an enabled owner key.
+pub const LAST_OWNER_KEY: &str =
+    "This is the account's last enabled owner key; create another owner key before disabling or deleting it";
+
+/// Whether a key counts among the account's enabled owner keys.
+fn counts_as_owner(record: &KeyRecord) -> bool {
+    record.family == crate::access::Family::Account && record.role == crate::access::Role::Owner && record.enabled
+}
+
+/// The write that moves the account's count of enabled owner keys; taking one away holds only
+/// while another is left.
+fn owner_count(app: &App, account: &AccountId, delta: i64) -> Result<TransactWriteItem> {
+    let mut update = Update::builder()
+        .table_name(&app.tables.accounts)
+        .key("id", s(account.as_str()))
+        .update_expression("ADD ownerKeys :delta")
+        .expression_attribute_values(":delta", super::n(delta));
+    update = match delta < 0 {
+        true => update.condition_expression("ownerKeys > :one").expression_attribute_values(":one", super::n(1)),
+        false => update.condition_expression("attribute_exists(id)"),
+    };
+    Ok(TransactWriteItem::builder().update(update.build().map_err(Error::internal)?).build())
 }
 
 /// The writes that store a new key: the key and its id pointer (for one transaction).
@@ -180,14 +204,20 @@ pub async fn find(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<K
     Ok(get_by_digest(app, &digest).await?.filter(|record| record.account_id == *account))
 }
 
-/// Stores a new key with its id pointer.
+/// Stores a new key with its id pointer (and counts it when it is an enabled owner key).
 pub async fn put_new(app: &App, record: &KeyRecord) -> Result<()> {
-    super::transact(app, store_new(app, record)?).await?;
+    let mut writes = store_new(app, record)?;
+    if counts_as_owner(record) {
+        writes.push(owner_count(app, &record.account_id, 1)?);
+    }
+    super::transact(app, writes).await?;
     Ok(())
 }
 
-/// Applies `changes` to a stored key, field by field (a concurrent change of other fields stands).
-/// `Raced` when the key was deleted meanwhile.
+/// Applies `changes` to a stored key, field by field (a concurrent change of other fields stands),
+/// moving the account's owner-key count in the same transaction when an owner key is disabled or
+/// enabled. `Raced` when the key was deleted, or enabled or disabled, meanwhile; 409 when it would
+/// disable the account's last enabled owner key.
 pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result<Changed<()>> {
     let mut after = record.clone();
     changes.apply_to(&mut after);
@@ -221,34 +251,52 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
     if !remove.is_empty() {
         expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
-    let mut call = app
-        .db
-        .update_item()
+    let mut update = Update::builder()
         .table_name(&app.tables.keys)
         .key("digest", s(record.digest.clone()))
         .update_expression(expression.trim())
-        .condition_expression("attribute_exists(digest) AND accountId = :account")
-        .expression_attribute_values(":account", s(record.account_id.as_str()));
+        // The owner count below assumes the key is as read: enabled or not.
+        .condition_expression("attribute_exists(digest) AND accountId = :account AND enabled = :was_enabled")
+        .expression_attribute_values(":account", s(record.account_id.as_str()))
+        .expression_attribute_values(":was_enabled", AttributeValue::Bool(record.enabled));
     for (name, field) in names {
-        call = call.expression_attribute_names(name, field);
+        update = update.expression_attribute_names(name, field);
     }
     for (name, value) in values {
-        call = call.expression_attribute_values(name, value);
+        update = update.expression_attribute_values(name, value);
     }
-    match db_call(call.send()).await {
+    let mut writes = vec![TransactWriteItem::builder().update(update.build().map_err(Error::internal)?).build()];
+    let delta = i64::from(counts_as_owner(&after)) - i64::from(counts_as_owner(record));
+    if delta != 0 {
+        writes.push(owner_count(app, &record.account_id, delta)?);
+    }
+    match super::transact(app, writes).await {
         Ok(_) => Ok(Changed::Done(())),
-        Err(err) if super::failed_condition(&err) => Ok(Changed::Raced),
-        Err(err) => Err(err.into()),
+        Err(err) => match super::failed_conditions(&err).as_deref() {
+            Some([true, ..]) => Ok(Changed::Raced),
+            Some([_, true]) => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
+            _ => Err(err.into()),
+        },
     }
 }
 
 /// Deletes a key: its tombstone takes its place, so from the next request on it is refused as
-/// deleted. `Raced` when it was revoked meanwhile.
+/// deleted. `Raced` when it was revoked meanwhile; 409 when it is the account's last enabled owner
+/// key (the count and the deletion are one transaction, so two deletions at once cannot both pass).
 pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
-    let writes = revocation(app, &record.digest, Some(&record.id), Revocation::Deleted, Some(&record.account_id))?;
+    let mut writes = revocation(app, &record.digest, Some(&record.id), Revocation::Deleted, Some(&record.account_id))?;
+    if counts_as_owner(record) {
+        writes.push(owner_count(app, &record.account_id, -1)?);
+    }
+    let owner_write = writes.len() - 1;
     match super::transact(app, writes).await {
         Ok(_) => Ok(Changed::Done(())),
-        Err(err) if matches!(super::failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
-        Err(err) => Err(err.into()),
+        Err(err) => match super::failed_conditions(&err) {
+            Some(failed) if failed[0] => Ok(Changed::Raced),
+            Some(failed) if counts_as_owner(record) && failed[owner_write] => {
+                Err(Error::Conflict(LAST_OWNER_KEY.to_owned()))
+            }
+            _ => Err(err.into()),
+        },
     }
 }
