@@ -192,8 +192,20 @@ impl Reply {
     }
 }
 
+/// Whether a timestamp is shown as the API promises: ISO 8601, UTC, milliseconds.
+pub fn is_iso_millis(text: &str) -> bool {
+    text.len() == 24
+        && text.ends_with('Z')
+        && text.as_bytes()[19] == b'.'
+        && hearken::time::Timestamp::parse(text).is_some()
+}
+
 /// The documents' error texts, word for word (SPEC §4).
 pub mod texts {
+    /// The example key of the Miniback security guide: well-formed-looking, checksum-less.
+    /// (Assembled, so no string in the repository looks like a real key.)
+    pub const DOCUMENTED_EXAMPLE_KEY: &str = concat!("mbk_", "1a2b3c4d5e6f7g8h9i0j");
+
     pub const KEY_REQUIRED: &str =
         "API key is required. Provide it via 'x-api-key' header or 'api_key' query parameter.";
     pub const INVALID_KEY_OR_PROJECT: &str = "Invalid API key or project not found";

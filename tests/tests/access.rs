@@ -40,7 +40,7 @@ async fn a_malformed_key_costs_no_database_read() {
     let mut typo = key.expose().to_owned();
     typo.pop();
     typo.push(if key.expose().ends_with('A') { 'B' } else { 'A' });
-    for bad in ["mbk_1a2b3c4d5e6f7g8h9i0j", typo.as_str(), "nonsense"] {
+    for bad in [texts::DOCUMENTED_EXAMPLE_KEY, typo.as_str(), "nonsense"] {
         let reply = get(&app, &feedback_path(&project.id), bad).await;
         assert_eq!((reply.status, reply.error()), (403, texts::INVALID_KEY_OR_PROJECT), "{bad}");
         assert_eq!(reply.db_calls_and_rounds(), (0, 0), "{bad}");

@@ -30,13 +30,6 @@ async fn list(app: &TestApp, project: &impl std::fmt::Display, key: &str, query:
     .await
 }
 
-fn is_iso_millis(text: &str) -> bool {
-    text.len() == 24
-        && text.ends_with('Z')
-        && text.as_bytes()[19] == b'.'
-        && hearken::time::Timestamp::parse(text).is_some()
-}
-
 #[tokio::test]
 async fn creating_feedback_answers_the_documented_shape() {
     let app = spawn_app().await;
@@ -50,7 +43,7 @@ async fn creating_feedback_answers_the_documented_shape() {
     assert_eq!(data["context"], json!({"url": "https://example.com/checkout"}));
     assert_eq!(data["status"], "NEW");
     assert_eq!(data["source"], "API");
-    assert!(is_iso_millis(data["createdAt"].as_str().unwrap()), "{}", data["createdAt"]);
+    assert!(hearken_tests::is_iso_millis(data["createdAt"].as_str().unwrap()), "{}", data["createdAt"]);
     assert!(data.get("ignored").is_none());
     assert_eq!(reply.header("content-type"), Some("application/json"));
 }

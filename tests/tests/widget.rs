@@ -53,13 +53,6 @@ async fn stored_feedback(app: &TestApp) -> usize {
     app.all_items(&app.app.tables.feedback).await.len()
 }
 
-fn is_iso_millis(text: &str) -> bool {
-    text.len() == 24
-        && text.ends_with('Z')
-        && text.as_bytes()[19] == b'.'
-        && hearken::time::Timestamp::parse(text).is_some()
-}
-
 #[tokio::test]
 async fn widget_feedback_is_stored_with_source_widget_without_a_key() {
     let app = spawn_app().await;
@@ -75,7 +68,7 @@ async fn widget_feedback_is_stored_with_source_widget_without_a_key() {
     assert_eq!(data["context"], json!({"url": "https://example.com/cart"}));
     assert_eq!(data["status"], "NEW");
     assert_eq!(data["source"], "WIDGET");
-    assert!(is_iso_millis(data["createdAt"].as_str().unwrap()), "{}", data["createdAt"]);
+    assert!(hearken_tests::is_iso_millis(data["createdAt"].as_str().unwrap()), "{}", data["createdAt"]);
     assert_eq!(data["createdAt"], data["updatedAt"]);
     let mut fields: Vec<&str> = data.as_object().unwrap().keys().map(String::as_str).collect();
     fields.sort_unstable();
