@@ -3,7 +3,7 @@
 //! next request).
 
 use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey};
-use hearken::http::{data, json, json_body, optional_query, path_param, query_number};
+use hearken::http::{data, deleted, json, json_body, optional_query, path_param, query_number};
 use hearken::ids::KeyId;
 use hearken::keys::{changes_from_json, new_key_from_json, KeyChanges, KeyView};
 use hearken::plans::Action;
@@ -89,16 +89,9 @@ pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
     let record = addressed(app, req, &access).await?;
     match keys::delete(app, &record).await? {
-        Changed::Done(()) => Ok(data(StatusCode::OK, Deleted { id: record.id, deleted: true })),
+        Changed::Done(()) => Ok(deleted(record.id)),
         Changed::Raced | Changed::ProjectGone => Err(KEY_NOT_FOUND),
     }
-}
-
-/// What a DELETE answers: the id and that it is gone.
-#[derive(Serialize)]
-struct Deleted {
-    id: KeyId,
-    deleted: bool,
 }
 
 /// `allowedProjects` may only name projects of the caller's account.

@@ -3,7 +3,7 @@
 use super::FEEDBACK_NOT_FOUND;
 use hearken::access::{authorize, Access, Need};
 use hearken::feedback::{status_from_json, FeedbackView};
-use hearken::http::{data, json_body, path_param};
+use hearken::http::{data, deleted, json_body, path_param};
 use hearken::ids::{FeedbackId, ProjectId};
 use hearken::plans::Action;
 use hearken::store::feedback::{self as stored, Changed, FeedbackItem};
@@ -69,17 +69,10 @@ pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     for _ in 0..ATTEMPTS {
         let item = find(app, req, &access).await?;
         match stored::delete(app, &item).await? {
-            Changed::Done(()) => return Ok(data(StatusCode::OK, Deleted { id: item.view.id, deleted: true })),
+            Changed::Done(()) => return Ok(deleted(item.view.id)),
             Changed::ProjectGone => return Err(FEEDBACK_NOT_FOUND),
             Changed::Raced => continue,
         }
     }
     Err(Error::Conflict("The feedback changed while it was being deleted; please retry".to_owned()))
-}
-
-/// What a DELETE answers: the documents' clients parse every answer as JSON, so a body, not 204.
-#[derive(Serialize)]
-struct Deleted {
-    id: FeedbackId,
-    deleted: bool,
 }

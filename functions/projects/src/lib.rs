@@ -4,7 +4,7 @@
 mod api_key;
 
 use hearken::access::{authorize, Access, Need};
-use hearken::http::{data, json_body, path_param, route_key, serve};
+use hearken::http::{data, deleted, json_body, path_param, route_key, serve};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::projects::{ProjectInput, ProjectView};
@@ -15,7 +15,6 @@ use hearken::time::Timestamp;
 use hearken::{slug, App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
 const LIST: &str = "GET /api/projects";
 const CREATE: &str = "POST /api/projects";
@@ -128,16 +127,9 @@ async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     for _ in 0..ATTEMPTS {
         let (project, item) = read(app, &access, &id).await?;
         match projects::delete(app, &project, &item).await? {
-            Changed::Done(()) => return Ok(data(StatusCode::OK, Deleted { id: project.id, deleted: true })),
+            Changed::Done(()) => return Ok(deleted(project.id)),
             Changed::Raced | Changed::ProjectGone => continue,
         }
     }
     Err(Error::Conflict("The project changed while it was being deleted; please retry".to_owned()))
-}
-
-/// What a DELETE answers: the documents' clients parse every answer as JSON, so a body, not 204.
-#[derive(Serialize)]
-struct Deleted {
-    id: ProjectId,
-    deleted: bool,
 }

@@ -96,13 +96,6 @@ pub async fn give_back(app: &App, account: &str, now: Timestamp) -> Result<()> {
     }
 }
 
-/// The month's usage of an account, for `GET /api/v1/account` and the admin tools.
-pub fn usage_of(account: &Account, item: &Item, now: Timestamp) -> Usage {
-    let calls = calls_in(item, &now.month_key());
-    let limit = account.plan.limits().calls_per_month;
-    Usage { calls, limit, remaining: limit.map(|l| l.saturating_sub(calls)), resets_at: now.next_month_start() }
-}
-
 /// Calls made this month, the limit (`None`: unlimited), what is left and when it resets.
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

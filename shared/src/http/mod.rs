@@ -9,5 +9,5 @@ mod serve;
 
 pub use errors::error_response;
 pub use request::{json_body, optional_query, path_param, query_number, route_key, source_ip, BODY_LIMIT};
-pub use response::{data, json};
+pub use response::{data, deleted, json};
 pub use serve::{serve, Surface};

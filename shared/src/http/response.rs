@@ -22,3 +22,14 @@ pub fn data(status: StatusCode, value: impl Serialize) -> Response<Body> {
     }
     json(status, &Envelope { data: value })
 }
+
+/// What every DELETE answers: `200 {"data": {"id", "deleted": true}}`. Not 204: the documents'
+/// clients parse every answer as JSON, which fails on an empty body.
+pub fn deleted(id: impl Serialize) -> Response<Body> {
+    #[derive(Serialize)]
+    struct Deleted<T> {
+        id: T,
+        deleted: bool,
+    }
+    data(StatusCode::OK, Deleted { id, deleted: true })
+}
