@@ -8,6 +8,7 @@ use crate::template::Template;
 use base64::Engine;
 use hearken::http::{error_response, Surface};
 use hearken::{App, Error};
+use hearken_template::{Resolved, RouteTable, DEFAULT_ROUTE};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ORIGIN};
@@ -15,7 +16,7 @@ use hyper::{Request, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use serde_yaml::Value as Yaml;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,23 +25,11 @@ use tokio::net::TcpListener;
 /// API Gateway's own payload limit (10 MB); the functions apply their smaller limits themselves.
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
-enum Segment {
-    Literal(String),
-    Param(String),
-    Greedy(String),
-}
-
-struct Route {
-    method: String,
-    key: String,
-    segments: Vec<Segment>,
-    handler: Handler,
-}
-
 /// The routes of a template, bound to their in-process handlers.
 pub struct Gateway {
     app: App,
-    routes: Vec<Route>,
+    table: RouteTable,
+    handlers: HashMap<String, Handler>,
     cors: Option<Yaml>,
 }
 
@@ -49,7 +38,7 @@ impl Gateway {
     /// has no handler in [`registry::functions`] or the function does not declare the route.
     pub fn new(app: App, template: &Template) -> Result<Gateway, String> {
         let functions = registry::functions();
-        let mut routes = vec![];
+        let mut handlers = HashMap::new();
         for (route, function) in template.routes() {
             let known = functions
                 .iter()
@@ -59,14 +48,10 @@ impl Gateway {
             if !known.routes.contains(&key.as_str()) {
                 return Err(format!("function {} does not handle route {key}", function.binary));
             }
-            routes.push(Route {
-                method: route.method.clone(),
-                key,
-                segments: parse_path(&route.path),
-                handler: known.handler,
-            });
+            handlers.insert(key, known.handler);
         }
-        Ok(Gateway { app, routes, cors: template.cors.clone() })
+        let table = RouteTable::new(template.routes().map(|(route, _)| route));
+        Ok(Gateway { app, table, handlers, cors: template.cors.clone() })
     }
 
     /// Serves requests from `listener` until the task is dropped.
@@ -105,20 +90,15 @@ impl Gateway {
                 return preflight(cors);
             }
         }
-        let matching: Vec<(&Route, BTreeMap<String, String>)> = self
-            .routes
-            .iter()
-            .filter_map(|route| match_path(&route.segments, &path).map(|params| (route, params)))
-            .collect();
-        let Some((route, params)) = best_for_method(&matching, req.method().as_str()) else {
-            let error = if matching.is_empty() {
-                Error::NoRoute
-            } else {
-                Error::MethodNotAllowed { allow: matching.iter().map(|(r, _)| r.method.clone()).collect() }
-            };
-            return convert(error_response(&error, surface));
+        // Whatever no route matches goes to the `$default` route, as API Gateway sends it.
+        let (key, params) = match self.table.resolve(req.method().as_str(), &path) {
+            Resolved::Route { key, params } => (key.to_owned(), params),
+            _ => (DEFAULT_ROUTE.to_owned(), BTreeMap::new()),
         };
-        let event = match event_for(req, peer, &route.key, params).await {
+        let Some(handler) = self.handlers.get(&key) else {
+            return convert(error_response(&Error::NoRoute, surface));
+        };
+        let event = match event_for(req, peer, &key, params).await {
             Ok(event) => event,
             Err(error) => return convert(error_response(&error, surface)),
         };
@@ -126,7 +106,7 @@ impl Gateway {
             Ok(request) => request,
             Err(err) => return convert(error_response(&Error::internal(format!("bad event: {err}")), surface)),
         };
-        convert((route.handler)(self.app.clone(), request).await)
+        convert(handler(self.app.clone(), request).await)
     }
 }
 
@@ -138,49 +118,6 @@ pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAdd
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(gateway.serve(listener));
     Ok(address)
-}
-
-fn parse_path(path: &str) -> Vec<Segment> {
-    path.trim_start_matches('/')
-        .split('/')
-        .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) if name.ends_with('+') => Segment::Greedy(name.trim_end_matches('+').to_owned()),
-            Some(name) => Segment::Param(name.to_owned()),
-            None => Segment::Literal(part.to_owned()),
-        })
-        .collect()
-}
-
-fn match_path(segments: &[Segment], path: &str) -> Option<BTreeMap<String, String>> {
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut params = BTreeMap::new();
-    for (i, segment) in segments.iter().enumerate() {
-        match segment {
-            Segment::Greedy(name) => {
-                let rest = parts.get(i..).filter(|rest| !rest.is_empty() && !rest[0].is_empty())?;
-                params.insert(name.clone(), decode(&rest.join("/")));
-                return Some(params);
-            }
-            Segment::Literal(text) if parts.get(i) == Some(&text.as_str()) => {}
-            Segment::Param(name) if parts.get(i).is_some_and(|p| !p.is_empty()) => {
-                params.insert(name.clone(), decode(parts[i]));
-            }
-            _ => return None,
-        }
-    }
-    (parts.len() == segments.len()).then_some(params)
-}
-
-/// API Gateway prefers the route with the most literal segments.
-fn best_for_method<'a>(
-    matching: &'a [(&'a Route, BTreeMap<String, String>)],
-    method: &str,
-) -> Option<(&'a Route, BTreeMap<String, String>)> {
-    matching
-        .iter()
-        .filter(|(route, _)| route.method == method || route.method == "ANY")
-        .max_by_key(|(route, _)| route.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count())
-        .map(|(route, params)| (*route, params.clone()))
 }
 
 fn decode(text: &str) -> String {

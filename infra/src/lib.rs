@@ -7,4 +7,6 @@ pub mod registry;
 pub mod stack;
 pub mod streams;
 pub mod tables;
-pub mod template;
+
+/// Reading template.yaml (shared with the deployed fallback function).
+pub use hearken_template::template;

@@ -35,6 +35,11 @@ pub fn functions() -> Vec<Function> {
             handler: |app, req| Box::pin(async move { hearken_account::handle(&app, req).await }),
         },
         Function {
+            binary: "fallback",
+            routes: hearken_fallback::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_fallback::handle(&app, req).await }),
+        },
+        Function {
             binary: "widget",
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),

@@ -50,6 +50,16 @@ fn every_stream_has_a_consumer_and_every_consumer_a_stream() {
 }
 
 #[tokio::test]
+async fn the_default_route_answers_through_the_fallback_function() {
+    let app = spawn_app().await;
+    // Same answers as the deployed $default route: the fallback's own Server-Timing shows it ran.
+    let reply = Reply::from(app.http.patch(app.url("/api/projects")).send().await.unwrap()).await;
+    assert_eq!((reply.status, reply.error()), (405, "Method not allowed"));
+    assert_eq!(reply.header("allow"), Some("GET, POST"));
+    assert!(reply.header("server-timing").is_some());
+}
+
+#[tokio::test]
 async fn unknown_routes_answer_404_json() {
     let app = spawn_app().await;
     let reply = Reply::from(app.http.get(app.url("/api/nothing-here")).send().await.unwrap()).await;

@@ -2,7 +2,10 @@
 //! variables that name the tables, and the API's CORS configuration.
 
 use serde_yaml::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// The route key of the HTTP API's catch-all route (an HttpApi event without Path and Method).
+pub const DEFAULT_ROUTE: &str = "$default";
 
 /// A route of the HTTP API: `GET /api/projects/{projectId}/feedback`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +17,9 @@ pub struct Route {
 impl Route {
     /// The API Gateway route key, `METHOD /path`.
     pub fn key(&self) -> String {
+        if self.path == DEFAULT_ROUTE {
+            return DEFAULT_ROUTE.to_owned();
+        }
         format!("{} {}", self.method, self.path)
     }
 }
@@ -47,11 +53,9 @@ pub struct Template {
     pub cors: Option<Value>,
 }
 
-/// The repository's template.yaml (found from this crate's own location, so tests and tools
-/// work from any directory).
-pub fn default_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
-}
+/// The repository's template.yaml, read into the binary at build time (so tools, tests and the
+/// fallback function carry the very routes they were built with).
+pub const TEMPLATE_YAML: &str = include_str!("../../../template.yaml");
 
 impl Template {
     /// Reads and interprets template.yaml.
@@ -60,9 +64,9 @@ impl Template {
         Template::parse(&text)
     }
 
-    /// Reads the repository's template.yaml.
+    /// The repository's template.yaml, as built in.
     pub fn load_default() -> Result<Template, String> {
-        Template::load(&default_path())
+        Template::parse(TEMPLATE_YAML)
     }
 
     /// Interprets the text of a template.
@@ -124,13 +128,14 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
             continue;
         }
         let props = event.get("Properties").ok_or_else(|| format!("an HttpApi event of {id} has no Properties"))?;
-        let path =
-            props.get("Path").and_then(Value::as_str).ok_or_else(|| format!("an HttpApi event of {id} has no Path"))?;
-        let method = props
-            .get("Method")
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("an HttpApi event of {id} has no Method"))?;
-        routes.push(Route { method: method.to_ascii_uppercase(), path: path.to_owned() });
+        match (props.get("Path").and_then(Value::as_str), props.get("Method").and_then(Value::as_str)) {
+            (Some(path), Some(method)) => {
+                routes.push(Route { method: method.to_ascii_uppercase(), path: path.to_owned() })
+            }
+            // Neither: the HTTP API's `$default` route, which answers whatever no route matches.
+            (None, None) => routes.push(Route { method: "ANY".to_owned(), path: DEFAULT_ROUTE.to_owned() }),
+            _ => return Err(format!("an HttpApi event of {id} names only one of Path and Method")),
+        }
     }
     Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes, streams })
 }
