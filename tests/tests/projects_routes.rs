@@ -325,3 +325,45 @@ async fn deleting_a_project_removes_it_everywhere_at_once_and_its_feedback_in_th
     assert_eq!(hearken::store::counters::total(&counts, None, None), 1);
     assert_eq!(app.all_items(&app.app.tables.feedback).await.len(), 1, "only the other project's feedback is left");
 }
+
+#[tokio::test]
+async fn a_delete_cut_short_leaves_the_project_hidden_and_the_next_one_finishes_it() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    let (project, key) = app.project(&account).await;
+    assert_eq!(
+        app.call(
+            "POST",
+            &format!("/api/projects/{}/feedback", project.id),
+            key.expose(),
+            Some(json!({"message": "m"}))
+        )
+        .await
+        .status,
+        201
+    );
+    // The first step of a DELETE happened, then the function died.
+    let mark =
+        app.app.db.update_item().table_name(&app.app.tables.projects).key("id", hearken::store::s(project.id.as_str()));
+    mark.update_expression("SET #s = :d")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":d", hearken::store::s("DELETING"))
+        .send()
+        .await
+        .unwrap();
+    let path = format!("/api/projects/{}", project.id);
+    assert_eq!(app.call("GET", &path, owner.expose(), None).await.status, 404, "hidden from every route at once");
+    let write = app.call("POST", &format!("{path}/feedback"), key.expose(), Some(json!({"message": "late"}))).await;
+    assert_eq!(write.status, 404, "no feedback reaches a project being deleted");
+    // The next DELETE finishes the job.
+    let finished = app.call("DELETE", &path, owner.expose(), None).await;
+    assert_eq!((finished.status, &finished.body), (200, &json!({"data": {"id": project.id, "deleted": true}})));
+    assert_eq!(app.call("DELETE", &path, owner.expose(), None).await.status, 404);
+    let dead = app.call("GET", "/api/projects", key.expose(), None).await;
+    assert_eq!((dead.status, dead.error()), (401, "This API key has been deleted"));
+    let reuse =
+        app.call("POST", "/api/projects", owner.expose(), Some(json!({"name": "Again", "slug": project.slug}))).await;
+    assert_eq!(reuse.status, 201, "the slug is free again: {}", reuse.body);
+    let all = app.call("GET", "/api/feedback", owner.expose(), None).await;
+    assert_eq!(all.body["pagination"]["total"], 0);
+}

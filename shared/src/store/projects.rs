@@ -244,20 +244,42 @@ pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Chan
     }
 }
 
-/// Deletes a project (`item` as read, with its counters) at once: the project, its slug claim,
-/// its key, its place in the plan's project count, and its feedback from the account's counters
-/// go in one transaction, and the project is marked for the background removal of its feedback
-/// (driven by the table's stream). `Raced` when the project changed since it was read.
-pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed<()>> {
-    let rev = item.get("rev").cloned().unwrap_or_else(|| n(0));
+/// A project's status while its DELETE is under way: no route shows it, and no feedback write
+/// (which requires ACTIVE) can move its counters any more.
+pub const DELETING: &str = "DELETING";
+
+/// Deletes a project of the account in two steps, so a busy project cannot starve its DELETE:
+/// (1) it is marked DELETING — from then on it is gone from every route and its counters are
+/// frozen; (2) one transaction removes the project, its slug claim, its key, its place in the
+/// plan's project count and its feedback from the account's counters, and marks it for the
+/// background removal of its feedback (driven by the table's stream). A DELETE cut short between
+/// the two steps is finished by the next one. `None` when there is no such project.
+pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<()>> {
+    let mark = app
+        .db
+        .update_item()
+        .table_name(&app.tables.projects)
+        .key("id", s(id.as_str()))
+        .update_expression("SET #status = :deleting")
+        .condition_expression("attribute_exists(id) AND accountId = :account AND #status IN (:active, :deleting)")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":deleting", s(DELETING))
+        .expression_attribute_values(":active", s(ACTIVE))
+        .expression_attribute_values(":account", s(account.as_str()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send();
+    let item = match db_call(mark).await {
+        Ok(out) => out.attributes.unwrap_or_default(),
+        Err(err) if super::failed_condition(&err) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let project: Project = serde_dynamo::from_item(item.clone())?;
     let remove = Delete::builder()
         .table_name(&app.tables.projects)
         .key("id", s(project.id.as_str()))
-        .condition_expression("attribute_exists(id) AND #status = :active AND (rev = :rev OR (attribute_not_exists(rev) AND :rev = :zero))")
+        .condition_expression("#status = :deleting")
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":active", s(ACTIVE))
-        .expression_attribute_values(":rev", rev)
-        .expression_attribute_values(":zero", n(0));
+        .expression_attribute_values(":deleting", s(DELETING));
     let claim = Delete::builder()
         .table_name(&app.tables.projects)
         .key("id", s(slug_claim_id(&project.account_id, &project.slug)));
@@ -266,7 +288,7 @@ pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed
         .key("id", s(project.account_id.as_str()))
         .update_expression("ADD projectCount :minus_one")
         .expression_attribute_values(":minus_one", n(-1));
-    let AddClause { expression: subtract, names, values } = Deltas::negation_of(item).add_clause("cnt");
+    let AddClause { expression: subtract, names, values } = Deltas::negation_of(&item).add_clause("cnt");
     let mut counts = Update::builder()
         .table_name(&app.tables.projects)
         .key("id", s(account_counts_id(&project.account_id)))
@@ -288,8 +310,9 @@ pub async fn delete(app: &App, project: &Project, item: &Item) -> Result<Changed
         items.extend(super::keys::revocation(app, digest, project.key_id.as_ref(), Revocation::Deleted, None)?);
     }
     match transact(app, items).await {
-        Ok(_) => Ok(Changed::Done(())),
-        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
+        Ok(_) => Ok(Some(())),
+        // A concurrent DELETE finished it first.
+        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Some(())),
         Err(err) => Err(err.into()),
     }
 }
