@@ -294,9 +294,11 @@ async fn two_owner_keys_deleted_at_once_leave_one() {
         call(&app, "DELETE", &second_path, owner.expose(), None),
         call(&app, "DELETE", &first_path, &second, None)
     );
+    // One deletion wins. The other either meets the guard (409) or, when the winner removed its
+    // very key first, is refused as a deleted key (401); either way one owner key is left.
     let mut statuses = [a.status, b.status];
     statuses.sort();
-    assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    assert!(statuses == [200, 409] || statuses == [200, 401], "{statuses:?}: {} / {}", a.body, b.body);
     let left = hearken::store::keys::all(&app.app, &account.id).await.unwrap();
     assert_eq!(left.iter().filter(|k| k.role == hearken::access::Role::Owner && k.enabled).count(), 1);
 }
