@@ -74,6 +74,7 @@ async fn the_key_is_accepted_from_header_bearer_and_query() {
 async fn every_authenticated_response_carries_rate_limit_and_timing_headers() {
     let app = spawn_app().await;
     let (_, project, key) = app.account_with_project(Plan::Starter).await;
+    settle_in_one_minute_window().await;
     let first = post(&app, &feedback_path(&project.id), key.expose()).await;
     let second = get(&app, &feedback_path(&project.id), key.expose()).await;
     assert_eq!((first.status, second.status), (201, 200));
