@@ -1,6 +1,6 @@
 //! The state a function builds once per container and reuses across invocations.
 
-use crate::config::Tables;
+use crate::config::{Settings, Tables};
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
 use aws_sdk_dynamodb::config::SharedHttpClient;
@@ -8,24 +8,28 @@ use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use std::time::Duration;
 
-/// The DynamoDB client and the table names: everything a handler needs besides its request.
+/// The DynamoDB client, the table names and the settings: everything a handler needs besides its
+/// request.
 #[derive(Clone, Debug)]
 pub struct App {
     pub db: Client,
     pub tables: Tables,
+    pub settings: Settings,
 }
 
 impl App {
-    /// Wraps an existing client (tests and the local gateway share one across many table sets).
+    /// Wraps an existing client (tests and the local gateway share one across many table sets),
+    /// with the default settings.
     pub fn new(db: Client, tables: Tables) -> Self {
-        Self { db, tables }
+        Self { db, tables, settings: Settings::default() }
     }
 
     /// Builds the client from the standard AWS configuration (region, credentials and
-    /// `AWS_ENDPOINT_URL_DYNAMODB`) and the table names from the environment.
+    /// `AWS_ENDPOINT_URL_DYNAMODB`), the table names and the settings from the environment.
     pub async fn from_env() -> Result<Self, String> {
         let tables = Tables::from_env()?;
-        Ok(Self::new(client_from_env().await, tables))
+        let settings = Settings::from_lookup(|name| std::env::var(name).ok())?;
+        Ok(Self { settings, ..Self::new(client_from_env().await, tables) })
     }
 }
 

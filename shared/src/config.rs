@@ -1,5 +1,5 @@
-//! Configuration: the table names, from the environment (set by template.yaml when deployed, by
-//! the local stack when run here).
+//! Configuration: the table names and the few settings a deployment may change, from the
+//! environment (set by template.yaml when deployed, by the local stack when run here).
 
 /// The names of the six tables of SPEC §5.
 #[derive(Clone, Debug)]
@@ -33,5 +33,49 @@ impl Tables {
     /// Reads the names from the process environment.
     pub fn from_env() -> Result<Self, String> {
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+/// What a deployment may tune without a code change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Responses the public survey page takes per client IP per minute
+    /// (`SURVEY_RESPONSES_PER_IP_PER_MINUTE`).
+    pub survey_responses_per_ip_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { survey_responses_per_ip_per_minute: 60 }
+    }
+}
+
+impl Settings {
+    /// The settings given by `lookup`, the defaults for those it does not give.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut settings = Settings::default();
+        if let Some(text) = lookup("SURVEY_RESPONSES_PER_IP_PER_MINUTE") {
+            settings.survey_responses_per_ip_per_minute = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("SURVEY_RESPONSES_PER_IP_PER_MINUTE must be a whole number above 0, not {text:?}"))?;
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_and_parse() {
+        assert_eq!(Settings::from_lookup(|_| None).unwrap(), Settings::default());
+        let set = Settings::from_lookup(|name| (name == "SURVEY_RESPONSES_PER_IP_PER_MINUTE").then(|| "5".into()));
+        assert_eq!(set.unwrap().survey_responses_per_ip_per_minute, 5);
+        assert!(Settings::from_lookup(|_| Some("lots".into())).is_err());
+        assert!(Settings::from_lookup(|_| Some("0".into())).is_err());
     }
 }

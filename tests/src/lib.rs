@@ -36,11 +36,17 @@ pub struct TestApp {
 
 /// Starts a stack for one test.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a stack for one test with changed settings (e.g. a higher per-IP limit).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut App)) -> TestApp {
     let template = Template::load_default().expect("template.yaml loads");
     let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let client = client().await;
     let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
-    let app = App::new(client, tables);
+    let mut app = App::new(client, tables);
+    configure(&mut app);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
     streams::start(app.clone(), &template, &prefix).await.expect("stream consumers start");
     TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
