@@ -147,6 +147,8 @@ async fn event_for(
         }
         headers.entry(name.as_str().to_owned()).and_modify(|v| *v = format!("{v},{value}")).or_insert(value);
     }
+    // API Gateway tells the function the scheme the client used; here it is always plain HTTP.
+    headers.insert("x-forwarded-proto".to_owned(), "http".to_owned());
     let raw_query = parts.uri.query().unwrap_or_default().to_owned();
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in url_pairs(&raw_query) {

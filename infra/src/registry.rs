@@ -40,6 +40,16 @@ pub fn functions() -> Vec<Function> {
             handler: |app, req| Box::pin(async move { hearken_fallback::handle(&app, req).await }),
         },
         Function {
+            binary: "surveys",
+            routes: hearken_surveys::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_surveys::handle(&app, req).await }),
+        },
+        Function {
+            binary: "survey-page",
+            routes: hearken_survey_page::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_survey_page::handle(&app, req).await }),
+        },
+        Function {
             binary: "widget",
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),

@@ -57,6 +57,8 @@ pub enum Error {
     BadRequest(String),
     #[error("Request body is too large: the limit is {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    #[error("Unsupported content type: send {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("{0}")]
     Conflict(String),
     #[error("Not found")]

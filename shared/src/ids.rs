@@ -1,4 +1,4 @@
-//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`). The body is a UUIDv7 in fixed-width
+//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`, `srv_…`, `q_…`, `rsp_…`). The body is a UUIDv7 in fixed-width
 //! base62, so ids sort by creation time: an index ordered by id lists newest first read backwards.
 
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,17 @@ prefixed_id!(
     /// A RateMind survey.
     SurveyId,
     "srv_"
+);
+
+prefixed_id!(
+    /// A question of a survey.
+    QuestionId,
+    "q_"
+);
+prefixed_id!(
+    /// A customer's response to a survey.
+    ResponseId,
+    "rsp_"
 );
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod projects;
 pub mod request_scope;
 pub mod slug;
 pub mod store;
+pub mod surveys;
 pub mod time;
 
 pub use app::App;

@@ -29,8 +29,10 @@ pub enum Action {
     Write,
     /// Create, change or delete API keys (owner keys only).
     ManageKeys,
-    /// Anything under /api/v1/surveys.
-    Surveys,
+    /// Read surveys and their responses (GETs under /api/v1/surveys).
+    ReadSurveys,
+    /// Create or change surveys.
+    ManageSurveys,
 }
 
 /// The numbers and permissions of one plan.
@@ -46,6 +48,13 @@ pub struct PlanLimits {
     pub full_api: bool,
     /// Whether the surveys API (surveys, analytics, topics) is allowed.
     pub surveys: bool,
+}
+
+impl Action {
+    /// Whether the action belongs to the surveys API (refused below BUSINESS with a 403 naming it).
+    pub fn is_surveys(self) -> bool {
+        matches!(self, Action::ReadSurveys | Action::ManageSurveys)
+    }
 }
 
 impl Plan {
@@ -92,7 +101,7 @@ impl Plan {
         match action {
             Action::SubmitFeedback => true,
             Action::Read | Action::ReadAccount | Action::Write | Action::ManageKeys => limits.full_api,
-            Action::Surveys => limits.surveys,
+            Action::ReadSurveys | Action::ManageSurveys => limits.surveys,
         }
     }
 
@@ -130,15 +139,16 @@ mod tests {
     #[test]
     fn free_plan_may_only_submit_feedback() {
         assert!(Plan::Free.allows(Action::SubmitFeedback));
-        for action in [Action::Read, Action::Write, Action::ManageKeys, Action::Surveys] {
+        for action in [Action::Read, Action::Write, Action::ManageKeys, Action::ReadSurveys, Action::ManageSurveys] {
             assert!(!Plan::Free.allows(action), "{action:?}");
         }
     }
 
     #[test]
     fn surveys_need_business() {
-        assert_eq!(Plan::cheapest_allowing(Action::Surveys), Plan::Business);
-        assert!(!Plan::Pro.allows(Action::Surveys));
+        assert_eq!(Plan::cheapest_allowing(Action::ReadSurveys), Plan::Business);
+        assert_eq!(Plan::cheapest_allowing(Action::ManageSurveys), Plan::Business);
+        assert!(!Plan::Pro.allows(Action::ReadSurveys));
         assert_eq!(Plan::cheapest_allowing(Action::Read), Plan::Starter);
     }
 

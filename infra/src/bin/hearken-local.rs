@@ -17,12 +17,14 @@ async fn main() -> Result<(), String> {
     let prefix = prefix_from_env();
     let client = hearken_local::stack::client().await;
     let tables = tables::create_all(&client, &template, &prefix).await?;
-    let app = App::new(client, tables);
+    let mut app = App::new(client, tables);
+    app.settings = hearken::config::Settings::from_lookup(|name| std::env::var(name).ok())?;
 
     let (account, owner_key) =
-        admin::create_account(&app, "Demo account", Plan::Pro).await.map_err(|e| e.to_string())?;
+        admin::create_account(&app, "Demo account", Plan::Business).await.map_err(|e| e.to_string())?;
     let (project, project_key) =
         admin::create_project(&app, &account.id, "Demo website", None).await.map_err(|e| e.to_string())?;
+    let survey = demo_survey(&app, &account.id, &project.id).await.map_err(|e| e.to_string())?;
     streams::start(app.clone(), &template, &prefix).await?;
     let address = gateway::start(app, &template, port).await?;
 
@@ -44,6 +46,11 @@ Store feedback:
 List it:
   curl -i -H 'x-api-key: {key}' '{feedback}?limit=10'
 
+A demo survey (filed into the demo project) — open it in a browser and answer it:
+  {base}/s/{survey_id}
+Read its responses with the owner key:
+  curl -H 'Authorization: Bearer {owner}' {base}/api/v1/surveys/{survey_id}/feedback
+
 Admin CLI against this stack (from another terminal):
   AWS_ENDPOINT_URL_DYNAMODB={endpoint} HEARKEN_TABLE_PREFIX={prefix} cargo run -q -p hearken-local --bin hearken-admin -- create-account --name Acme --plan STARTER
 
@@ -53,7 +60,30 @@ Ctrl-C stops the API (and the DynamoDB Local that `make dev` started).",
         owner = owner_key.expose(),
         project_id = project.id,
         slug = project.slug,
+        survey_id = survey.id,
     );
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// A small survey over every kind of question, filed into the demo project.
+async fn demo_survey(
+    app: &App,
+    account: &hearken::ids::AccountId,
+    project: &hearken::ids::ProjectId,
+) -> hearken::Result<hearken::surveys::Survey> {
+    let body = serde_json::json!({
+        "name": "How was your visit?",
+        "welcomeMessage": "Three quick questions; it takes a minute.",
+        "projectId": project,
+        "questions": [
+            {"type": "RATING", "text": "How would you rate your visit?", "required": true},
+            {"type": "CHOICE", "text": "What did you come for?", "options": ["Pricing", "Docs", "Support"], "multiple": true},
+            {"type": "TEXT", "text": "What could we do better?", "maxLength": 1000}
+        ]
+    });
+    let survey = hearken::surveys::new_survey_from_json(body, hearken::time::Timestamp::now())?;
+    let item = hearken::store::surveys::SurveyItem::new(account, survey);
+    hearken::store::surveys::create(app, &item).await?;
+    Ok(item.survey)
 }

@@ -68,7 +68,7 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             calls_this_month = calls;
             (account, None)
         }
-        Taken::PlanForbids(account) if need.action == Action::Surveys => {
+        Taken::PlanForbids(account) if need.action.is_surveys() => {
             let refusal = Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan };
             (account, Some(refusal))
         }

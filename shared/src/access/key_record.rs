@@ -35,7 +35,7 @@ impl UseCase {
     pub fn allows(self, action: Action) -> bool {
         match self {
             UseCase::Full => true,
-            UseCase::ReadOnly => matches!(action, Action::Read | Action::ReadAccount),
+            UseCase::ReadOnly => matches!(action, Action::Read | Action::ReadAccount | Action::ReadSurveys),
             UseCase::Ingest => action == Action::SubmitFeedback,
         }
     }
@@ -127,9 +127,11 @@ impl KeyRecord {
                 _ => "This API key is INGEST only: it can only submit feedback.".to_owned(),
             });
         }
-        if matches!(action, Action::ReadAccount | Action::ManageKeys) && self.family == Family::Project {
+        if (matches!(action, Action::ReadAccount | Action::ManageKeys) || action.is_surveys())
+            && self.family == Family::Project
+        {
             return Some(
-                "A project key (mbk_) reaches only its project; use an account key (sk_live_) for the account and its keys."
+                "A project key (mbk_) reaches only its project; use an account key (sk_live_) for the account, its keys and its surveys."
                     .to_owned(),
             );
         }

@@ -34,6 +34,7 @@ fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
         Error::BadRequest(_) => S::BAD_REQUEST,
         Error::PayloadTooLarge { .. } => S::PAYLOAD_TOO_LARGE,
         Error::Conflict(_) => S::CONFLICT,
+        Error::UnsupportedMediaType(_) => S::UNSUPPORTED_MEDIA_TYPE,
         Error::MethodNotAllowed { .. } => S::METHOD_NOT_ALLOWED,
         Error::Unavailable(_) => {
             return (S::SERVICE_UNAVAILABLE, "Service temporarily unavailable, please retry shortly".to_owned())

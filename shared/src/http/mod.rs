@@ -8,6 +8,9 @@ mod response;
 mod serve;
 
 pub use errors::error_response;
-pub use request::{json_body, optional_query, path_param, query_number, route_key, source_ip, BODY_LIMIT};
-pub use response::{data, deleted, json};
+pub use request::{
+    content_type, form_body, json_body, optional_query, path_param, public_base, query_number, route_key, source_ip,
+    BODY_LIMIT,
+};
+pub use response::{data, deleted, html, json};
 pub use serve::{serve, Surface};

@@ -9,6 +9,37 @@ use std::net::IpAddr;
 /// The largest request body accepted (64 KiB); larger bodies answer 413.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The body as form fields (`application/x-www-form-urlencoded`, names may repeat): 413 over
+/// [`BODY_LIMIT`].
+pub fn form_body(req: &Request) -> Result<Vec<(String, String)>> {
+    let bytes = req.body().as_ref();
+    if bytes.len() > BODY_LIMIT {
+        return Err(Error::PayloadTooLarge { limit: BODY_LIMIT });
+    }
+    Ok(form_urlencoded::parse(bytes).into_owned().collect())
+}
+
+/// The media type of the body (`application/json`), lower case, without parameters.
+pub fn content_type(req: &Request) -> Option<String> {
+    let value = req.headers().get(lambda_http::http::header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+/// `https://<host>`: where this API is reached, as the client reached it (API Gateway sets
+/// `X-Forwarded-Proto`; the local gateway says `http`).
+pub fn public_base(req: &Request) -> String {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let host = header("host")
+        .or_else(|| match req.request_context_ref()? {
+            RequestContext::ApiGatewayV2(context) => context.domain_name.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let scheme = header("x-forwarded-proto").filter(|p| p == "http" || p == "https").unwrap_or_else(|| "https".to_owned());
+    format!("{scheme}://{host}")
+}
+
 /// A path parameter that the route guarantees (`{projectId}`…).
 pub fn path_param(req: &Request, name: &str) -> Result<String> {
     req.path_parameters_ref()

@@ -33,3 +33,12 @@ pub fn deleted(id: impl Serialize) -> Response<Body> {
     }
     data(StatusCode::OK, Deleted { id, deleted: true })
 }
+
+/// An HTML page with the given status.
+pub fn html(status: StatusCode, page: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .body(Body::Text(page))
+        .expect("static headers are valid")
+}

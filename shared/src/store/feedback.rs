@@ -97,9 +97,9 @@ fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<[T
     Ok([TransactWriteItem::builder().update(project).build(), TransactWriteItem::builder().update(account).build()])
 }
 
-/// Stores new feedback and moves the counters in one transaction: all stand or fall together.
-/// `None` when the project does not exist (any more) for this account.
-pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
+/// The writes that store new feedback: the project's counters (first: its condition fails when
+/// the project is gone), the account's counters and the item. One transaction must carry all three.
+pub fn create_writes(app: &App, item: &FeedbackItem) -> Result<[TransactWriteItem; 3]> {
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))
@@ -107,7 +107,13 @@ pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
         .build()
         .map_err(Error::internal)?;
     let [project, account] = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source))?;
-    let items = vec![project, account, TransactWriteItem::builder().put(put).build()];
+    Ok([project, account, TransactWriteItem::builder().put(put).build()])
+}
+
+/// Stores new feedback and moves the counters in one transaction: all stand or fall together.
+/// `None` when the project does not exist (any more) for this account.
+pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
+    let items = create_writes(app, item)?.to_vec();
     match transact(app, items).await {
         Ok(_) => Ok(Some(())),
         Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),

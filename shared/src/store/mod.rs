@@ -7,6 +7,8 @@ pub mod feedback;
 pub mod keys;
 pub mod plan_conditions;
 pub mod projects;
+pub mod responses;
+pub mod surveys;
 pub mod usage;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};

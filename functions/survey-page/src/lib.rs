@@ -1,0 +1,44 @@
+//! The public survey page, `/s/{surveyId}`, no key: `GET` renders the survey as one plain HTML
+//! page; `POST` stores a response from that page's form or from a script's JSON. Limited per
+//! client IP, guarded by a honeypot field, and not counted against the account's API quota.
+
+mod page;
+mod submit;
+
+use hearken::http::{html, path_param, route_key, serve};
+use hearken::ids::SurveyId;
+use hearken::store::surveys;
+use hearken::surveys::SurveyStatus;
+use hearken::{App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+const SHOW: &str = "GET /s/{surveyId}";
+const SUBMIT: &str = "POST /s/{surveyId}";
+
+/// The routes of template.yaml this function serves.
+pub const ROUTES: &[&str] = &[SHOW, SUBMIT];
+
+/// Handles one API Gateway request.
+pub async fn handle(app: &App, req: Request) -> Response<Body> {
+    serve(req, |req| async move {
+        match route_key(&req) {
+            Some(SHOW) => show(app, &req).await,
+            Some(SUBMIT) => submit::submit(app, &req).await,
+            _ => Err(Error::NoRoute),
+        }
+    })
+    .await
+}
+
+async fn show(app: &App, req: &Request) -> Result<Response<Body>> {
+    let found = match SurveyId::parse(&path_param(req, "surveyId")?) {
+        Some(id) => surveys::get_public(app, &id).await?,
+        None => None,
+    };
+    Ok(match found {
+        None => html(StatusCode::NOT_FOUND, page::not_found()),
+        Some(item) if item.survey.status != SurveyStatus::Active => html(StatusCode::OK, page::closed(&item.survey)),
+        Some(item) => html(StatusCode::OK, page::form(&item.survey, &page::Filled::default())),
+    })
+}

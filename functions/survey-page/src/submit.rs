@@ -1,0 +1,159 @@
+//! `POST /s/{surveyId}`: one response, from the page's form (answers in HTML) or from a script's
+//! JSON (answers in JSON). Checked against the questions, limited per client IP, and stored in one
+//! transaction with the survey's response count and, when the survey names a project, the copy
+//! filed in that project's feedback.
+
+use crate::page::{self, Filled};
+use hearken::access::rate_limit;
+use hearken::feedback::Source;
+use hearken::http::{content_type, data, form_body, html, json_body, path_param, source_ip};
+use hearken::ids::{ResponseId, SurveyId};
+use hearken::request_scope::set_rate_headers;
+use hearken::store::feedback::FeedbackItem;
+use hearken::store::responses::{self, ResponseItem, Submitted};
+use hearken::store::surveys::{self, SurveyItem};
+use hearken::surveys::{filed_feedback, Answers, SurveyStatus};
+use hearken::time::Timestamp;
+use hearken::{App, Error, Result};
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+/// The hidden field people leave empty and form-filling bots do not.
+const HONEYPOT: &str = "website";
+
+const NOT_ACCEPTING: &str = "This survey is not accepting responses";
+
+/// How a response arrived, which decides how every answer is shaped.
+enum Post {
+    Form(Vec<(String, String)>),
+    Json(Value),
+}
+
+impl Post {
+    fn is_form(&self) -> bool {
+        matches!(self, Post::Form(_))
+    }
+}
+
+/// Attempts at storing one response when the survey changes under it.
+const ATTEMPTS: usize = 3;
+
+pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
+    let is_form = match content_type(req).as_deref() {
+        Some("application/x-www-form-urlencoded") => true,
+        Some("application/json") => false,
+        _ => return Err(Error::UnsupportedMediaType("application/x-www-form-urlencoded or application/json")),
+    };
+    let Some(id) = SurveyId::parse(&path_param(req, "surveyId")?) else { return not_found(is_form) };
+    let client = format!("survey#{}", source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    let limit = app.settings.survey_responses_per_ip_per_minute;
+    // The survey and the client's minute window are read in one round.
+    let (found, window) = tokio::join!(surveys::get_public(app, &id), rate_limit::hit(app, &client, Timestamp::now()));
+    let window = window?;
+    set_rate_headers(window.headers(limit));
+    if window.exceeds(limit) {
+        if is_form {
+            let wait = window.reset() - Timestamp::now().unix_seconds();
+            let mut response = html(StatusCode::TOO_MANY_REQUESTS, page::rate_limited(wait));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
+            return Ok(response);
+        }
+        return Err(Error::RateLimited {
+            per: "the survey page, per client IP address,",
+            limit,
+            reset: window.reset(),
+        });
+    }
+    let Some(mut survey) = found? else { return not_found(is_form) };
+    let post = if is_form { Post::Form(form_body(req)?) } else { Post::Json(json_body(req)?) };
+    if survey.survey.status != SurveyStatus::Active {
+        return not_accepting(&survey, is_form);
+    }
+    if caught_by_honeypot(&post) {
+        tracing::info!(survey = %survey.survey.id, "honeypot filled: response dropped");
+        return Ok(stored_answer(&survey, &post, ResponseId::generate()));
+    }
+    for _ in 0..ATTEMPTS {
+        let answers = match check(&survey, &post) {
+            Ok(answers) => answers,
+            Err(refusal) => return refusal,
+        };
+        let response = survey.survey.response(answers);
+        let id = response.id.clone();
+        let item = ResponseItem::new(response);
+        let mut filed = survey.survey.project_id.as_ref().map(|project| {
+            FeedbackItem::new(&survey.account_id, project, filed_feedback(&survey.survey, &item.response), Source::Survey)
+        });
+        let mut outcome = responses::submit(app, &survey, &item, filed.as_ref()).await?;
+        if outcome == Submitted::ProjectGone {
+            // The team deleted the project since: the customer's answer still counts.
+            filed = None;
+            outcome = responses::submit(app, &survey, &item, filed.as_ref()).await?;
+        }
+        match outcome {
+            Submitted::Stored => return Ok(stored_answer(&survey, &post, id)),
+            Submitted::ProjectGone => return Err(Error::internal("project condition failed without a project")),
+            Submitted::SurveyChanged => {
+                survey = match surveys::get_public(app, &survey.survey.id).await? {
+                    None => return not_found(is_form),
+                    Some(now) if now.survey.status != SurveyStatus::Active => return not_accepting(&now, is_form),
+                    Some(now) => now,
+                };
+            }
+        }
+    }
+    Err(Error::Unavailable("the survey kept changing while a response was stored".into()))
+}
+
+fn caught_by_honeypot(post: &Post) -> bool {
+    match post {
+        Post::Form(pairs) => pairs.iter().any(|(name, value)| name == HONEYPOT && !value.trim().is_empty()),
+        Post::Json(body) => body.get(HONEYPOT).is_some_and(|v| !v.is_null() && v != "" && v != &json!(false)),
+    }
+}
+
+/// The checked answers, or the answer that refuses them: the page again with a message at each
+/// wrong field for a form, a 400 naming the question for JSON.
+fn check(survey: &SurveyItem, post: &Post) -> std::result::Result<Answers, Result<Response<Body>>> {
+    match post {
+        Post::Form(pairs) => {
+            let answers: Vec<(String, String)> = pairs.iter().filter(|(name, _)| name != HONEYPOT).cloned().collect();
+            survey.survey.check_form(&answers).map_err(|errors| {
+                Ok(html(StatusCode::BAD_REQUEST, page::form(&survey.survey, &Filled::after(pairs, errors))))
+            })
+        }
+        Post::Json(body) => {
+            if !body.is_object() {
+                return Err(Err(Error::bad_request(
+                    "Request body must be a JSON object: {\"answers\": {\"<questionId>\": value}}",
+                )));
+            }
+            survey.survey.check_json(body.get("answers")).map_err(|error| Err(Error::bad_request(error.to_string())))
+        }
+    }
+}
+
+fn stored_answer(survey: &SurveyItem, post: &Post, id: ResponseId) -> Response<Body> {
+    if post.is_form() {
+        html(StatusCode::CREATED, page::thank_you(&survey.survey))
+    } else {
+        data(StatusCode::CREATED, json!({ "id": id }))
+    }
+}
+
+fn not_found(is_form: bool) -> Result<Response<Body>> {
+    if is_form {
+        Ok(html(StatusCode::NOT_FOUND, page::not_found()))
+    } else {
+        Err(Error::NotFound("Survey not found"))
+    }
+}
+
+fn not_accepting(survey: &SurveyItem, is_form: bool) -> Result<Response<Body>> {
+    if is_form {
+        Ok(html(StatusCode::CONFLICT, page::closed(&survey.survey)))
+    } else {
+        Err(Error::Conflict(NOT_ACCEPTING.to_owned()))
+    }
+}

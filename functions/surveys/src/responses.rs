@@ -1,0 +1,76 @@
+//! `GET /api/v1/surveys/{surveyId}/feedback`: a survey's responses, newest first, with every
+//! answer; cursor pagination and the filters `since`, `maxRating` and `lowRated`.
+
+use crate::SURVEY_NOT_FOUND;
+use hearken::access::{authorize, Need};
+use hearken::http::{json, optional_query, path_param, query_number};
+use hearken::ids::SurveyId;
+use hearken::plans::Action;
+use hearken::store::responses::{self, ResponseFilters};
+use hearken::store::surveys;
+use hearken::surveys::ResponseView;
+use hearken::time::Timestamp;
+use hearken::{cursor, App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// A page of responses and the cursor of the next one (`null` on the last page).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    data: Vec<ResponseView>,
+    next_cursor: Option<String>,
+}
+
+fn filters(req: &Request) -> Result<ResponseFilters> {
+    let since_ms = match optional_query(req, "since") {
+        None => None,
+        Some(text) => Some(
+            Timestamp::parse_bound(&text, false)
+                .ok_or_else(|| {
+                    Error::bad_request("Query parameter 'since' must be an ISO 8601 datetime, e.g. 2026-12-01T09:00:00Z")
+                })?
+                .unix_millis(),
+        ),
+    };
+    let max_rating = match optional_query(req, "maxRating") {
+        None => None,
+        Some(_) => Some(query_number(req, "maxRating", 5, 1, 5)? as u8),
+    };
+    let low_rated = match optional_query(req, "lowRated").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(Error::bad_request("Query parameter 'lowRated' must be true or false")),
+    };
+    Ok(ResponseFilters { since_ms, max_rating, low_rated })
+}
+
+pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
+    let limit = query_number(req, "limit", 25, 1, 100)? as usize;
+    let filters = filters(req)?;
+    let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
+    // The cursor is bound to the survey and the filters; its key must sit in the survey's own
+    // partition, so it can never open another survey's responses.
+    let scope = format!(
+        "{}|{id}|since={:?}|max={:?}|low={}",
+        access.account.id, filters.since_ms, filters.max_rating, filters.low_rated
+    );
+    let start = optional_query(req, "cursor")
+        .map(|c| cursor::decode(&c, "responses", &scope, ("pk", id.as_str()), filters.position_key()))
+        .transpose()?;
+    // The survey (whose questions name the answers) and the page are read in one round; the page
+    // is shown only if the survey is the caller's.
+    let (survey, page) = tokio::join!(
+        surveys::find(app, &access.account.id, &id),
+        responses::list(app, id.as_str(), &filters, limit, start)
+    );
+    let survey = survey?.ok_or(SURVEY_NOT_FOUND)?;
+    let (found, next) = page?;
+    let page = Page {
+        data: found.into_iter().map(|response| ResponseView::of(response, &survey.survey)).collect(),
+        next_cursor: next.map(|key| cursor::encode("responses", &scope, &key)),
+    };
+    Ok(json(StatusCode::OK, &page))
+}

@@ -1,0 +1,99 @@
+//! `/api/v1/surveys` and `/api/v1/surveys/{surveyId}`: list, create, read, change.
+
+use crate::SURVEY_NOT_FOUND;
+use hearken::access::{authorize, Access, Need};
+use hearken::error::Refusal;
+use hearken::http::{data, json, json_body, optional_query, path_param, public_base, query_number};
+use hearken::ids::{ProjectId, SurveyId};
+use hearken::plans::Action;
+use hearken::store::surveys::{self as stored, SurveyItem, Updated, LIST_KEY};
+use hearken::surveys::{changes_from_json, new_survey_from_json, SurveyView};
+use hearken::time::Timestamp;
+use hearken::{cursor, App, Error, Result};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+/// A page of surveys and the cursor of the next one (`null` on the last page).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    data: Vec<SurveyView<'a>>,
+    next_cursor: Option<String>,
+}
+
+pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
+    let limit = query_number(req, "limit", 25, 1, 100)? as usize;
+    let account = access.account.id.as_str();
+    let start = optional_query(req, "cursor")
+        .map(|c| cursor::decode(&c, "surveys", account, ("accountId", account), &LIST_KEY))
+        .transpose()?;
+    let (surveys, next) = stored::list(app, &access.account.id, limit, start).await?;
+    let base = public_base(req);
+    let page = Page {
+        data: surveys.iter().map(|survey| SurveyView::of(survey, &base)).collect(),
+        next_cursor: next.map(|key| cursor::encode("surveys", account, &key)),
+    };
+    Ok(json(StatusCode::OK, &page))
+}
+
+/// A project named by a survey must be one the key may address (its own restrictions first).
+fn check_key_reaches(access: &Access, project: Option<&ProjectId>) -> Result<()> {
+    match project {
+        Some(project) if !access.key.allows_project(project.as_str()) => {
+            Err(Error::KeyRefused(Refusal::ProjectNotAllowed))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn not_a_project(project: &ProjectId) -> Error {
+    Error::bad_request(format!("projectId: {project} is not a project of this account"))
+}
+
+pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::ManageSurveys, project: None }).await?;
+    let survey = new_survey_from_json(json_body(req)?, Timestamp::now())?;
+    check_key_reaches(&access, survey.project_id.as_ref())?;
+    let item = SurveyItem::new(&access.account.id, survey);
+    if stored::create(app, &item).await?.is_none() {
+        let project = item.survey.project_id.as_ref().expect("only a project can be missing");
+        return Err(not_a_project(project));
+    }
+    Ok(data(StatusCode::CREATED, SurveyView::of(&item.survey, &public_base(req))))
+}
+
+/// The survey in the path, if it is one of the caller's account.
+async fn addressed(app: &App, req: &Request, access: &Access) -> Result<SurveyItem> {
+    let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
+    stored::find(app, &access.account.id, &id).await?.ok_or(SURVEY_NOT_FOUND)
+}
+
+pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
+    let item = addressed(app, req, &access).await?;
+    Ok(data(StatusCode::OK, SurveyView::of(&item.survey, &public_base(req))))
+}
+
+/// Why questions stay as they are once customers have answered them.
+const QUESTIONS_FIXED: &str = "questions cannot be changed once a survey has responses; create a new survey instead";
+
+pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
+    let access = authorize(app, req, Need { action: Action::ManageSurveys, project: None }).await?;
+    let body = json_body(req)?;
+    let item = addressed(app, req, &access).await?;
+    let changes = changes_from_json(body, &item.survey.questions)?;
+    check_key_reaches(&access, changes.project_id.as_ref().and_then(Option::as_ref))?;
+    if changes.questions.is_some() && item.survey.response_count > 0 {
+        return Err(Error::bad_request(QUESTIONS_FIXED));
+    }
+    match stored::update(app, &item, &changes).await? {
+        Updated::Done(survey) => Ok(data(StatusCode::OK, SurveyView::of(&survey, &public_base(req)))),
+        Updated::HasResponses => Err(Error::bad_request(QUESTIONS_FIXED)),
+        Updated::ProjectGone => {
+            Err(not_a_project(changes.project_id.as_ref().and_then(Option::as_ref).expect("a project was named")))
+        }
+        Updated::Gone => Err(SURVEY_NOT_FOUND),
+    }
+}

@@ -1,0 +1,164 @@
+//! Survey responses in the feedback table, in their survey's partition (pk = `srv_…`, sk =
+//! `rsp_…`, time-ordered), so a survey's responses read newest first as one key range. Low-rated
+//! responses also carry `lowRatedSurvey`, which puts them in the sparse `lowRated` index: polling
+//! for new low-rated feedback is a key range too. A response carries no `projectId` or `accountId`,
+//! so no Miniback list shows it; its filed copy (source SURVEY) is a feedback item of its own.
+
+use super::feedback::{create_writes, FeedbackItem};
+use super::surveys::{key_of, SurveyItem};
+use super::{failed_conditions, n, s, transact, Item};
+use crate::ids::ResponseId;
+use crate::request_scope::db_call;
+use crate::surveys::{SurveyResponse, SurveyStatus};
+use crate::{App, Error, Result};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+
+/// Items a filtered Query evaluates at a time (DynamoDB's `Limit` caps evaluated items, not
+/// matches).
+const FILTERED_BATCH: i32 = 1000;
+
+/// The key attributes of a page position in the survey's partition, and in the `lowRated` index.
+pub const PARTITION_KEY: [&str; 2] = ["pk", "sk"];
+pub const LOW_RATED_KEY: [&str; 4] = ["pk", "sk", "lowRatedSurvey", "id"];
+
+/// A response as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseItem {
+    pub pk: String,
+    pub sk: String,
+    #[serde(flatten)]
+    pub response: SurveyResponse,
+    /// The survey id, on low-rated responses only (the `lowRated` index's key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_rated_survey: Option<String>,
+}
+
+impl ResponseItem {
+    /// The item of a new response.
+    pub fn new(response: SurveyResponse) -> ResponseItem {
+        ResponseItem {
+            pk: response.survey_id.to_string(),
+            sk: response.id.to_string(),
+            low_rated_survey: response.low_rated.then(|| response.survey_id.to_string()),
+            response,
+        }
+    }
+}
+
+/// What storing a response found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Submitted {
+    Stored,
+    /// The survey stopped accepting responses or its questions changed since it was read: read
+    /// it again.
+    SurveyChanged,
+    /// The survey's project is gone: store the response without filing it.
+    ProjectGone,
+}
+
+/// Stores a response, counts it on its survey (on the condition that the survey is still
+/// accepting responses with the questions it was checked against) and, with `filed`, files it in
+/// the survey's project with that project's counters — all in one transaction.
+pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Option<&FeedbackItem>) -> Result<Submitted> {
+    let count = Update::builder()
+        .table_name(&app.tables.surveys)
+        .key("pk", s(survey.pk.clone()))
+        .key("sk", s(survey.sk.clone()))
+        .update_expression("ADD responseCount :one")
+        .condition_expression("attribute_exists(pk) AND #status = :active AND questionsVersion = :version")
+        .expression_attribute_names("#status", "status")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":active", s(SurveyStatus::Active.as_str()))
+        .expression_attribute_values(":version", n(survey.questions_version))
+        .build()
+        .map_err(Error::internal)?;
+    let put = Put::builder()
+        .table_name(&app.tables.feedback)
+        .set_item(Some(serde_dynamo::to_item(item)?))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(Error::internal)?;
+    let mut writes = vec![TransactWriteItem::builder().update(count).build(), TransactWriteItem::builder().put(put).build()];
+    if let Some(feedback) = filed {
+        writes.extend(create_writes(app, feedback)?);
+    }
+    match transact(app, writes).await {
+        Ok(_) => Ok(Submitted::Stored),
+        Err(err) => match failed_conditions(&err).as_deref() {
+            Some([true, ..]) => Ok(Submitted::SurveyChanged),
+            Some([_, _, true, ..]) => Ok(Submitted::ProjectGone),
+            _ => Err(err.into()),
+        },
+    }
+}
+
+/// Which responses a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseFilters {
+    /// Created at or after, Unix milliseconds.
+    pub since_ms: Option<i64>,
+    /// Rating at most this (unrated responses left out).
+    pub max_rating: Option<u8>,
+    /// Low-rated only.
+    pub low_rated: bool,
+}
+
+impl ResponseFilters {
+    /// The attributes of a page position for these filters.
+    pub fn position_key(&self) -> &'static [&'static str] {
+        if self.low_rated {
+            &LOW_RATED_KEY
+        } else {
+            &PARTITION_KEY
+        }
+    }
+}
+
+/// A page of a survey's responses, newest first, and the position after it (`None` on the last
+/// page). `since` and `lowRated` are key ranges (O(page) items read); `maxRating` is a filter over
+/// that range, read 1,000 evaluated items at a time until the page fills.
+pub async fn list(
+    app: &App,
+    survey: &str,
+    filters: &ResponseFilters,
+    limit: usize,
+    mut start: Option<Item>,
+) -> Result<(Vec<SurveyResponse>, Option<Item>)> {
+    let lo = ResponseId::bound_at(filters.since_ms.unwrap_or(0), false);
+    let hi = ResponseId::bound_at(i64::MAX >> 20, true);
+    let mut found: Vec<Item> = Vec::with_capacity(limit + 1);
+    loop {
+        let mut query = app.db.query().scan_index_forward(false).set_exclusive_start_key(start.take());
+        query = if filters.low_rated {
+            query
+                .table_name(&app.tables.feedback)
+                .index_name("lowRated")
+                .key_condition_expression("lowRatedSurvey = :s AND id BETWEEN :lo AND :hi")
+        } else {
+            query.table_name(&app.tables.feedback).key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
+        };
+        query = query
+            .expression_attribute_values(":s", s(survey))
+            .expression_attribute_values(":lo", s(lo.clone()))
+            .expression_attribute_values(":hi", s(hi.clone()));
+        query = match filters.max_rating {
+            Some(max) => query
+                .filter_expression("rating <= :max")
+                .expression_attribute_values(":max", n(max))
+                .limit(FILTERED_BATCH),
+            None => query.limit((limit + 1 - found.len()) as i32),
+        };
+        let out = db_call(query.send()).await?;
+        found.extend(out.items.unwrap_or_default().into_iter().take(limit + 1 - found.len()));
+        start = out.last_evaluated_key;
+        if found.len() > limit || start.is_none() {
+            break;
+        }
+    }
+    let next = (found.len() > limit).then(|| key_of(&found[limit - 1], filters.position_key()));
+    found.truncate(limit);
+    let responses = found.into_iter().map(|item| Ok(serde_dynamo::from_item::<_, ResponseItem>(item)?.response));
+    Ok((responses.collect::<Result<_>>()?, next))
+}

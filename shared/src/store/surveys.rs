@@ -1,0 +1,241 @@
+//! Surveys in the surveys table: one item per survey (pk = its id, sk = `survey`), listed per
+//! account through the `byAccount` index. The item also counts the survey's responses (moved in
+//! the same transaction as each response) and versions its questions, so a response is never
+//! stored against questions that changed under it.
+
+use super::{failed_condition, failed_conditions, s, transact, Item};
+use crate::ids::{AccountId, ProjectId, SurveyId};
+use crate::request_scope::db_call;
+use crate::surveys::{Survey, SurveyChanges};
+use crate::time::Timestamp;
+use crate::{App, Error, Result};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+
+/// The sort key of a survey item (rollups and topics share its partition under other keys).
+pub const SURVEY_SK: &str = "survey";
+
+/// The key attributes of a `byAccount` page position.
+pub const LIST_KEY: [&str; 4] = ["accountId", "id", "pk", "sk"];
+
+/// A survey as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyItem {
+    pub pk: String,
+    pub sk: String,
+    pub account_id: AccountId,
+    /// Moves each time the questions are replaced; a response is written on the condition that
+    /// it has not moved since the questions were read.
+    pub questions_version: u32,
+    #[serde(flatten)]
+    pub survey: Survey,
+}
+
+impl SurveyItem {
+    /// The item of a new survey.
+    pub fn new(account: &AccountId, survey: Survey) -> SurveyItem {
+        SurveyItem {
+            pk: survey.id.to_string(),
+            sk: SURVEY_SK.to_owned(),
+            account_id: account.clone(),
+            questions_version: 0,
+            survey,
+        }
+    }
+}
+
+/// A condition that the project exists, is the account's and is not being deleted.
+fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<TransactWriteItem> {
+    let check = ConditionCheck::builder()
+        .table_name(&app.tables.projects)
+        .key("id", s(project.as_str()))
+        .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
+        .expression_attribute_names("#state", "status")
+        .expression_attribute_values(":account", s(account.as_str()))
+        .expression_attribute_values(":active", s(super::projects::ACTIVE))
+        .build()
+        .map_err(Error::internal)?;
+    Ok(TransactWriteItem::builder().condition_check(check).build())
+}
+
+/// Stores a new survey; with a project, on the condition that the project is the account's and
+/// active (`None` otherwise).
+pub async fn create(app: &App, item: &SurveyItem) -> Result<Option<()>> {
+    let put = Put::builder()
+        .table_name(&app.tables.surveys)
+        .set_item(Some(serde_dynamo::to_item(item)?))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(Error::internal)?;
+    let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+    if let Some(project) = &item.survey.project_id {
+        writes.push(project_check(app, &item.account_id, project)?);
+    }
+    match transact(app, writes).await {
+        Ok(_) => Ok(Some(())),
+        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([_, true])) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// A survey by id, whoever owns it (the public page), strongly consistent.
+pub async fn get_public(app: &App, id: &SurveyId) -> Result<Option<SurveyItem>> {
+    let call = app
+        .db
+        .get_item()
+        .table_name(&app.tables.surveys)
+        .key("pk", s(id.as_str()))
+        .key("sk", s(SURVEY_SK))
+        .consistent_read(true)
+        .send();
+    let Some(item) = db_call(call).await?.item else { return Ok(None) };
+    Ok(Some(serde_dynamo::from_item(item)?))
+}
+
+/// A survey of the account by id; another account's reads as missing.
+pub async fn find(app: &App, account: &AccountId, id: &SurveyId) -> Result<Option<SurveyItem>> {
+    Ok(get_public(app, id).await?.filter(|item| item.account_id == *account))
+}
+
+/// A page of the account's surveys, newest first, and the position after it (`None` on the last
+/// page). Asks for one more than the page, so the last page never leads to an empty one.
+pub async fn list(app: &App, account: &AccountId, limit: usize, start: Option<Item>) -> Result<(Vec<Survey>, Option<Item>)> {
+    let call = app
+        .db
+        .query()
+        .table_name(&app.tables.surveys)
+        .index_name("byAccount")
+        .key_condition_expression("accountId = :a")
+        .expression_attribute_values(":a", s(account.as_str()))
+        .scan_index_forward(false)
+        .limit(limit as i32 + 1)
+        .set_exclusive_start_key(start)
+        .send();
+    let mut items = db_call(call).await?.items.unwrap_or_default();
+    let next = (items.len() > limit).then(|| key_of(&items[limit - 1], &LIST_KEY));
+    items.truncate(limit);
+    let surveys = items.into_iter().map(|item| Ok(serde_dynamo::from_item::<_, SurveyItem>(item)?.survey));
+    Ok((surveys.collect::<Result<_>>()?, next))
+}
+
+/// The named key attributes of an item: a page position.
+pub fn key_of(item: &Item, names: &[&str]) -> Item {
+    names.iter().filter_map(|name| Some((name.to_string(), item.get(*name)?.clone()))).collect()
+}
+
+/// What a change of a survey found.
+#[derive(Debug)]
+pub enum Updated {
+    Done(Box<Survey>),
+    /// The questions cannot change: the survey has responses.
+    HasResponses,
+    /// The project named is not the account's, or is being deleted.
+    ProjectGone,
+    /// The survey is gone.
+    Gone,
+}
+
+/// Changes the fields given. Only what changes is written (the response counter moves under
+/// it); replacing the questions is conditional on there being no response yet.
+pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> Result<Updated> {
+    let mut sets = vec!["updatedAt = :now".to_owned()];
+    let mut values: Vec<(String, AttributeValue)> = vec![(":now".into(), s(Timestamp::now().to_iso()))];
+    let mut set = |attribute: &str, value: AttributeValue| {
+        let placeholder = format!(":{attribute}");
+        sets.push(format!("#{attribute} = {placeholder}"));
+        values.push((placeholder, value));
+    };
+    if let Some(name) = &changes.name {
+        set("name", attribute(name)?);
+    }
+    if let Some(text) = &changes.welcome_message {
+        set("welcomeMessage", attribute(text)?);
+    }
+    if let Some(text) = &changes.thank_you_message {
+        set("thankYouMessage", attribute(text)?);
+    }
+    if let Some(threshold) = &changes.threshold {
+        set("threshold", attribute(threshold)?);
+    }
+    if let Some(status) = &changes.status {
+        set("status", attribute(status)?);
+    }
+    if let Some(project) = &changes.project_id {
+        set("projectId", attribute(project)?);
+    }
+    let mut condition = "attribute_exists(pk) AND accountId = :account".to_owned();
+    if let Some(questions) = &changes.questions {
+        set("questions", attribute(questions)?);
+        sets.push("questionsVersion = questionsVersion + :one".to_owned());
+        values.push((":one".into(), super::n(1)));
+        values.push((":zero".into(), super::n(0)));
+        condition.push_str(" AND responseCount = :zero");
+    }
+    values.push((":account".into(), s(before.account_id.as_str())));
+    let names: Vec<String> = sets.iter().filter_map(|clause| clause.strip_prefix('#')?.split(' ').next()).map(str::to_owned).collect();
+    let mut update = Update::builder()
+        .table_name(&app.tables.surveys)
+        .key("pk", s(before.pk.clone()))
+        .key("sk", s(before.sk.clone()))
+        .update_expression(format!("SET {}", sets.join(", ")))
+        .condition_expression(condition);
+    for name in &names {
+        update = update.expression_attribute_names(format!("#{name}"), name);
+    }
+    for (placeholder, value) in values {
+        update = update.expression_attribute_values(placeholder, value);
+    }
+    let update = update.build().map_err(Error::internal)?;
+
+    let failed = match &changes.project_id {
+        Some(Some(project)) => {
+            let writes =
+                vec![TransactWriteItem::builder().update(update).build(), project_check(app, &before.account_id, project)?];
+            match transact(app, writes).await {
+                Ok(_) => None,
+                Err(err) => match failed_conditions(&err) {
+                    Some(failed) if failed.get(1) == Some(&true) && failed.first() != Some(&true) => {
+                        return Ok(Updated::ProjectGone)
+                    }
+                    Some(_) => Some(()),
+                    None => return Err(err.into()),
+                },
+            }
+        }
+        _ => {
+            let call = app
+                .db
+                .update_item()
+                .table_name(update.table_name())
+                .set_key(Some(update.key().clone()))
+                .update_expression(update.update_expression())
+                .set_condition_expression(update.condition_expression().map(str::to_owned))
+                .set_expression_attribute_names(update.expression_attribute_names().cloned())
+                .set_expression_attribute_values(update.expression_attribute_values().cloned())
+                .return_values(ReturnValue::AllNew)
+                .send();
+            match db_call(call).await {
+                Ok(out) => {
+                    let item: SurveyItem = serde_dynamo::from_item(out.attributes.unwrap_or_default())?;
+                    return Ok(Updated::Done(Box::new(item.survey)));
+                }
+                Err(err) if failed_condition(&err) => Some(()),
+                Err(err) => return Err(err.into()),
+            }
+        }
+    };
+    // Read again to tell why (or, after a transaction, to answer the survey as it now is).
+    let now = find(app, &before.account_id, &before.survey.id).await?;
+    Ok(match (failed, now) {
+        (_, None) => Updated::Gone,
+        (Some(()), Some(item)) if item.survey.response_count > 0 && changes.questions.is_some() => Updated::HasResponses,
+        (Some(()), Some(_)) => Updated::Gone,
+        (None, Some(item)) => Updated::Done(Box::new(item.survey)),
+    })
+}
+
+/// A field's value as an attribute.
+fn attribute<T: Serialize>(value: &T) -> Result<AttributeValue> {
+    Ok(serde_dynamo::to_attribute_value(value)?)
+}

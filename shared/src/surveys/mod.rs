@@ -1,0 +1,140 @@
+//! RateMind surveys as the API sees them: a survey and its questions, the validation of a create
+//! or change body, and the validation of a customer's answers against the questions.
+
+mod answers;
+mod input;
+mod response;
+
+pub use answers::{AnswerError, AnswerValue, Answers, Given};
+pub use input::{changes_from_json, new_survey_from_json, SurveyChanges};
+pub use response::{filed_feedback, AnswerView, ResponseView, SurveyResponse};
+
+use crate::ids::{ProjectId, QuestionId, SurveyId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Longest survey name, in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+/// Longest welcome or thank-you message, in characters.
+pub const MESSAGE_MAX_CHARS: usize = 2_000;
+/// Longest question text, in characters.
+pub const QUESTION_MAX_CHARS: usize = 500;
+/// Most questions in a survey.
+pub const QUESTIONS_MAX: usize = 20;
+/// A TEXT question's `maxLength` when none is given, and the largest allowed.
+pub const TEXT_DEFAULT_MAX: u32 = 2_000;
+pub const TEXT_LIMIT_MAX: u32 = 10_000;
+/// How many options a CHOICE question has, and the longest option.
+pub const OPTIONS_MIN: usize = 2;
+pub const OPTIONS_MAX: usize = 10;
+pub const OPTION_MAX_CHARS: usize = 200;
+/// The thank-you message of a survey that sets none.
+pub const DEFAULT_THANK_YOU: &str = "Thank you for your feedback!";
+
+/// Where a survey is in its life; only `ACTIVE` takes responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SurveyStatus {
+    Draft,
+    Active,
+    Paused,
+    Closed,
+}
+
+impl SurveyStatus {
+    /// Every status.
+    pub const ALL: [SurveyStatus; 4] =
+        [SurveyStatus::Draft, SurveyStatus::Active, SurveyStatus::Paused, SurveyStatus::Closed];
+
+    /// `DRAFT`, `ACTIVE`, `PAUSED`, `CLOSED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyStatus::Draft => "DRAFT",
+            SurveyStatus::Active => "ACTIVE",
+            SurveyStatus::Paused => "PAUSED",
+            SurveyStatus::Closed => "CLOSED",
+        }
+    }
+}
+
+/// What a question asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "UPPERCASE")]
+pub enum QuestionKind {
+    /// A whole number from 1 to 5.
+    Rating,
+    /// Free text of at most `maxLength` characters.
+    Text {
+        #[serde(rename = "maxLength")]
+        max_length: u32,
+    },
+    /// One of `options`, or several when `multiple`.
+    Choice { options: Vec<String>, multiple: bool },
+}
+
+impl QuestionKind {
+    /// `RATING`, `TEXT`, `CHOICE`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            QuestionKind::Rating => "RATING",
+            QuestionKind::Text { .. } => "TEXT",
+            QuestionKind::Choice { .. } => "CHOICE",
+        }
+    }
+}
+
+/// One question of a survey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Question {
+    pub id: QuestionId,
+    #[serde(flatten)]
+    pub kind: QuestionKind,
+    pub text: String,
+    pub required: bool,
+}
+
+/// A survey: what the API shows (with `publicUrl` added per request) and what is stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Survey {
+    pub id: SurveyId,
+    pub name: String,
+    pub welcome_message: String,
+    pub thank_you_message: String,
+    pub threshold: u8,
+    pub status: SurveyStatus,
+    pub project_id: Option<ProjectId>,
+    pub questions: Vec<Question>,
+    pub response_count: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Survey {
+    /// The question that gives a response its rating: the first RATING question, if any.
+    pub fn rating_question(&self) -> Option<&Question> {
+        self.questions.iter().find(|q| q.kind == QuestionKind::Rating)
+    }
+
+    /// Whether a rating is low for this survey (below its threshold).
+    pub fn is_low(&self, rating: u8) -> bool {
+        rating < self.threshold
+    }
+}
+
+/// A survey as the API answers it: the survey and the link customers answer it at.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyView<'a> {
+    #[serde(flatten)]
+    pub survey: &'a Survey,
+    pub public_url: String,
+}
+
+impl<'a> SurveyView<'a> {
+    /// The view of a survey, its public page under `base` (`https://host`).
+    pub fn of(survey: &'a Survey, base: &str) -> SurveyView<'a> {
+        SurveyView { survey, public_url: format!("{base}/s/{}", survey.id) }
+    }
+}

@@ -1,0 +1,132 @@
+//! A customer's response: what is stored, how the API lists it, and the copy filed in the survey's
+//! project as Miniback feedback.
+
+use super::{AnswerValue, Answers, Survey};
+use crate::feedback::{NewFeedback, MESSAGE_MAX_CHARS};
+use crate::ids::{ResponseId, SurveyId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A stored response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SurveyResponse {
+    pub id: ResponseId,
+    pub survey_id: SurveyId,
+    pub created_at: Timestamp,
+    pub answers: Answers,
+    /// The answer to the survey's first RATING question.
+    pub rating: Option<u8>,
+    /// Rated below the survey's threshold as it was when the response came.
+    pub low_rated: bool,
+    /// Every question answered, optional ones too.
+    pub complete: bool,
+    /// `None` until the topics function has read the response.
+    pub topics: Option<Vec<String>>,
+}
+
+impl Survey {
+    /// A new response with these (checked) answers.
+    pub fn response(&self, answers: Answers) -> SurveyResponse {
+        let rating = self.rating_of(&answers);
+        SurveyResponse {
+            id: ResponseId::generate(),
+            survey_id: self.id.clone(),
+            created_at: Timestamp::now(),
+            rating,
+            low_rated: rating.is_some_and(|r| self.is_low(r)),
+            complete: self.is_complete(&answers),
+            answers,
+            topics: None,
+        }
+    }
+}
+
+/// One answer as `/feedback` lists it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerView {
+    pub question_id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub question: String,
+    pub value: AnswerValue,
+}
+
+/// A response as `GET /api/v1/surveys/{surveyId}/feedback` lists it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseView {
+    pub id: ResponseId,
+    pub created_at: Timestamp,
+    pub rating: Option<u8>,
+    pub low_rated: bool,
+    pub complete: bool,
+    /// In question order; unanswered questions left out.
+    pub answers: Vec<AnswerView>,
+    pub topics: Option<Vec<String>>,
+}
+
+impl ResponseView {
+    /// The view of a response of `survey`.
+    pub fn of(response: SurveyResponse, survey: &Survey) -> ResponseView {
+        let answers = survey
+            .questions
+            .iter()
+            .filter_map(|q| {
+                let value = response.answers.get(q.id.as_str())?.clone();
+                Some(AnswerView { question_id: q.id.to_string(), kind: q.kind.as_str(), question: q.text.clone(), value })
+            })
+            .collect();
+        ResponseView {
+            id: response.id,
+            created_at: response.created_at,
+            rating: response.rating,
+            low_rated: response.low_rated,
+            complete: response.complete,
+            answers,
+            topics: response.topics,
+        }
+    }
+}
+
+/// The Miniback feedback a response is filed as in the survey's project: the text answers as the
+/// message (the rating when there is none, else the choices), and where it came from as context.
+pub fn filed_feedback(survey: &Survey, response: &SurveyResponse) -> NewFeedback {
+    let answer = |q: &super::Question| response.answers.get(q.id.as_str());
+    let texts: Vec<&str> = survey
+        .questions
+        .iter()
+        .filter(|q| matches!(q.kind, super::QuestionKind::Text { .. }))
+        .filter_map(|q| match answer(q) {
+            Some(AnswerValue::Text(text)) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let choices: Vec<String> = survey
+        .questions
+        .iter()
+        .filter(|q| matches!(q.kind, super::QuestionKind::Choice { .. }))
+        .filter_map(|q| match answer(q)? {
+            AnswerValue::Text(one) => Some(format!("{}: {one}", q.text)),
+            AnswerValue::List(many) => Some(format!("{}: {}", q.text, many.join(", "))),
+            AnswerValue::Number(_) => None,
+        })
+        .collect();
+    let message = if !texts.is_empty() {
+        texts.join("\n\n")
+    } else if let Some(rating) = response.rating {
+        format!("Rating: {rating}/5")
+    } else if !choices.is_empty() {
+        choices.join("\n")
+    } else {
+        "(a survey response with no answers)".to_owned()
+    };
+    let message: String = message.chars().take(MESSAGE_MAX_CHARS).collect();
+    let context = serde_json::json!({
+        "surveyId": survey.id,
+        "responseId": response.id,
+        "rating": response.rating,
+    });
+    NewFeedback { message, context: context.as_object().cloned() }
+}
