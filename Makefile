@@ -9,8 +9,10 @@ dev:
 	cargo build -q -p hearken-local --bins
 	$(DYNAMODB) cargo run -q -p hearken-local --bin hearken-local
 
-## Run every test (unit, HTTP end to end, events, admin CLI) against one DynamoDB Local.
+## Run every test (unit, HTTP end to end, the survey page in headless Chromium, events, admin CLI)
+## against one DynamoDB Local. Installs Debian's chromium + chromium-driver first if missing.
 test:
+	infra/chromium.sh ensure
 	$(DYNAMODB) cargo test --workspace
 
 ## Unit tests only (no DynamoDB needed).

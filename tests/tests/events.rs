@@ -17,6 +17,9 @@ const FEEDBACK: &str = "fb_REPLACE_WITH_FEEDBACK_ID";
 const ACCOUNT: &str = "acc_REPLACE_WITH_ACCOUNT_ID";
 const OWNER_KEY: &str = "sk_live_REPLACE_WITH_AN_OWNER_KEY";
 const KEY_ID: &str = "key_REPLACE_WITH_KEY_ID";
+const SURVEY: &str = "srv_REPLACE_WITH_SURVEY_ID";
+const RATING_QUESTION: &str = "q_REPLACE_WITH_RATING_QUESTION_ID";
+const TEXT_QUESTION: &str = "q_REPLACE_WITH_TEXT_QUESTION_ID";
 
 fn events() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -56,10 +59,10 @@ fn every_route_and_stream_consumer_has_a_sample_event() {
     }
 }
 
-/// A fresh account (with its owner key and a member key), project and feedback for one event,
-/// with its placeholders filled in.
+/// A fresh account (with its owner key and a member key), project, feedback and survey for one
+/// event, with its placeholders filled in.
 async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId) {
-    let (account, owner) = app.account(Plan::Pro).await;
+    let (account, owner) = app.account(Plan::Business).await;
     let (project, key) = app.project(&account).await;
     let (_, member) = hearken::access::NewKey {
         family: hearken::access::Family::Account,
@@ -74,6 +77,13 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
     let input = NewFeedback::from_json(json!({"message": "sample"})).unwrap();
     let item = FeedbackItem::new(&account.id, &project.id, input, Source::Api);
     stored::create(&app.app, &item).await.unwrap().unwrap();
+    let survey = json!({"name": "Sample", "projectId": project.id, "questions": [
+        {"type": "RATING", "text": "How was it?", "required": true},
+        {"type": "TEXT", "text": "Why?"}
+    ]});
+    let survey = hearken::surveys::new_survey_from_json(survey, hearken::time::Timestamp::now()).unwrap();
+    let survey = hearken::store::surveys::SurveyItem::new(&account.id, survey);
+    hearken::store::surveys::create(&app.app, &survey).await.unwrap().unwrap();
     let text = event
         .to_string()
         .replace(PROJECT, project.id.as_str())
@@ -81,7 +91,10 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
         .replace(FEEDBACK, item.view.id.as_str())
         .replace(ACCOUNT, account.id.as_str())
         .replace(OWNER_KEY, owner.expose())
-        .replace(KEY_ID, member.id.as_str());
+        .replace(KEY_ID, member.id.as_str())
+        .replace(SURVEY, survey.survey.id.as_str())
+        .replace(RATING_QUESTION, survey.survey.questions[0].id.as_str())
+        .replace(TEXT_QUESTION, survey.survey.questions[1].id.as_str());
     (text, project.id)
 }
 
@@ -98,6 +111,14 @@ async fn every_http_sample_event_runs_through_its_handler() {
         let (text, _) = fill(&app, &event).await;
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let response = (function.handler)(app.app.clone(), request).await;
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        if content_type.starts_with("text/html") {
+            // The public survey page answers people in HTML.
+            let page = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+            assert!(response.status().is_success(), "{name}: {} {page}", response.status());
+            assert!(page.starts_with("<!DOCTYPE html>"), "{name}: {page}");
+            continue;
+        }
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
         if route == "$default" {
             // The catch-all answers SPEC §4's JSON for a path no route has.
