@@ -77,7 +77,8 @@ impl Browser {
             "--disable-background-networking".to_owned(),
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
-            // Phone-sized: the page is meant to be answered on a phone.
+            // Phone-sized, as the page is meant to be answered on a phone (headless Chromium
+            // widens a window to its 500 px minimum; still narrower than any desktop layout).
             "--window-size=420,900".to_owned(),
             format!("--user-data-dir={}", profile.display()),
         ];
