@@ -75,9 +75,9 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         return Ok(stored_answer(&survey, &post, ResponseId::generate()));
     }
     for _ in 0..ATTEMPTS {
-        let answers = match check(&survey, &post) {
+        let answers = match check(&survey, &post)? {
             Ok(answers) => answers,
-            Err(refusal) => return refusal,
+            Err(page) => return Ok(*page),
         };
         let response = survey.survey.response(answers);
         let id = response.id.clone();
@@ -113,23 +113,24 @@ fn caught_by_honeypot(post: &Post) -> bool {
     }
 }
 
-/// The checked answers, or the answer that refuses them: the page again with a message at each
-/// wrong field for a form, a 400 naming the question for JSON.
-fn check(survey: &SurveyItem, post: &Post) -> std::result::Result<Answers, Result<Response<Body>>> {
+/// The checked answers; or, for a form, the page again with a message at each wrong field; or,
+/// for JSON, a 400 naming the question.
+fn check(survey: &SurveyItem, post: &Post) -> Result<std::result::Result<Answers, Box<Response<Body>>>> {
     match post {
         Post::Form(pairs) => {
             let answers: Vec<(String, String)> = pairs.iter().filter(|(name, _)| name != HONEYPOT).cloned().collect();
-            survey.survey.check_form(&answers).map_err(|errors| {
-                Ok(html(StatusCode::BAD_REQUEST, page::form(&survey.survey, &Filled::after(pairs, errors))))
-            })
+            Ok(survey.survey.check_form(&answers).map_err(|errors| {
+                Box::new(html(StatusCode::BAD_REQUEST, page::form(&survey.survey, &Filled::after(pairs, errors))))
+            }))
         }
         Post::Json(body) => {
             if !body.is_object() {
-                return Err(Err(Error::bad_request(
+                return Err(Error::bad_request(
                     "Request body must be a JSON object: {\"answers\": {\"<questionId>\": value}}",
-                )));
+                ));
             }
-            survey.survey.check_json(body.get("answers")).map_err(|error| Err(Error::bad_request(error.to_string())))
+            let answers = survey.survey.check_json(body.get("answers"));
+            Ok(Ok(answers.map_err(|error| Error::bad_request(error.to_string()))?))
         }
     }
 }
