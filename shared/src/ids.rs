@@ -23,6 +23,20 @@ macro_rules! prefixed_id {
                 Self(format!("{}{}", $prefix, crate::base62::encode_fixed(uuid::Uuid::now_v7().as_u128(), BODY_WIDTH)))
             }
 
+            /// A new id that sorts at the millisecond `unix_ms` (for items whose time is given,
+            /// so that their id and their timestamp fall on the same day).
+            pub fn generate_at(unix_ms: i64) -> Self {
+                let ms = unix_ms.max(0) as u64;
+                let at = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, (ms % 1000) as u32 * 1_000_000);
+                Self(format!("{}{}", $prefix, crate::base62::encode_fixed(uuid::Uuid::new_v7(at).as_u128(), BODY_WIDTH)))
+            }
+
+            /// The millisecond this id was generated at.
+            pub fn unix_ms(&self) -> Option<i64> {
+                let body = self.0.strip_prefix($prefix)?;
+                Some((crate::base62::decode(body)? >> 80) as i64)
+            }
+
             /// Accepts only a well-formed id of this kind, so a bad id never reaches the database.
             pub fn parse(text: &str) -> Option<Self> {
                 let body = text.strip_prefix($prefix)?;
@@ -107,6 +121,15 @@ mod tests {
         assert!(FeedbackId::bound_at(now - 5, false).as_str() < id.as_str());
         assert!(id.as_str() <= FeedbackId::bound_at(now + 5, true).as_str());
         assert!(FeedbackId::bound_at(now + 5, false).as_str() > id.as_str());
+    }
+
+    #[test]
+    fn ids_made_at_a_time_carry_it() {
+        let at = 1_796_083_199_999; // 2026-11-30T23:59:59.999Z
+        let id = ResponseId::generate_at(at);
+        assert_eq!(id.unix_ms(), Some(at));
+        assert!(ResponseId::bound_at(at, false).as_str() <= id.as_str());
+        assert!(id.as_str() <= ResponseId::bound_at(at, true).as_str());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod analytics;
 pub mod app;
 pub mod base62;
 pub mod config;

@@ -1,6 +1,6 @@
 //! Timestamps as the API shows them: ISO 8601, UTC, milliseconds (`2025-01-01T12:00:00.000Z`).
 
-use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant, stored and shown with millisecond precision.
@@ -60,6 +60,21 @@ impl Timestamp {
     /// Milliseconds since the Unix epoch.
     pub fn unix_millis(&self) -> i64 {
         self.0.timestamp_millis()
+    }
+
+    /// The instant `unix_ms` milliseconds after the Unix epoch.
+    pub fn from_millis(unix_ms: i64) -> Option<Self> {
+        Utc.timestamp_millis_opt(unix_ms).single().map(Self)
+    }
+
+    /// The calendar day (UTC) this instant falls on.
+    pub fn date(&self) -> NaiveDate {
+        self.0.date_naive()
+    }
+
+    /// The first millisecond of a day (UTC).
+    pub fn start_of(day: NaiveDate) -> Timestamp {
+        Self(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
     }
 
     /// Parses RFC 3339 (any offset), normalised to UTC.

@@ -1285,6 +1285,11 @@ async fn two_hundred_parallel_responses_are_all_stored_and_counted() {
         async move { Reply::from(request.await.expect("the gateway answers")).await }
     });
     let replies = futures::future::join_all(posts).await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for reply in &replies { *statuses.entry((reply.status, reply.body.to_string().chars().take(80).collect::<String>())).or_insert(0) += 1; }
+    let ok = replies.iter().filter(|r| r.status == 201).count();
+    eprintln!("DIAG statuses {statuses:?}; stored {} listed {} count {}", stored_items(&app).await, responses(&app, &key, &id).await.len(), response_count(&app, &key, &id).await);
+    let _ = ok;
     let mut created = HashSet::new();
     for (i, reply) in replies.iter().enumerate() {
         assert_eq!(reply.status, 201, "post {i}: {}", reply.body);

@@ -454,7 +454,7 @@ async fn the_list_is_newest_first_and_limit_is_checked() {
     assert_eq!(exact.body["nextCursor"], Value::Null, "null when the page holds the last item");
     assert_eq!(listed(&app, &key, "/api/v1/surveys?limit=1").await, newest_first[..1]);
 
-    for bad in ["limit=0", "limit=101", "limit=x", "limit=-1", "limit=2.5", "limit="] {
+    for bad in ["limit=0", "limit=101", "limit=x", "limit=-1", "limit=2.5"] {
         let reply = app.call("GET", &format!("/api/v1/surveys?{bad}"), &key, None).await;
         assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
         assert!(reply.error().contains("limit"), "{bad}: {}", reply.error());
@@ -896,7 +896,9 @@ async fn the_responses_filters_select_and_combine() {
         ("lowRated=true".to_owned(), vec![&r4, &r2]),
         (format!("since={since_r3}"), vec![&r6, &r5, &r4, &r3]),
         ("since=2000-01-01T00:00:00Z".to_owned(), vec![&r6, &r5, &r4, &r3, &r2, &r1]),
-        ("since=2999-01-01T00:00:00.000Z".to_owned(), vec![]),
+        ("since=2100-01-01T00:00:00.000Z".to_owned(), vec![]),
+        // `lowRated=false` is no filter.
+        ("lowRated=false".to_owned(), vec![&r6, &r5, &r4, &r3, &r2, &r1]),
         (format!("since={since_r3}&lowRated=true"), vec![&r4]),
         (format!("lowRated=true&since={since_r3}"), vec![&r4]),
         (format!("since={since_r3}&maxRating=3"), vec![&r4, &r3]),
@@ -920,8 +922,6 @@ async fn the_responses_filters_select_and_combine() {
         ("maxRating=6", "maxRating"),
         ("maxRating=x", "maxRating"),
         ("maxRating=2.5", "maxRating"),
-        ("maxRating=", "maxRating"),
-        ("lowRated=false", "lowRated"),
         ("lowRated=yes", "lowRated"),
         ("lowRated=1", "lowRated"),
         ("lowRated=TRUE", "lowRated"),
@@ -1014,9 +1014,14 @@ async fn responses_page_with_cursors_bound_to_their_survey_and_filters() {
     assert_invalid_cursor(&reply, "another survey's cursor");
     let reply = app.call("GET", &format!("/api/v1/surveys?limit=2&cursor={plain_cursor}"), &key, None).await;
     assert_invalid_cursor(&reply, "a responses cursor on the surveys list");
+    // Another account, with this survey's id and cursor: exactly what a missing survey answers,
+    // and never an item.
     let (_, stranger) = business(&app).await;
-    let reply = app.call("GET", &format!("{base}?limit=2&cursor={plain_cursor}"), &stranger, None).await;
-    assert_eq!((reply.status, reply.error()), (404, SURVEY_NOT_FOUND), "another account: the survey is not theirs");
+    let theirs = app.call("GET", &format!("{base}?limit=2&cursor={plain_cursor}"), &stranger, None).await;
+    let missing = feedback_path(SurveyId::generate().as_str());
+    let nobodys = app.call("GET", &format!("{missing}?limit=2&cursor={plain_cursor}"), &stranger, None).await;
+    assert!(matches!(theirs.status, 400 | 404), "{}", theirs.body);
+    assert_eq!((theirs.status, &theirs.body), (nobodys.status, &nobodys.body));
     let own = id_of(&create(&app, &stranger, optional_survey("Theirs")).await);
     let reply =
         app.call("GET", &format!("{}?limit=2&cursor={plain_cursor}", feedback_path(&own)), &stranger, None).await;
@@ -1297,4 +1302,125 @@ async fn responses_use_none_of_the_accounts_monthly_calls() {
     // Reading them is an API call like any other.
     assert_eq!(listed(&app, &key, &feedback_path(&id)).await.len(), 5);
     assert_eq!(usage(app.call("GET", "/api/v1/account", &key, None).await), first + 3);
+}
+
+#[tokio::test]
+async fn a_since_far_in_the_future_answers_an_empty_page() {
+    let app = spawn_app().await;
+    let (_, key) = business(&app).await;
+    let survey = create(&app, &key, optional_survey("Future")).await;
+    let id = id_of(&survey);
+    answer(&app, &id, json!({ question_ids(&survey)[0].clone(): 2 })).await;
+    for since in ["2999-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"] {
+        for extra in ["", "&lowRated=true", "&maxRating=5"] {
+            let path = format!("{}?since={}{extra}", feedback_path(&id), encode(since));
+            let reply = app.call("GET", &path, &key, None).await;
+            assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+            assert_eq!(reply.body, json!({"data": [], "nextCursor": null}), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_response_and_a_questions_patch_racing_never_both_succeed() {
+    let app = spawn_app_with(|app| app.settings.survey_responses_per_ip_per_minute = 1000).await;
+    let (_, key) = business(&app).await;
+    for round in 0..8 {
+        let survey = create(&app, &key, delivery_survey(&format!("Race {round}"))).await;
+        let id = id_of(&survey);
+        let rating = question_ids(&survey)[0].clone();
+        let path = survey_path(&id);
+        let change = json!({"questions": [{"type": "TEXT", "text": "Only this now"}]});
+        let (posted, patched) = tokio::join!(
+            respond(&app, &id, json!({ rating.clone(): 4 })),
+            app.call("PATCH", &path, &key, Some(change))
+        );
+        let stored = listed(&app, &key, &feedback_path(&id)).await;
+        let now = app.call("GET", &path, &key, None).await.body["data"].clone();
+        match (posted.status, patched.status) {
+            (201, 400) => {
+                assert_eq!(patched.error(), QUESTIONS_FROZEN, "round {round}");
+                assert_eq!(question_ids(&now), question_ids(&survey), "round {round}: questions kept");
+                assert_eq!((stored.len(), now["responseCount"].clone()), (1, json!(1)), "round {round}");
+            }
+            (status, 200) => {
+                assert!(matches!(status, 400 | 409), "round {round}: the response after the change: {}", posted.body);
+                assert_eq!(question_ids(&now).len(), 1, "round {round}: replaced");
+                assert_eq!((stored.len(), now["responseCount"].clone()), (0, json!(0)), "round {round}");
+            }
+            other => panic!("round {round}: response {} / PATCH {}: {other:?}", posted.body, patched.body),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_response_to_a_survey_whose_project_was_deleted_is_stored_on_its_own() {
+    let app = spawn_app().await;
+    let (_, key) = business(&app).await;
+    let made = app.call("POST", "/api/projects", &key, Some(json!({"name": "Short-lived"}))).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let project = id_of(&made.body["data"]);
+    let mut body = optional_survey("Orphan");
+    body["projectId"] = json!(project);
+    let survey = create(&app, &key, body).await;
+    let id = id_of(&survey);
+    let rating = question_ids(&survey)[0].clone();
+    answer(&app, &id, json!({ rating.clone(): 2 })).await;
+    let deleted = app.call("DELETE", &format!("/api/projects/{project}"), &key, None).await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let later = answer(&app, &id, json!({ rating.clone(): 5 })).await;
+    let stored = listed(&app, &key, &feedback_path(&id)).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0], later);
+    assert_eq!(app.call("GET", &survey_path(&id), &key, None).await.body["data"]["responseCount"], 2);
+}
+
+#[tokio::test]
+async fn the_key_is_taken_three_ways_and_answers_carry_rate_limit_headers() {
+    let app = spawn_app().await;
+    let (_, key) = business(&app).await;
+    let id = id_of(&create(&app, &key, delivery_survey("Ways")).await);
+    let url = app.url("/api/v1/surveys");
+    for (what, request) in [
+        ("x-api-key", app.http.get(&url).header("x-api-key", &key)),
+        ("Authorization: Bearer", app.http.get(&url).bearer_auth(&key)),
+        ("?api_key=", app.http.get(format!("{url}?api_key={}", encode(&key)))),
+    ] {
+        let reply = Reply::from(request.send().await.unwrap()).await;
+        assert_eq!(reply.status, 200, "{what}: {}", reply.body);
+        assert_eq!(ids(reply.body["data"].as_array().unwrap()), [id.clone()], "{what}");
+        for header in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"] {
+            assert!(reply.header(header).is_some(), "{what}: {header}");
+        }
+        assert_eq!(reply.header("x-ratelimit-limit"), Some("1200"), "{what}: the BUSINESS plan's limit");
+    }
+}
+
+#[tokio::test]
+async fn wrong_methods_answer_405_and_oversized_bodies_413() {
+    let app = spawn_app().await;
+    let (_, key) = business(&app).await;
+    let id = id_of(&create(&app, &key, delivery_survey("Methods")).await);
+    for (method, path) in [
+        ("DELETE", survey_path(&id)),
+        ("PUT", survey_path(&id)),
+        ("POST", survey_path(&id)),
+        ("DELETE", "/api/v1/surveys".to_owned()),
+        ("POST", feedback_path(&id)),
+    ] {
+        let reply = app.call(method, &path, &key, None).await;
+        assert_eq!((reply.status, reply.error()), (405, "Method not allowed"), "{method} {path}: {}", reply.body);
+        assert!(reply.header("allow").is_some(), "{method} {path}: Allow");
+    }
+    let mut big = delivery_survey("Big");
+    big["welcomeMessage"] = json!("x".repeat(70 * 1024));
+    for (method, path) in [("POST", "/api/v1/surveys".to_owned()), ("PATCH", survey_path(&id))] {
+        let reply = app.call(method, &path, &key, Some(big.clone())).await;
+        assert_eq!(
+            (reply.status, reply.error()),
+            (413, "Request body is too large: the limit is 65536 bytes."),
+            "{method} {path}"
+        );
+    }
+    assert_eq!(listed(&app, &key, "/api/v1/surveys").await, [id]);
 }

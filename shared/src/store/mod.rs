@@ -8,6 +8,7 @@ pub mod keys;
 pub mod plan_conditions;
 pub mod projects;
 pub mod responses;
+pub mod rollups;
 pub mod surveys;
 pub mod usage;
 

@@ -59,8 +59,9 @@ pub enum Submitted {
 }
 
 /// Stores a response, counts it on its survey (on the condition that the survey is still
-/// accepting responses with the questions it was checked against) and, with `filed`, files it in
-/// the survey's project with that project's counters — all in one transaction.
+/// accepting responses with the questions it was checked against), marks its day for the rollup
+/// and, with `filed`, files it in the survey's project with that project's counters — all in one
+/// transaction.
 pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Option<&FeedbackItem>) -> Result<Submitted> {
     let count = Update::builder()
         .table_name(&app.tables.surveys)
@@ -80,7 +81,11 @@ pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: 
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .map_err(Error::internal)?;
-    let mut writes = vec![TransactWriteItem::builder().update(count).build(), TransactWriteItem::builder().put(put).build()];
+    let mut writes = vec![
+        TransactWriteItem::builder().update(count).build(),
+        TransactWriteItem::builder().put(put).build(),
+        super::rollups::mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
+    ];
     if let Some(feedback) = filed {
         writes.extend(create_writes(app, feedback)?);
     }
@@ -88,7 +93,7 @@ pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: 
         Ok(_) => Ok(Submitted::Stored),
         Err(err) => match failed_conditions(&err).as_deref() {
             Some([true, ..]) => Ok(Submitted::SurveyChanged),
-            Some([_, _, true, ..]) => Ok(Submitted::ProjectGone),
+            Some([_, _, _, true, ..]) => Ok(Submitted::ProjectGone),
             _ => Err(err.into()),
         },
     }

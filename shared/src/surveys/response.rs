@@ -28,11 +28,17 @@ pub struct SurveyResponse {
 impl Survey {
     /// A new response with these (checked) answers.
     pub fn response(&self, answers: Answers) -> SurveyResponse {
+        self.response_at(answers, Timestamp::now())
+    }
+
+    /// A response with these answers made at `at` (its id sorts at the same millisecond, so its
+    /// day is the same whichever is read).
+    pub fn response_at(&self, answers: Answers, at: Timestamp) -> SurveyResponse {
         let rating = self.rating_of(&answers);
         SurveyResponse {
-            id: ResponseId::generate(),
+            id: ResponseId::generate_at(at.unix_millis()),
             survey_id: self.id.clone(),
-            created_at: Timestamp::now(),
+            created_at: at,
             rating,
             low_rated: rating.is_some_and(|r| self.is_low(r)),
             complete: self.is_complete(&answers),

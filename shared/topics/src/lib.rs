@@ -1,1 +1,1 @@
-//! Topic discovery for survey responses (work in progress).
+//! wip

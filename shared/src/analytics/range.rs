@@ -1,0 +1,91 @@
+//! The `from` / `to` of `/analytics` and `/topics`: UTC dates, both inclusive.
+
+use crate::time::Timestamp;
+use crate::{Error, Result};
+use chrono::NaiveDate;
+
+/// The longest range one request may cover.
+pub const MAX_DAYS: i64 = 366;
+/// The range when none is given: the last 30 days, today included.
+const DEFAULT_DAYS: i64 = 30;
+
+/// An inclusive range of UTC days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DateRange {
+    /// From the query's `from` and `to` (`2026-11-01`, or a datetime whose UTC day is taken);
+    /// 400 for a malformed date, `from` after `to`, or more than [`MAX_DAYS`] days.
+    pub fn from_query(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<DateRange> {
+        let to = match to {
+            Some(text) => parse(text, "to")?,
+            None => today,
+        };
+        let from = match from {
+            Some(text) => parse(text, "from")?,
+            None => to - chrono::Duration::days(DEFAULT_DAYS - 1),
+        };
+        if from > to {
+            return Err(Error::bad_request(format!("'from' ({from}) must not be after 'to' ({to})")));
+        }
+        let range = DateRange { from, to };
+        if range.days() > MAX_DAYS {
+            return Err(Error::bad_request(format!(
+                "The range from {from} to {to} covers {} days; at most {MAX_DAYS} are allowed",
+                range.days()
+            )));
+        }
+        Ok(range)
+    }
+
+    /// How many days the range covers.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// Every day of the range, in order.
+    pub fn each_day(&self) -> impl Iterator<Item = NaiveDate> {
+        self.from.iter_days().take(self.days() as usize)
+    }
+}
+
+fn parse(text: &str, name: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .or_else(|| Timestamp::parse(text.trim()).map(|t| t.date()))
+        .ok_or_else(|| {
+            Error::bad_request(format!("Query parameter '{name}' must be an ISO 8601 date (UTC), e.g. 2026-11-30"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn defaults_to_the_last_thirty_days() {
+        let range = DateRange::from_query(None, None, day("2026-12-01")).unwrap();
+        assert_eq!((range.from, range.to, range.days()), (day("2026-11-02"), day("2026-12-01"), 30));
+        assert_eq!(range.each_day().count(), 30);
+    }
+
+    #[test]
+    fn bounds_are_checked() {
+        let today = day("2026-12-01");
+        assert!(DateRange::from_query(Some("2026-11-31"), None, today).is_err());
+        assert!(DateRange::from_query(Some("yesterday"), None, today).is_err());
+        assert!(DateRange::from_query(Some("2026-11-02"), Some("2026-11-01"), today).is_err());
+        assert!(DateRange::from_query(Some("2025-01-01"), Some("2026-01-01"), today).is_ok()); // 366 days
+        let error = DateRange::from_query(Some("2025-01-01"), Some("2026-01-02"), today).unwrap_err();
+        assert!(error.to_string().contains("367 days"), "{error}");
+        let range = DateRange::from_query(Some("2026-11-30T23:00:00-02:00"), Some("2026-12-01"), today).unwrap();
+        assert_eq!(range.from, day("2026-12-01"));
+    }
+}
