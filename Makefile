@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup
 
 DYNAMODB := infra/dynamodb-local.sh run
 
@@ -46,3 +46,8 @@ sam-build:
 ## First deploy: make deploy (guided; later runs reuse samconfig.toml).
 deploy: sam-build
 	infra/sam.sh deploy --guided
+
+## The nightly rollup's handler, now, against the stack `make dev` runs (export the
+## AWS_ENDPOINT_URL_DYNAMODB and HEARKEN_TABLE_PREFIX it prints first).
+rollup:
+	cargo run -q -p hearken-local --bin hearken-admin -- rollup

@@ -50,6 +50,11 @@ pub fn functions() -> Vec<Function> {
             handler: |app, req| Box::pin(async move { hearken_survey_page::handle(&app, req).await }),
         },
         Function {
+            binary: "analytics",
+            routes: hearken_analytics::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_analytics::handle(&app, req).await }),
+        },
+        Function {
             binary: "widget",
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),
@@ -72,6 +77,29 @@ pub fn stream_consumers() -> Vec<StreamConsumer> {
         binary: "project-cleanup",
         handler: |app, event| {
             Box::pin(async move { hearken_project_cleanup::handle(&app, event).await.map_err(|e| e.to_string()) })
+        },
+    }]
+}
+
+/// A scheduled function's handler, callable in-process with the schedule's event and a deadline
+/// (Unix ms, as Lambda's context gives it).
+pub type ScheduledHandler = fn(App, serde_json::Value, u64) -> BoxFuture<'static, Result<serde_json::Value, String>>;
+
+/// One schedule-driven Lambda function.
+pub struct Scheduled {
+    pub binary: &'static str,
+    pub handler: ScheduledHandler,
+}
+
+/// Every scheduled function of the workspace.
+pub fn scheduled() -> Vec<Scheduled> {
+    vec![Scheduled {
+        binary: "rollup",
+        handler: |app, event, deadline| {
+            Box::pin(async move {
+                let report = hearken_rollup::handle(&app, event, deadline).await.map_err(|e| e.to_string())?;
+                serde_json::to_value(report).map_err(|e| e.to_string())
+            })
         },
     }]
 }

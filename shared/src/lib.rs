@@ -18,6 +18,7 @@ pub mod plans;
 pub mod project_removal;
 pub mod projects;
 pub mod request_scope;
+pub mod rollup;
 pub mod slug;
 pub mod store;
 pub mod surveys;

@@ -51,6 +51,10 @@ fn every_route_and_stream_consumer_has_a_sample_event() {
     for (route, _) in template.routes() {
         assert!(routes.contains(&route.key()), "no event in events/ for {}", route.key());
     }
+    let scheduled = events.iter().any(|(_, e)| e["detail-type"] == "Scheduled Event");
+    for function in template.functions.iter().filter(|f| !f.schedules.is_empty()) {
+        assert!(scheduled, "no scheduled event in events/ for {}", function.binary);
+    }
     let tables: Vec<String> = events.iter().filter_map(|(_, e)| stream_table(e)).collect();
     for function in &template.functions {
         for table in &function.streams {
@@ -156,4 +160,27 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
         let left = stored::keys_of_project(&app.app, &project, 10).await.unwrap();
         assert!(left.is_empty(), "{name}: feedback left behind");
     }
+}
+
+#[tokio::test]
+async fn the_schedule_sample_event_runs_the_nightly_rollup() {
+    let app = spawn_app().await;
+    let (_, event) = events().into_iter().find(|(_, e)| e["detail-type"] == "Scheduled Event").expect("a schedule event");
+    // A survey with a response yesterday, not rolled up yet.
+    let (account, _) = app.account(Plan::Business).await;
+    let survey = json!({"name": "Sample", "questions": [{"type": "RATING", "text": "How was it?"}]});
+    let survey = hearken::surveys::new_survey_from_json(survey, hearken::time::Timestamp::now()).unwrap();
+    let item = hearken::store::surveys::SurveyItem::new(&account.id, survey);
+    hearken::store::surveys::create(&app.app, &item).await.unwrap().unwrap();
+    let question = item.survey.questions[0].id.to_string();
+    let answers = item.survey.check_json(Some(&json!({ question: 4 }))).unwrap();
+    let yesterday = hearken::time::Timestamp::from_millis(hearken::time::Timestamp::now().unix_millis() - 86_400_000).unwrap();
+    let response = hearken::store::responses::ResponseItem::new(item.survey.response_at(answers, yesterday));
+    hearken::store::responses::submit(&app.app, &item, &response, None).await.unwrap();
+
+    let handler = registry::scheduled().into_iter().find(|s| s.binary == "rollup").unwrap();
+    let deadline = hearken::time::Timestamp::now().unix_millis() as u64 + 900_000;
+    let report = (handler.handler)(app.app.clone(), event, deadline).await.unwrap();
+    assert_eq!((report["days"].as_u64(), report["responsesRead"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(report["stoppedEarly"], false);
 }

@@ -42,11 +42,26 @@ fn every_stream_has_a_consumer_and_every_consumer_a_stream() {
     }
     for function in &template.functions {
         assert!(
-            !function.routes.is_empty() || !function.streams.is_empty(),
+            !function.routes.is_empty() || !function.streams.is_empty() || !function.schedules.is_empty(),
             "{} is triggered by nothing",
             function.binary
         );
     }
+}
+
+#[test]
+fn every_schedule_has_a_handler_and_every_handler_a_schedule() {
+    let template = Template::load_default().unwrap();
+    let scheduled = registry::scheduled();
+    for function in template.functions.iter().filter(|f| !f.schedules.is_empty()) {
+        assert!(scheduled.iter().any(|s| s.binary == function.binary), "{} has no scheduled handler", function.binary);
+    }
+    for handler in &scheduled {
+        let declared = template.functions.iter().any(|f| f.binary == handler.binary && !f.schedules.is_empty());
+        assert!(declared, "scheduled handler {} has no schedule in template.yaml", handler.binary);
+    }
+    let rollup = template.functions.iter().find(|f| f.binary == "rollup").expect("the rollup function");
+    assert_eq!(rollup.schedules, ["cron(0 2 * * ? *)"], "the nightly rollup runs at 02:00 UTC");
 }
 
 #[tokio::test]

@@ -1388,7 +1388,7 @@ async fn the_key_is_taken_three_ways_and_answers_carry_rate_limit_headers() {
     ] {
         let reply = Reply::from(request.send().await.unwrap()).await;
         assert_eq!(reply.status, 200, "{what}: {}", reply.body);
-        assert_eq!(ids(reply.body["data"].as_array().unwrap()), [id.clone()], "{what}");
+        assert_eq!(ids(reply.body["data"].as_array().unwrap()), [id.as_str()], "{what}");
         for header in ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"] {
             assert!(reply.header(header).is_some(), "{what}: {header}");
         }

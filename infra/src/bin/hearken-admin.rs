@@ -13,7 +13,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   hearken-admin create-account --name NAME --plan FREE|STARTER|PRO|BUSINESS
   hearken-admin create-project --account ACCOUNT_ID --name NAME [--slug SLUG]
-  hearken-admin set-plan --account ACCOUNT_ID --plan PLAN";
+  hearken-admin set-plan --account ACCOUNT_ID --plan PLAN
+  hearken-admin rollup      (the nightly rollup's handler, run now against these tables)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -70,6 +71,12 @@ async fn run(args: &[String]) -> Result<Value, (String, u8)> {
             let (account, plan) = (account(args)?, plan(args)?);
             admin::set_plan(&app, &account, plan).await.map_err(failed)?;
             Ok(json!({ "accountId": account, "plan": plan }))
+        }
+        "rollup" => {
+            // The scheduled function's own handler, with Lambda's 15-minute budget.
+            let deadline = hearken::time::Timestamp::now().unix_millis() as u64 + 15 * 60 * 1000;
+            let report = hearken_rollup::handle(&app, json!({}), deadline).await.map_err(failed)?;
+            Ok(serde_json::to_value(report).map_err(|e| (e.to_string(), 1))?)
         }
         other => Err((format!("unknown command '{other}'\n{USAGE}"), 2)),
     }

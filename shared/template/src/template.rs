@@ -33,6 +33,8 @@ pub struct Function {
     pub routes: Vec<Route>,
     /// Tables (logical ids) whose DynamoDB stream invokes the function.
     pub streams: Vec<String>,
+    /// Schedule expressions (`cron(0 2 * * ? *)`) that invoke the function.
+    pub schedules: Vec<String>,
 }
 
 /// A table resource.
@@ -115,6 +117,7 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
         .ok_or_else(|| format!("function {id} has no Metadata.BuildProperties.Binary"))?;
     let mut routes = vec![];
     let mut streams = vec![];
+    let mut schedules = vec![];
     for (_, event) in properties.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
         if event.get("Type").and_then(Value::as_str) == Some("DynamoDB") {
             let stream = event.get("Properties").and_then(|p| p.get("Stream"));
@@ -122,6 +125,16 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
                 .and_then(attribute_target)
                 .ok_or_else(|| format!("a DynamoDB event of {id} has no Stream: !GetAtt <Table>.StreamArn"))?;
             streams.push(table);
+            continue;
+        }
+        if matches!(event.get("Type").and_then(Value::as_str), Some("Schedule" | "ScheduleV2")) {
+            let expression = event.get("Properties").and_then(|p| p.get("Schedule").or_else(|| p.get("ScheduleExpression")));
+            schedules.push(
+                expression
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("a schedule event of {id} has no schedule expression"))?
+                    .to_owned(),
+            );
             continue;
         }
         if event.get("Type").and_then(Value::as_str) != Some("HttpApi") {
@@ -137,7 +150,7 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
             _ => return Err(format!("an HttpApi event of {id} names only one of Path and Method")),
         }
     }
-    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes, streams })
+    Ok(Function { logical_id: id.to_owned(), binary: binary.to_owned(), routes, streams, schedules })
 }
 
 /// The resource of `!GetAtt X.StreamArn` (or `{Fn::GetAtt: [X, StreamArn]}`).
