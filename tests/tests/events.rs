@@ -165,7 +165,8 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
 #[tokio::test]
 async fn the_schedule_sample_event_runs_the_nightly_rollup() {
     let app = spawn_app().await;
-    let (_, event) = events().into_iter().find(|(_, e)| e["detail-type"] == "Scheduled Event").expect("a schedule event");
+    let (_, event) =
+        events().into_iter().find(|(_, e)| e["detail-type"] == "Scheduled Event").expect("a schedule event");
     // A survey with a response yesterday, not rolled up yet.
     let (account, _) = app.account(Plan::Business).await;
     let survey = json!({"name": "Sample", "questions": [{"type": "RATING", "text": "How was it?"}]});
@@ -174,7 +175,8 @@ async fn the_schedule_sample_event_runs_the_nightly_rollup() {
     hearken::store::surveys::create(&app.app, &item).await.unwrap().unwrap();
     let question = item.survey.questions[0].id.to_string();
     let answers = item.survey.check_json(Some(&json!({ question: 4 }))).unwrap();
-    let yesterday = hearken::time::Timestamp::from_millis(hearken::time::Timestamp::now().unix_millis() - 86_400_000).unwrap();
+    let yesterday =
+        hearken::time::Timestamp::from_millis(hearken::time::Timestamp::now().unix_millis() - 86_400_000).unwrap();
     let response = hearken::store::responses::ResponseItem::new(item.survey.response_at(answers, yesterday));
     hearken::store::responses::submit(&app.app, &item, &response, None).await.unwrap();
 

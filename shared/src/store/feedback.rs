@@ -328,7 +328,9 @@ impl<'a> ListQuery<'a> {
         if filters.from_ms.is_some() || filters.to_ms.is_some() {
             key.push_str(" AND id BETWEEN :lo AND :hi");
             let lo = FeedbackId::bound_at(filters.from_ms.unwrap_or(0), false);
-            let hi = FeedbackId::bound_at(filters.to_ms.unwrap_or(i64::MAX >> 20), true);
+            // UUIDv7 keeps 48 bits of milliseconds; a range that ends before it starts is empty
+            // (DynamoDB refuses a BETWEEN whose bounds are reversed).
+            let hi = FeedbackId::bound_at(filters.to_ms.unwrap_or((1i64 << 48) - 1), true).max(lo.clone());
             query = query.expression_attribute_values(":lo", s(lo)).expression_attribute_values(":hi", s(hi));
         }
         query = query.key_condition_expression(key);

@@ -132,7 +132,8 @@ pub async fn list(
     mut start: Option<Item>,
 ) -> Result<(Vec<SurveyResponse>, Option<Item>)> {
     let lo = ResponseId::bound_at(filters.since_ms.unwrap_or(0), false);
-    let hi = ResponseId::bound_at(i64::MAX >> 20, true);
+    // UUIDv7 keeps 48 bits of milliseconds: the largest time an id can carry.
+    let hi = ResponseId::bound_at((1i64 << 48) - 1, true).max(lo.clone());
     let mut found: Vec<Item> = Vec::with_capacity(limit + 1);
     loop {
         let mut query = app.db.query().scan_index_forward(false).set_exclusive_start_key(start.take());

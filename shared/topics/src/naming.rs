@@ -44,13 +44,12 @@ pub struct PhraseIndex {
     df: HashMap<String, usize>,
     /// Stemmed phrase → surface form → count (the most frequent form names the topic).
     forms: HashMap<String, BTreeMap<String, usize>>,
-    docs: usize,
 }
 
 impl PhraseIndex {
     /// `docs[i]` is the text of response i (the index counts per response).
     pub fn new(docs: &[&str]) -> PhraseIndex {
-        let mut index = PhraseIndex { docs: docs.len(), ..Default::default() };
+        let mut index = PhraseIndex::default();
         for text in docs {
             let mut seen = BTreeSet::new();
             for (key, form) in phrases(text) {
@@ -103,10 +102,6 @@ impl PhraseIndex {
             .and_then(|forms| forms.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))))
             .map(|(form, _)| form.clone())
             .unwrap_or_else(|| key.to_string())
-    }
-
-    pub fn docs(&self) -> usize {
-        self.docs
     }
 }
 
