@@ -48,6 +48,16 @@ pub async fn sdk_config() -> SdkConfig {
         if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
             loader = loader.region(Region::new("us-east-1"));
         }
+        // DynamoDB Local is one JVM that applies transactions one at a time: under a burst of
+        // parallel writes (or a busy 2-core CI machine) a call waits far longer than DynamoDB's
+        // milliseconds, so the per-attempt timeout made for the real service would cut it off.
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(2))
+                .operation_attempt_timeout(std::time::Duration::from_secs(10))
+                .operation_timeout(std::time::Duration::from_secs(11))
+                .build(),
+        );
     }
     loader.load().await
 }

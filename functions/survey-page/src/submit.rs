@@ -85,11 +85,11 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         let mut filed = survey.survey.project_id.as_ref().map(|project| {
             FeedbackItem::new(&survey.account_id, project, filed_feedback(&survey.survey, &item.response), Source::Survey)
         });
-        let mut outcome = responses::submit(app, &survey, &item, filed.as_ref()).await?;
+        let mut outcome = store(app, &survey, &item, filed.as_ref()).await?;
         if outcome == Submitted::ProjectGone {
             // The team deleted the project since: the customer's answer still counts.
             filed = None;
-            outcome = responses::submit(app, &survey, &item, filed.as_ref()).await?;
+            outcome = store(app, &survey, &item, filed.as_ref()).await?;
         }
         match outcome {
             Submitted::Stored => return Ok(stored_answer(&survey, &post, id)),
@@ -104,6 +104,18 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         }
     }
     Err(Error::Unavailable("the survey kept changing while a response was stored".into()))
+}
+
+/// Stores the response; when the write's outcome is unknown (it timed out), reads whether it
+/// landed, so a customer is never told to retry an answer that was kept.
+async fn store(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Option<&FeedbackItem>) -> Result<Submitted> {
+    match responses::submit(app, survey, item, filed).await {
+        Err(Error::Unavailable(details)) => match responses::exists(app, item).await {
+            Ok(true) => Ok(Submitted::Stored),
+            _ => Err(Error::Unavailable(details)),
+        },
+        other => other,
+    }
 }
 
 fn caught_by_honeypot(post: &Post) -> bool {

@@ -65,13 +65,17 @@ const TRANSACTION_ATTEMPTS: u32 = 4;
 /// Runs a write transaction. DynamoDB cancels a transaction outright when a concurrent one holds
 /// one of its items (reason `TransactionConflict`), which is routine for counters under parallel
 /// writes, so those are retried with a short jittered backoff; any other failure returns at once.
+/// Every attempt carries the same client request token, so an attempt that timed out on the wire
+/// but committed is not applied twice by the next one (DynamoDB answers it as already done).
 pub async fn transact(
     app: &App,
     items: Vec<TransactWriteItem>,
 ) -> Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>> {
+    let token = uuid::Uuid::new_v4().to_string();
     let mut attempt = 1;
     loop {
-        let result = db_call(app.db.transact_write_items().set_transact_items(Some(items.clone())).send()).await;
+        let call = app.db.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
+        let result = db_call(call.send()).await;
         match result {
             Err(err) if attempt < TRANSACTION_ATTEMPTS && conflicted(&err) => {
                 let jitter = u64::from(
@@ -91,6 +95,8 @@ pub async fn transact(
 
 fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
     match err.as_service_error() {
+        // The same token is still being applied (an earlier attempt that timed out): wait for it.
+        Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
         Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
             let reasons = cancel.cancellation_reasons();
             reasons.iter().any(|r| r.code() == Some("TransactionConflict"))

@@ -99,6 +99,20 @@ pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: 
     }
 }
 
+/// Whether a response is stored (after a write whose outcome is unknown: a timeout).
+pub async fn exists(app: &App, item: &ResponseItem) -> Result<bool> {
+    let call = app
+        .db
+        .get_item()
+        .table_name(&app.tables.feedback)
+        .key("pk", s(item.pk.clone()))
+        .key("sk", s(item.sk.clone()))
+        .projection_expression("pk")
+        .consistent_read(true)
+        .send();
+    Ok(db_call(call).await?.item.is_some())
+}
+
 /// Which responses a list shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResponseFilters {

@@ -16,8 +16,26 @@ pub struct Params {
     pub min_share: f32,
     /// Most topics kept per survey.
     pub max_topics: usize,
-    /// Similarity a clause needs to get a topic.
+    /// Similarity a clause needs to get a topic (the floor of every topic's threshold).
     pub assign_threshold: f32,
+    /// A topic's own threshold: this fraction of its members' mean similarity to its centre
+    /// (tight topics ask more, broad ones less); 0 leaves only `assign_threshold`.
+    pub relative_threshold: f32,
+    /// Topics one clause can get: a clause is usually about one thing, so it gets its nearest
+    /// topic (and the next ones only when within `unit_margin` of it).
+    pub unit_topics: usize,
+    pub unit_margin: f32,
+    /// Prototypes: sub-clusters of a topic cut at this tighter height (0: none), with at least
+    /// `proto_min` clauses, at most `max_prototypes` per topic.
+    pub proto_height: f32,
+    pub proto_min: usize,
+    pub max_prototypes: usize,
+    /// Score the whole text of a several-clause response too (else only its clauses).
+    pub whole_text: bool,
+    /// Clusters whose clauses are on average less close than this to their centre are dropped.
+    pub min_cohesion: f32,
+    /// Clusters whose centres are at least this close (model cosine) are one topic.
+    pub merge_similarity: f32,
     /// Most topics one response gets.
     pub max_per_response: usize,
     /// Most clause units clustered (the most recent responses); bounds the n² distance matrix
@@ -34,11 +52,20 @@ impl Default for Params {
         Params {
             generic_max: 0.6,
             model_weight: 0.7,
-            cut_height: 0.65,
+            cut_height: 0.8,
             min_responses: 3,
             min_share: 0.02,
             max_topics: 20,
-            assign_threshold: 0.45,
+            assign_threshold: 0.25,
+            relative_threshold: 0.0,
+            unit_topics: 4,
+            unit_margin: 1.0,
+            merge_similarity: 1.0,
+            whole_text: true,
+            min_cohesion: 0.0,
+            proto_height: 0.0,
+            proto_min: 2,
+            max_prototypes: 8,
             max_per_response: 4,
             max_units: 2000,
             topic_terms: 40,

@@ -33,6 +33,10 @@ pub struct Topic {
     /// Mean embedding of the clauses the topic was found from (L2-normalised; stored as f16).
     #[serde(with = "crate::serde_f16")]
     pub centre: Vec<f32>,
+    /// Centres of the topic's tighter sub-clusters (a topic is often a few phrasings: "late",
+    /// "took ages", "quick"); a clause is scored against the nearest one.
+    #[serde(with = "crate::serde_f16::many")]
+    pub prototypes: Vec<Vec<f32>>,
     /// The topic's heaviest TF-IDF terms (stemmed, L2-normalised).
     pub terms: Sparse,
     /// Similarity a clause needs to get this topic.
@@ -41,6 +45,8 @@ pub struct Topic {
     /// the sample; live counts come from assignment).
     pub mentions: u32,
     pub average_rating: Option<f32>,
+    /// Mean model cosine of the topic's clauses to its centre (how tight it is).
+    pub cohesion: f32,
 }
 
 /// A survey's topics, sorted by mentions (most first). Serialisable: about 2 KB a topic plus the
@@ -57,6 +63,12 @@ pub struct TopicSet {
     pub model_weight: f32,
     /// Most topics one response gets.
     pub max_per_response: usize,
+    /// Most topics one unit (clause or whole text) gets, and how close to its best topic's
+    /// margin another must be to count too.
+    pub unit_topics: usize,
+    pub unit_margin: f32,
+    /// Whether the whole text of a several-clause response is scored too, besides its clauses.
+    pub whole_text: bool,
     /// Responses the set was derived from.
     pub responses: u32,
 }
@@ -72,6 +84,9 @@ impl TopicSet {
             generic_max: p.generic_max,
             model_weight: p.model_weight,
             max_per_response: p.max_per_response,
+            unit_topics: p.unit_topics,
+            unit_margin: p.unit_margin,
+            whole_text: p.whole_text,
             responses: 0,
         }
     }
@@ -81,13 +96,23 @@ impl TopicSet {
     /// topic when its similarity to the topic's centre reaches the topic's threshold.
     pub fn assign(&self, text: &str, vectors: &ResponseVectors) -> Vec<String> {
         let units = self.units(text, vectors);
-        let mut hits: Vec<(f32, usize)> = Vec::new();
-        for (t, topic) in self.topics.iter().enumerate() {
-            let best = units.iter().map(|(v, terms)| self.similarity(v, terms, topic)).fold(f32::MIN, f32::max);
-            if best >= topic.threshold {
-                hits.push((best - topic.threshold, t));
+        // Per topic, the best margin (similarity − threshold) over the units that give it.
+        let mut best: Vec<Option<f32>> = vec![None; self.topics.len()];
+        for (v, terms) in &units {
+            let mut margins: Vec<(f32, usize)> = self
+                .topics
+                .iter()
+                .enumerate()
+                .map(|(t, topic)| (self.similarity(v, terms, topic) - topic.threshold, t))
+                .filter(|(m, _)| *m >= 0.0)
+                .collect();
+            margins.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let top = margins.first().map_or(0.0, |m| m.0);
+            for &(m, t) in margins.iter().take(self.unit_topics).filter(|(m, _)| top - m <= self.unit_margin) {
+                best[t] = Some(best[t].map_or(m, |b: f32| b.max(m)));
             }
         }
+        let mut hits: Vec<(f32, usize)> = best.iter().enumerate().filter_map(|(t, m)| m.map(|m| (m, t))).collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         hits.truncate(self.max_per_response);
         hits.into_iter().map(|(_, t)| self.topics[t].name.clone()).collect()
@@ -98,21 +123,24 @@ impl TopicSet {
     /// clause splitter), only the whole text is used.
     fn units<'v>(&self, text: &str, vectors: &'v ResponseVectors) -> Vec<(&'v [f32], Sparse)> {
         let clauses = split_clauses(text);
-        let texts: Vec<&str> = if clauses.len() + 1 == vectors.units.len() {
-            std::iter::once(text).chain(clauses.iter().map(String::as_str)).collect()
+        let (texts, skip): (Vec<&str>, usize) = if clauses.len() + 1 == vectors.units.len() {
+            let texts = std::iter::once(text).chain(clauses.iter().map(String::as_str)).collect();
+            (texts, usize::from(!self.whole_text))
         } else {
-            vec![text]
+            (vec![text], 0)
         };
         texts
             .iter()
             .zip(&vectors.units)
+            .skip(skip)
             .filter(|(_, u)| u.generic < self.generic_max)
             .map(|(t, u)| (u.vector.as_slice(), self.idf.vector(t)))
             .collect()
     }
 
     fn similarity(&self, v: &[f32], terms: &Sparse, topic: &Topic) -> f32 {
-        self.model_weight * dot(v, &topic.centre) + (1.0 - self.model_weight) * tfidf::dot(terms, &topic.terms)
+        let model = topic.prototypes.iter().map(|c| dot(v, c)).fold(dot(v, &topic.centre), f32::max);
+        self.model_weight * model + (1.0 - self.model_weight) * tfidf::dot(terms, &topic.terms)
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -162,6 +190,9 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
         generic_max: p.generic_max,
         model_weight: p.model_weight,
         max_per_response: p.max_per_response,
+        unit_topics: p.unit_topics,
+        unit_margin: p.unit_margin,
+        whole_text: p.whole_text,
         responses: samples.len() as u32,
     };
 
@@ -204,21 +235,61 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
     for (i, &l) in labels.iter().enumerate() {
         members[l].push(i);
     }
+    // Clause-level distances are noisy, so one topic often ends up as a few clusters whose
+    // centres are close: join those (greedily, closest pair first).
+    let mut groups: Vec<(Vec<usize>, Vec<f32>)> = members
+        .into_iter()
+        .filter(|m| m.iter().map(|&i| units[i].response).collect::<BTreeSet<_>>().len() >= 2)
+        .map(|m| {
+            let c = centre_of(&units, &m);
+            (m, c)
+        })
+        .collect();
+    loop {
+        let mut best: Option<(f32, usize, usize)> = None;
+        for i in 0..groups.len() {
+            for j in (i + 1)..groups.len() {
+                let s = dot(&groups[i].1, &groups[j].1);
+                if s >= p.merge_similarity && best.is_none_or(|b| s > b.0) {
+                    best = Some((s, i, j));
+                }
+            }
+        }
+        let Some((_, i, j)) = best else { break };
+        let (m, _) = groups.swap_remove(j);
+        groups[i].0.extend(m);
+        groups[i].1 = centre_of(&units, &groups[i].0);
+    }
+
     let mut candidates: Vec<(Topic, Vec<usize>)> = Vec::new();
-    for m in members {
+    for (m, centre) in groups {
         let responses: BTreeSet<usize> = m.iter().map(|&i| units[i].response).collect();
         if responses.len() < min_responses {
             continue;
         }
-        let mut centre = vec![0.0f32; units[m[0]].vector.len()];
-        for &i in &m {
-            centre.iter_mut().zip(units[i].vector).for_each(|(c, x)| *c += x);
+        // A loose cluster gathers clauses that share a word or a register ("the food…") rather
+        // than an aspect: it would be a topic that everything is a bit close to.
+        let cohesion = m.iter().map(|&i| dot(units[i].vector, &centre)).sum::<f32>() / m.len() as f32;
+        if cohesion < p.min_cohesion {
+            continue;
         }
-        let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
-        centre.iter_mut().for_each(|c| *c /= norm);
         let terms = tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms);
-        let topic =
-            Topic { name: String::new(), centre, terms, threshold: p.assign_threshold, mentions: 0, average_rating: None };
+        let prototypes = prototypes(&units, &m, &merges, p);
+        let mut topic = Topic {
+            name: String::new(),
+            centre,
+            prototypes,
+            terms,
+            threshold: p.assign_threshold,
+            mentions: 0,
+            average_rating: None,
+            cohesion,
+        };
+        if p.relative_threshold > 0.0 {
+            let spread = m.iter().map(|&i| set.similarity(units[i].vector, &units[i].terms, &topic)).sum::<f32>()
+                / m.len() as f32;
+            topic.threshold = p.assign_threshold.max(p.relative_threshold * spread);
+        }
         candidates.push((topic, m));
     }
 
@@ -282,4 +353,32 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
     }
     set.topics = kept.into_iter().map(|(t, _)| t).collect();
     set
+}
+
+/// Normalised mean embedding of some units.
+fn centre_of(units: &[ClusterUnit], members: &[usize]) -> Vec<f32> {
+    let mut centre = vec![0.0f32; units[members[0]].vector.len()];
+    for &i in members {
+        centre.iter_mut().zip(units[i].vector).for_each(|(c, x)| *c += x);
+    }
+    let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    centre.iter_mut().for_each(|c| *c /= norm);
+    centre
+}
+
+/// The sub-clusters of a topic's members at the tighter `proto_height` cut, as centres (those with
+/// at least `proto_min` units; at most `max_prototypes`, largest first).
+fn prototypes(units: &[ClusterUnit], members: &[usize], merges: &[crate::cluster::Merge], p: &Params) -> Vec<Vec<f32>> {
+    if p.proto_height <= 0.0 {
+        return Vec::new();
+    }
+    let labels = cut(units.len(), merges, p.proto_height);
+    let mut subs: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for &i in members {
+        subs.entry(labels[i]).or_default().push(i);
+    }
+    let mut subs: Vec<Vec<usize>> = subs.into_values().filter(|s| s.len() >= p.proto_min).collect();
+    subs.sort_by(|a, b| b.len().cmp(&a.len()));
+    subs.truncate(p.max_prototypes);
+    subs.iter().map(|s| centre_of(units, s)).collect()
 }

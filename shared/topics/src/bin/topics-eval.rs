@@ -85,6 +85,17 @@ fn main() {
         let assigned: Vec<Vec<String>> = samples.iter().map(|s| set.assign(s.text, s.vectors)).collect();
         let assign_ms = started.elapsed().as_secs_f64() * 1e3;
         let score = score(&fixture, &assigned, verbose);
+        if verbose {
+            for (i, a) in set.topics.iter().enumerate() {
+                let near: Vec<String> = set.topics[i + 1..]
+                    .iter()
+                    .map(|b| (a.centre.iter().zip(&b.centre).map(|(x, y)| x * y).sum::<f32>(), &b.name))
+                    .filter(|(c, _)| *c > 0.5)
+                    .map(|(c, n)| format!("{n} {c:.2}"))
+                    .collect();
+                println!("  {} (thr {:.2}, coh {:.2}, {}): {}", a.name, a.threshold, a.cohesion, a.mentions, near.join(", "));
+            }
+        }
         let json_len = serde_json::to_string(&set).map(|s| s.len()).unwrap_or(0);
         println!(
             "{}: macro F1 = {:.3}, rating error = {} (max {}), noise = {}/{NOISE_TOP}; {} topics, derive {:.0} ms, \
@@ -176,6 +187,16 @@ fn score(fx: &Fixture, assigned: &[Vec<String>], verbose: bool) -> Score {
                 fmt_opt(bavg),
                 fmt_opt(err)
             );
+        }
+        if std::env::var_os("HT_ERRORS").is_some() {
+            if let Some((_, _, s)) = best {
+                for &i in gs.difference(s) {
+                    println!("      FN {:?} {}", assigned[i], fx.rows[i].text);
+                }
+                for &i in s.difference(gs) {
+                    println!("      FP {:?} {}", fx.rows[i].topics, fx.rows[i].text);
+                }
+            }
         }
         out.f1s.push(bf1);
         out.errs.extend(err);
@@ -287,6 +308,15 @@ fn params_from_env() -> Params {
         min_share: f("HT_MIN_SHARE", d.min_share),
         max_topics: u("HT_MAX_TOPICS", d.max_topics),
         assign_threshold: f("HT_ASSIGN_THRESHOLD", d.assign_threshold),
+        relative_threshold: f("HT_RELATIVE_THRESHOLD", d.relative_threshold),
+        unit_topics: u("HT_UNIT_TOPICS", d.unit_topics),
+        unit_margin: f("HT_UNIT_MARGIN", d.unit_margin),
+        merge_similarity: f("HT_MERGE_SIMILARITY", d.merge_similarity),
+        whole_text: u("HT_WHOLE_TEXT", usize::from(d.whole_text)) == 1,
+        min_cohesion: f("HT_MIN_COHESION", d.min_cohesion),
+        proto_height: f("HT_PROTO_HEIGHT", d.proto_height),
+        proto_min: u("HT_PROTO_MIN", d.proto_min),
+        max_prototypes: u("HT_MAX_PROTOTYPES", d.max_prototypes),
         max_per_response: u("HT_MAX_PER_RESPONSE", d.max_per_response),
         max_units: u("HT_MAX_UNITS", d.max_units),
         topic_terms: u("HT_TOPIC_TERMS", d.topic_terms),
