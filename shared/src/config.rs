@@ -55,12 +55,10 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut settings = Settings::default();
         if let Some(text) = lookup("SURVEY_RESPONSES_PER_IP_PER_MINUTE") {
-            settings.survey_responses_per_ip_per_minute = text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("SURVEY_RESPONSES_PER_IP_PER_MINUTE must be a whole number above 0, not {text:?}"))?;
+            settings.survey_responses_per_ip_per_minute =
+                text.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("SURVEY_RESPONSES_PER_IP_PER_MINUTE must be a whole number above 0, not {text:?}")
+                })?;
         }
         Ok(settings)
     }

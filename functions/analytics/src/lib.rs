@@ -46,7 +46,8 @@ async fn survey_days(
         Timestamp::now().date(),
     )?;
     let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
-    let (survey, days) = tokio::join!(surveys::find(app, &access.account.id, &id), rollups::range_totals(app, &id, range));
+    let (survey, days) =
+        tokio::join!(surveys::find(app, &access.account.id, &id), rollups::range_totals(app, &id, range));
     survey?.ok_or(SURVEY_NOT_FOUND)?;
     Ok((range, days?))
 }

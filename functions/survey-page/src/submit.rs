@@ -83,7 +83,12 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         let id = response.id.clone();
         let item = ResponseItem::new(response);
         let mut filed = survey.survey.project_id.as_ref().map(|project| {
-            FeedbackItem::new(&survey.account_id, project, filed_feedback(&survey.survey, &item.response), Source::Survey)
+            FeedbackItem::new(
+                &survey.account_id,
+                project,
+                filed_feedback(&survey.survey, &item.response),
+                Source::Survey,
+            )
         });
         let mut outcome = store(app, &survey, &item, filed.as_ref()).await?;
         if outcome == Submitted::ProjectGone {

@@ -29,7 +29,9 @@ fn filters(req: &Request) -> Result<ResponseFilters> {
         Some(text) => Some(
             Timestamp::parse_bound(&text, false)
                 .ok_or_else(|| {
-                    Error::bad_request("Query parameter 'since' must be an ISO 8601 datetime, e.g. 2026-12-01T09:00:00Z")
+                    Error::bad_request(
+                        "Query parameter 'since' must be an ISO 8601 datetime, e.g. 2026-12-01T09:00:00Z",
+                    )
                 })?
                 .unix_millis(),
         ),

@@ -36,7 +36,8 @@ pub fn public_base(req: &Request) -> String {
             _ => None,
         })
         .unwrap_or_else(|| "localhost".to_owned());
-    let scheme = header("x-forwarded-proto").filter(|p| p == "http" || p == "https").unwrap_or_else(|| "https".to_owned());
+    let scheme =
+        header("x-forwarded-proto").filter(|p| p == "http" || p == "https").unwrap_or_else(|| "https".to_owned());
     format!("{scheme}://{host}")
 }
 

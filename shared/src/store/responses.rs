@@ -62,7 +62,12 @@ pub enum Submitted {
 /// accepting responses with the questions it was checked against), marks its day for the rollup
 /// and, with `filed`, files it in the survey's project with that project's counters — all in one
 /// transaction.
-pub async fn submit(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Option<&FeedbackItem>) -> Result<Submitted> {
+pub async fn submit(
+    app: &App,
+    survey: &SurveyItem,
+    item: &ResponseItem,
+    filed: Option<&FeedbackItem>,
+) -> Result<Submitted> {
     let count = Update::builder()
         .table_name(&app.tables.surveys)
         .key("pk", s(survey.pk.clone()))

@@ -239,7 +239,8 @@ pub async fn mark_count(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<
 
 /// Writes a day's rollup whole (a rerun writes the same item).
 pub async fn put_rollup(app: &App, survey: &SurveyId, day: NaiveDate, totals: DayRollup) -> Result<()> {
-    let item = RollupItem { pk: survey.to_string(), sk: rollup_sk(day), date: day, totals, computed_at: Timestamp::now() };
+    let item =
+        RollupItem { pk: survey.to_string(), sk: rollup_sk(day), date: day, totals, computed_at: Timestamp::now() };
     let call = app.db.put_item().table_name(&app.tables.surveys).set_item(Some(serde_dynamo::to_item(&item)?)).send();
     db_call(call).await?;
     Ok(())

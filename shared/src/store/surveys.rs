@@ -100,7 +100,12 @@ pub async fn find(app: &App, account: &AccountId, id: &SurveyId) -> Result<Optio
 
 /// A page of the account's surveys, newest first, and the position after it (`None` on the last
 /// page). Asks for one more than the page, so the last page never leads to an empty one.
-pub async fn list(app: &App, account: &AccountId, limit: usize, start: Option<Item>) -> Result<(Vec<Survey>, Option<Item>)> {
+pub async fn list(
+    app: &App,
+    account: &AccountId,
+    limit: usize,
+    start: Option<Item>,
+) -> Result<(Vec<Survey>, Option<Item>)> {
     let call = app
         .db
         .query()
@@ -173,7 +178,8 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
         condition.push_str(" AND responseCount = :zero");
     }
     values.push((":account".into(), s(before.account_id.as_str())));
-    let names: Vec<String> = sets.iter().filter_map(|clause| clause.strip_prefix('#')?.split(' ').next()).map(str::to_owned).collect();
+    let names: Vec<String> =
+        sets.iter().filter_map(|clause| clause.strip_prefix('#')?.split(' ').next()).map(str::to_owned).collect();
     let mut update = Update::builder()
         .table_name(&app.tables.surveys)
         .key("pk", s(before.pk.clone()))
@@ -190,8 +196,10 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
 
     let failed = match &changes.project_id {
         Some(Some(project)) => {
-            let writes =
-                vec![TransactWriteItem::builder().update(update).build(), project_check(app, &before.account_id, project)?];
+            let writes = vec![
+                TransactWriteItem::builder().update(update).build(),
+                project_check(app, &before.account_id, project)?,
+            ];
             match transact(app, writes).await {
                 Ok(_) => None,
                 Err(err) => match failed_conditions(&err) {
@@ -229,7 +237,9 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
     let now = find(app, &before.account_id, &before.survey.id).await?;
     Ok(match (failed, now) {
         (_, None) => Updated::Gone,
-        (Some(()), Some(item)) if item.survey.response_count > 0 && changes.questions.is_some() => Updated::HasResponses,
+        (Some(()), Some(item)) if item.survey.response_count > 0 && changes.questions.is_some() => {
+            Updated::HasResponses
+        }
         (Some(()), Some(_)) => Updated::Gone,
         (None, Some(item)) => Updated::Done(Box::new(item.survey)),
     })

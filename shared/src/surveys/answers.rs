@@ -78,7 +78,9 @@ impl Survey {
         {
             errors.push(AnswerError {
                 question: None,
-                message: format!("The form sent a field this survey does not have ({unknown}); please reload the page."),
+                message: format!(
+                    "The form sent a field this survey does not have ({unknown}); please reload the page."
+                ),
             });
         }
         let mut checked = Answers::new();
@@ -158,9 +160,10 @@ fn value(kind: &QuestionKind, given: Given) -> Result<Option<AnswerValue>, Strin
         QuestionKind::Choice { options, multiple } => {
             let picked: Vec<&str> = match given {
                 Given::Json(Value::String(text)) => vec![text.as_str()],
-                Given::Json(Value::Array(items)) if *multiple => {
-                    items.iter().map(|v| v.as_str().ok_or("each choice must be one of the options as text")).collect::<Result<_, _>>()?
-                }
+                Given::Json(Value::Array(items)) if *multiple => items
+                    .iter()
+                    .map(|v| v.as_str().ok_or("each choice must be one of the options as text"))
+                    .collect::<Result<_, _>>()?,
                 Given::Json(_) if *multiple => return Err("the answer must be a list of the options".to_owned()),
                 Given::Json(_) => return Err("the answer must be one of the options, as text".to_owned()),
                 Given::Form(values) => values.iter().copied().filter(|v| !v.is_empty()).collect(),
@@ -247,11 +250,16 @@ mod tests {
     fn form_posts_report_every_wrong_field() {
         let s = survey();
         let q = ids(&s);
-        let pairs = vec![(q[1].clone(), "far too long".to_owned()), (q[2].clone(), "a".to_owned()), (q[2].clone(), "b".to_owned())];
+        let pairs = vec![
+            (q[1].clone(), "far too long".to_owned()),
+            (q[2].clone(), "a".to_owned()),
+            (q[2].clone(), "b".to_owned()),
+        ];
         let errors = s.check_form(&pairs).unwrap_err();
         let at: Vec<_> = errors.iter().map(|e| e.question.clone().unwrap()).collect();
         assert_eq!(at, vec![q[0].clone(), q[1].clone(), q[2].clone()]);
-        let pairs = vec![(q[0].clone(), "2".to_owned()), (q[3].clone(), "y".to_owned()), (q[3].clone(), "x".to_owned())];
+        let pairs =
+            vec![(q[0].clone(), "2".to_owned()), (q[3].clone(), "y".to_owned()), (q[3].clone(), "x".to_owned())];
         let answers = s.check_form(&pairs).unwrap();
         assert_eq!(answers[&q[3]], AnswerValue::List(vec!["x".into(), "y".into()]));
     }

@@ -208,9 +208,8 @@ fn question(entry: Value, at: &str, existing: &[Question]) -> Result<Question> {
         Some(Value::Bool(flag)) => flag,
         Some(_) => return Err(Error::bad_request(format!("{at}.required must be true or false"))),
     };
-    let only_for = |field: &str, kind: &str| {
-        Error::bad_request(format!("{at}.{field}: only {kind} questions have {field}"))
-    };
+    let only_for =
+        |field: &str, kind: &str| Error::bad_request(format!("{at}.{field}: only {kind} questions have {field}"));
     let kind = match kind_name.as_ref().and_then(Value::as_str) {
         Some("RATING") => {
             if let Some(field) = ["maxLength", "options", "multiple"].into_iter().find(|f| fields.contains_key(*f)) {
@@ -270,7 +269,9 @@ fn options(value: Option<Value>, at: &str) -> Result<Vec<String>> {
             return Err(rule());
         }
         if !seen.insert(option.clone()) {
-            return Err(Error::bad_request(format!("{at}.options: '{option}' appears twice; options must be distinct")));
+            return Err(Error::bad_request(format!(
+                "{at}.options: '{option}' appears twice; options must be distinct"
+            )));
         }
         options.push(option);
     }
@@ -319,16 +320,43 @@ mod tests {
             (json!({"name": "s", "questions": [q], "colour": "red"}), "Unknown field 'colour'"),
             (json!({"name": "s", "questions": [{"text": "x"}]}), "questions[0].type must be"),
             (json!({"name": "s", "questions": [{"type": "RATING"}]}), "questions[0].text must be"),
-            (json!({"name": "s", "questions": [q, {"type": "RATING", "text": "x", "options": ["a", "b"]}]}), "questions[1].options: only CHOICE"),
-            (json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "multiple": true}]}), "questions[0].multiple: only CHOICE"),
-            (json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "maxLength": 0}]}), "questions[0].maxLength must be"),
-            (json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "maxLength": 10001}]}), "questions[0].maxLength must be"),
+            (
+                json!({"name": "s", "questions": [q, {"type": "RATING", "text": "x", "options": ["a", "b"]}]}),
+                "questions[1].options: only CHOICE",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "multiple": true}]}),
+                "questions[0].multiple: only CHOICE",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "maxLength": 0}]}),
+                "questions[0].maxLength must be",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "TEXT", "text": "x", "maxLength": 10001}]}),
+                "questions[0].maxLength must be",
+            ),
             (json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x"}]}), "questions[0].options must be"),
-            (json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a"]}]}), "questions[0].options must be"),
-            (json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a", "a "]}]}), "questions[0].options: 'a' appears twice"),
-            (json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a", "b"], "multiple": "yes"}]}), "questions[0].multiple must be"),
-            (json!({"name": "s", "questions": [{"type": "RATING", "text": "x", "required": 1}]}), "questions[0].required must be"),
-            (json!({"name": "s", "questions": [{"type": "RATING", "text": "x", "hint": 1}]}), "questions[0].hint: unknown field"),
+            (
+                json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a"]}]}),
+                "questions[0].options must be",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a", "a "]}]}),
+                "questions[0].options: 'a' appears twice",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "CHOICE", "text": "x", "options": ["a", "b"], "multiple": "yes"}]}),
+                "questions[0].multiple must be",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "RATING", "text": "x", "required": 1}]}),
+                "questions[0].required must be",
+            ),
+            (
+                json!({"name": "s", "questions": [{"type": "RATING", "text": "x", "hint": 1}]}),
+                "questions[0].hint: unknown field",
+            ),
             (json!({"name": "s", "questions": [{"type": "RATING", "text": "x", "id": "q_1"}]}), "questions[0].id:"),
         ];
         for (body, expected) in cases {

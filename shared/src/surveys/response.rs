@@ -81,7 +81,12 @@ impl ResponseView {
             .iter()
             .filter_map(|q| {
                 let value = response.answers.get(q.id.as_str())?.clone();
-                Some(AnswerView { question_id: q.id.to_string(), kind: q.kind.as_str(), question: q.text.clone(), value })
+                Some(AnswerView {
+                    question_id: q.id.to_string(),
+                    kind: q.kind.as_str(),
+                    question: q.text.clone(),
+                    value,
+                })
             })
             .collect();
         ResponseView {

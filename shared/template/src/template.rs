@@ -128,7 +128,8 @@ fn function(id: &str, resource: &Value, properties: &Value) -> Result<Function, 
             continue;
         }
         if matches!(event.get("Type").and_then(Value::as_str), Some("Schedule" | "ScheduleV2")) {
-            let expression = event.get("Properties").and_then(|p| p.get("Schedule").or_else(|| p.get("ScheduleExpression")));
+            let expression =
+                event.get("Properties").and_then(|p| p.get("Schedule").or_else(|| p.get("ScheduleExpression")));
             schedules.push(
                 expression
                     .and_then(Value::as_str)
