@@ -6,6 +6,7 @@ DYNAMODB := infra/dynamodb-local.sh run
 
 ## Start the whole API on 127.0.0.1:$${PORT:-3000} over DynamoDB Local; prints demo keys and curl lines.
 dev:
+	infra/model.sh fetch >/dev/null
 	cargo build -q -p hearken-local --bins
 	$(DYNAMODB) cargo run -q -p hearken-local --bin hearken-local
 
@@ -13,6 +14,7 @@ dev:
 ## against one DynamoDB Local. Installs Debian's chromium + chromium-driver first if missing.
 test:
 	infra/chromium.sh ensure
+	infra/model.sh fetch >/dev/null
 	$(DYNAMODB) cargo test --workspace
 
 ## Unit tests only (no DynamoDB needed).
@@ -40,7 +42,12 @@ lint: validate clippy
 build:
 	PATH="$(CURDIR)/.cache/sam-venv/bin:$$PATH" cargo lambda build --release --arm64
 
+## The topics model goes to Lambda as a layer: .cache/models/layer/ becomes /opt.
 sam-build:
+	infra/model.sh fetch >/dev/null
+	rm -rf .cache/models/layer && mkdir -p .cache/models/layer/all-MiniLM-L6-v2
+	cp .cache/models/all-MiniLM-L6-v2/model-f16.safetensors .cache/models/all-MiniLM-L6-v2/tokenizer.json \
+	  .cache/models/all-MiniLM-L6-v2/config.json .cache/models/layer/all-MiniLM-L6-v2/
 	infra/sam.sh build
 
 ## First deploy: make deploy (guided; later runs reuse samconfig.toml).

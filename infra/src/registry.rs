@@ -73,12 +73,20 @@ pub struct StreamConsumer {
 
 /// Every stream consumer of the workspace.
 pub fn stream_consumers() -> Vec<StreamConsumer> {
-    vec![StreamConsumer {
-        binary: "project-cleanup",
-        handler: |app, event| {
-            Box::pin(async move { hearken_project_cleanup::handle(&app, event).await.map_err(|e| e.to_string()) })
+    vec![
+        StreamConsumer {
+            binary: "project-cleanup",
+            handler: |app, event| {
+                Box::pin(async move { hearken_project_cleanup::handle(&app, event).await.map_err(|e| e.to_string()) })
+            },
         },
-    }]
+        StreamConsumer {
+            binary: "topics",
+            handler: |app, event| {
+                Box::pin(async move { hearken_topics_function::handle(&app, event).await.map_err(|e| e.to_string()) })
+            },
+        },
+    ]
 }
 
 /// A scheduled function's handler, callable in-process with the schedule's event and a deadline
@@ -93,13 +101,24 @@ pub struct Scheduled {
 
 /// Every scheduled function of the workspace.
 pub fn scheduled() -> Vec<Scheduled> {
-    vec![Scheduled {
-        binary: "rollup",
-        handler: |app, event, deadline| {
-            Box::pin(async move {
-                let report = hearken_rollup::handle(&app, event, deadline).await.map_err(|e| e.to_string())?;
-                serde_json::to_value(report).map_err(|e| e.to_string())
-            })
+    vec![
+        Scheduled {
+            binary: "rollup",
+            handler: |app, event, deadline| {
+                Box::pin(async move {
+                    let report = hearken_rollup::handle(&app, event, deadline).await.map_err(|e| e.to_string())?;
+                    serde_json::to_value(report).map_err(|e| e.to_string())
+                })
+            },
         },
-    }]
+        Scheduled {
+            binary: "topics",
+            handler: |app, _event, deadline| {
+                Box::pin(async move {
+                    let report = hearken_topics_function::nightly(&app, deadline).await.map_err(|e| e.to_string())?;
+                    serde_json::to_value(report).map_err(|e| e.to_string())
+                })
+            },
+        },
+    ]
 }

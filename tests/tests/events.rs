@@ -20,6 +20,7 @@ const KEY_ID: &str = "key_REPLACE_WITH_KEY_ID";
 const SURVEY: &str = "srv_REPLACE_WITH_SURVEY_ID";
 const RATING_QUESTION: &str = "q_REPLACE_WITH_RATING_QUESTION_ID";
 const TEXT_QUESTION: &str = "q_REPLACE_WITH_TEXT_QUESTION_ID";
+const RESPONSE: &str = "rsp_REPLACE_WITH_RESPONSE_ID";
 
 fn events() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -51,9 +52,11 @@ fn every_route_and_stream_consumer_has_a_sample_event() {
     for (route, _) in template.routes() {
         assert!(routes.contains(&route.key()), "no event in events/ for {}", route.key());
     }
-    let scheduled = events.iter().any(|(_, e)| e["detail-type"] == "Scheduled Event");
     for function in template.functions.iter().filter(|f| !f.schedules.is_empty()) {
-        assert!(scheduled, "no scheduled event in events/ for {}", function.binary);
+        let named = events.iter().any(|(_, e)| {
+            e["detail-type"] == "Scheduled Event" && e["resources"][0].as_str().unwrap_or_default().contains(&function.logical_id)
+        });
+        assert!(named, "no scheduled event in events/ for {}", function.logical_id);
     }
     let tables: Vec<String> = events.iter().filter_map(|(_, e)| stream_table(e)).collect();
     for function in &template.functions {
@@ -88,6 +91,13 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
     let survey = hearken::surveys::new_survey_from_json(survey, hearken::time::Timestamp::now()).unwrap();
     let survey = hearken::store::surveys::SurveyItem::new(&account.id, survey);
     hearken::store::surveys::create(&app.app, &survey).await.unwrap().unwrap();
+    let answers = json!({
+        survey.survey.questions[0].id.to_string(): 2,
+        survey.survey.questions[1].id.to_string(): "The courier took ages and the soup arrived cold."
+    });
+    let response = survey.survey.response(survey.survey.check_json(Some(&answers)).unwrap());
+    let response = hearken::store::responses::ResponseItem::new(response);
+    hearken::store::responses::submit(&app.app, &survey, &response, None).await.unwrap();
     let text = event
         .to_string()
         .replace(PROJECT, project.id.as_str())
@@ -98,7 +108,9 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
         .replace(KEY_ID, member.id.as_str())
         .replace(SURVEY, survey.survey.id.as_str())
         .replace(RATING_QUESTION, survey.survey.questions[0].id.as_str())
-        .replace(TEXT_QUESTION, survey.survey.questions[1].id.as_str());
+        .replace(TEXT_QUESTION, survey.survey.questions[1].id.as_str())
+        .replace(RESPONSE, &response.sk)
+        .replace("2026-12-01T09:30:00.000Z", &response.response.created_at.to_iso());
     (text, project.id)
 }
 
@@ -144,21 +156,50 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
         let table = stream_table(&event).unwrap_or_else(|| panic!("{name}: no table in eventSourceARN"));
         let function = template.functions.iter().find(|f| f.streams.contains(&table)).unwrap();
         let consumer = consumers.iter().find(|c| c.binary == function.binary).unwrap();
-        // The event names a project whose item is already gone (as after a DELETE) and whose
-        // feedback is still there; running the event removes that feedback.
         let (text, project) = fill(&app, &event).await;
-        app.app
-            .db
-            .delete_item()
-            .table_name(&app.app.tables.projects)
-            .key("id", hearken::store::s(project.as_str()))
-            .send()
-            .await
-            .unwrap();
-        let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        let left = stored::keys_of_project(&app.app, &project, 10).await.unwrap();
-        assert!(left.is_empty(), "{name}: feedback left behind");
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        match table.as_str() {
+            "ProjectsTable" => {
+                // The event names a project whose item is already gone (as after a DELETE) and
+                // whose feedback is still there; running the event removes that feedback.
+                app.app
+                    .db
+                    .delete_item()
+                    .table_name(&app.app.tables.projects)
+                    .key("id", hearken::store::s(project.as_str()))
+                    .send()
+                    .await
+                    .unwrap();
+                let event = serde_json::from_value(parsed).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+                let left = stored::keys_of_project(&app.app, &project, 10).await.unwrap();
+                assert!(left.is_empty(), "{name}: feedback left behind");
+            }
+            "FeedbackTable" => {
+                // The event names a stored response; running it gives the response its topics
+                // (a list, possibly empty) and keeps its vectors.
+                let keys = &parsed["Records"][0]["dynamodb"]["Keys"];
+                let (pk, sk) = (keys["pk"]["S"].as_str().unwrap().to_owned(), keys["sk"]["S"].as_str().unwrap().to_owned());
+                let event = serde_json::from_value(parsed).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+                let item = app
+                    .app
+                    .db
+                    .get_item()
+                    .table_name(&app.app.tables.feedback)
+                    .key("pk", hearken::store::s(pk))
+                    .key("sk", hearken::store::s(sk))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .unwrap()
+                    .item
+                    .expect("the response");
+                assert!(item.get("topics").is_some_and(|t| t.is_l()), "{name}: no topics on {item:?}");
+                assert!(item.get("vectors").is_some_and(|v| v.is_b()), "{name}: no vectors");
+            }
+            other => panic!("{name}: no check for a stream of {other}"),
+        }
     }
 }
 
@@ -185,4 +226,26 @@ async fn the_schedule_sample_event_runs_the_nightly_rollup() {
     let report = (handler.handler)(app.app.clone(), event, deadline).await.unwrap();
     assert_eq!((report["days"].as_u64(), report["responsesRead"].as_u64()), (Some(1), Some(1)), "{report}");
     assert_eq!(report["stoppedEarly"], false);
+}
+
+/// The sample schedule event of a function (its schedule's ARN names the function).
+fn schedule_event(logical_id: &str) -> (String, Value) {
+    events()
+        .into_iter()
+        .find(|(_, e)| {
+            e["detail-type"] == "Scheduled Event" && e["resources"][0].as_str().unwrap_or_default().contains(logical_id)
+        })
+        .unwrap_or_else(|| panic!("a schedule event for {logical_id}"))
+}
+
+#[tokio::test]
+async fn the_schedule_sample_event_runs_the_nightly_topics() {
+    let app = spawn_app().await;
+    let (_, event) = schedule_event("TopicsFunction");
+    // A survey with a response today: its marked day makes it one to re-derive.
+    let (_, _) = fill(&app, &event).await;
+    let handler = registry::scheduled().into_iter().find(|s| s.binary == "topics").unwrap();
+    let deadline = hearken::time::Timestamp::now().unix_millis() as u64 + 900_000;
+    let report = (handler.handler)(app.app.clone(), event, deadline).await.unwrap();
+    assert_eq!((report["surveys"].as_u64(), report["stoppedEarly"].as_bool()), (Some(1), Some(false)), "{report}");
 }

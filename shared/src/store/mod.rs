@@ -10,6 +10,7 @@ pub mod projects;
 pub mod responses;
 pub mod rollups;
 pub mod surveys;
+pub mod topics;
 pub mod usage;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};

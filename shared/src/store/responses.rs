@@ -164,7 +164,12 @@ pub async fn list(
         } else {
             query.table_name(&app.tables.feedback).key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
         };
+        // Everything but the stored vectors (kilobytes a response, for the topics function only).
         query = query
+            .projection_expression(
+                "pk, sk, id, surveyId, createdAt, answers, rating, lowRated, #complete, topics, lowRatedSurvey",
+            )
+            .expression_attribute_names("#complete", "complete")
             .expression_attribute_values(":s", s(survey))
             .expression_attribute_values(":lo", s(lo.clone()))
             .expression_attribute_values(":hi", s(hi.clone()));

@@ -111,6 +111,16 @@ impl Survey {
         }
     }
 
+    /// The free-text answers, one per line in question order: what topics are found in.
+    pub fn text_of(&self, answers: &Answers) -> String {
+        let texts = self.questions.iter().filter(|q| matches!(q.kind, QuestionKind::Text { .. }));
+        let texts = texts.filter_map(|q| match answers.get(q.id.as_str()) {
+            Some(AnswerValue::Text(text)) => Some(text.as_str()),
+            _ => None,
+        });
+        texts.collect::<Vec<_>>().join("\n")
+    }
+
     /// Whether every question, optional ones too, has an answer.
     pub fn is_complete(&self, answers: &Answers) -> bool {
         self.questions.iter().all(|q| answers.contains_key(q.id.as_str()))
