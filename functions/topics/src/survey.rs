@@ -1,6 +1,7 @@
 //! One survey's topics: embedding new responses, assigning them, and re-deriving the set.
 
 use crate::embedder;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use hearken::ids::SurveyId;
 use hearken::store::responses::ResponseItem;
 use hearken::store::{surveys, topics};
@@ -11,6 +12,9 @@ use hearken_topics::{derive_topics_with_previous, ResponseVectors, Sample, Topic
 /// Responses a derivation reads (the most recent): keeps it to seconds and bounded memory
 /// however large the survey; older responses keep the topics they have.
 const DERIVE_SAMPLE: usize = 2_000;
+
+/// Responses re-assigned at once after a derivation.
+const PARALLEL_WRITES: usize = 8;
 
 /// Whether a survey with `total` responses should have its set derived again now: when it has
 /// none, or has grown by a quarter (at least 3 responses) since the last derivation.
@@ -46,16 +50,23 @@ pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseIt
     .map_err(Error::internal)?;
     let mut vectors = vectors.into_iter();
     let set = read_set(stored.as_ref());
+    let derive = due(stored.as_ref(), item.survey.response_count);
     for (response, text) in responses.iter().zip(&texts) {
         if text.trim().is_empty() {
             topics::set_topics(app, response, &[], None).await?;
             continue;
         }
         let v = vectors.next().ok_or_else(|| Error::internal("fewer vectors than texts"))?;
-        let assigned = set.as_ref().map(|s| s.assign(text, &v)).unwrap_or_default();
-        topics::set_topics(app, response, &assigned, Some(v.to_bytes())).await?;
+        if derive {
+            // Topics come from the new set, below: until then the response shows `null`
+            // ("not processed yet"), never a name the new set is about to replace.
+            topics::set_vectors(app, response, v.to_bytes()).await?;
+        } else {
+            let assigned = set.as_ref().map(|s| s.assign(text, &v)).unwrap_or_default();
+            topics::set_topics(app, response, &assigned, Some(v.to_bytes())).await?;
+        }
     }
-    if due(stored.as_ref(), item.survey.response_count) {
+    if derive {
         rederive_with(app, &item.survey, set).await?;
     }
     Ok(())
@@ -70,7 +81,9 @@ pub async fn rederive(app: &App, survey: &SurveyId) -> Result<()> {
 }
 
 async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -> Result<()> {
-    let recent = topics::recent(app, &survey.id, DERIVE_SAMPLE).await?;
+    let mut recent = topics::recent(app, &survey.id, DERIVE_SAMPLE).await?;
+    // Derivation reads its samples oldest first.
+    recent.reverse();
     let total = survey.response_count.max(recent.len() as u64);
     let rows: Vec<(topics::Processed, String, ResponseVectors)> = recent
         .into_iter()
@@ -91,11 +104,20 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
     .await?;
     let bytes = serde_json::to_vec(&set).map_err(Error::internal)?;
     topics::put_set(app, &survey.id, bytes, total).await?;
-    for (processed, text, vectors) in &rows {
-        let assigned = set.assign(text, vectors);
-        if processed.item.response.topics.as_deref() != Some(assigned.as_slice()) {
-            topics::set_topics(app, &processed.item, &assigned, None).await?;
-        }
+    // Responses that already show topics are changed first and responses still showing `null`
+    // last, so once none is `null` the whole assignment is in place.
+    let changes: Vec<(&topics::Processed, Vec<String>)> = rows
+        .iter()
+        .map(|(p, text, vectors)| (p, set.assign(text, vectors)))
+        .filter(|(p, assigned)| p.item.response.topics.as_deref() != Some(assigned.as_slice()))
+        .collect();
+    let (pending, shown): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(p, _)| p.item.response.topics.is_none());
+    for batch in [shown, pending] {
+        stream::iter(batch)
+            .map(|(p, assigned)| async move { topics::set_topics(app, &p.item, &assigned, None).await })
+            .buffer_unordered(PARALLEL_WRITES)
+            .try_collect::<Vec<()>>()
+            .await?;
     }
     tracing::info!(survey = %survey.id, responses = rows.len(), topics = set.topics.len(), "topics derived");
     Ok(())

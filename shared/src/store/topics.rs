@@ -88,6 +88,8 @@ pub async fn recent(app: &App, survey: &SurveyId, limit: usize) -> Result<Vec<Pr
             .expression_attribute_values(":s", s(survey.as_str()))
             .expression_attribute_values(":rsp", s("rsp_"))
             .scan_index_forward(false)
+            // The vectors just written for the responses that triggered this read must be seen.
+            .consistent_read(true)
             .limit((limit - found.len()).min(500) as i32)
             .set_exclusive_start_key(start.take())
             .send();
@@ -122,6 +124,23 @@ pub async fn set_topics(app: &App, item: &ResponseItem, topics: &[String], vecto
         mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
     ];
     transact(app, writes).await?;
+    Ok(())
+}
+
+/// Keeps a response's vectors without giving it topics yet (its topics stay `null` until the
+/// re-derivation that is about to run assigns them).
+pub async fn set_vectors(app: &App, item: &ResponseItem, vectors: Vec<u8>) -> Result<()> {
+    let call = app
+        .db
+        .update_item()
+        .table_name(&app.tables.feedback)
+        .key("pk", s(item.pk.clone()))
+        .key("sk", s(item.sk.clone()))
+        .update_expression("SET vectors = :v")
+        .condition_expression("attribute_exists(pk)")
+        .expression_attribute_values(":v", AttributeValue::B(Blob::new(vectors)))
+        .send();
+    db_call(call).await?;
     Ok(())
 }
 
