@@ -106,15 +106,15 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
     topics::put_set(app, &survey.id, bytes, total).await?;
     // Responses that already show topics are changed first and responses still showing `null`
     // last, so once none is `null` the whole assignment is in place.
-    let changes: Vec<(&topics::Processed, Vec<String>)> = rows
+    let changes: Vec<(ResponseItem, Vec<String>)> = rows
         .iter()
-        .map(|(p, text, vectors)| (p, set.assign(text, vectors)))
-        .filter(|(p, assigned)| p.item.response.topics.as_deref() != Some(assigned.as_slice()))
+        .map(|(p, text, vectors)| (p.item.clone(), set.assign(text, vectors)))
+        .filter(|(item, assigned)| item.response.topics.as_deref() != Some(assigned.as_slice()))
         .collect();
-    let (pending, shown): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(p, _)| p.item.response.topics.is_none());
+    let (pending, shown): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(item, _)| item.response.topics.is_none());
     for batch in [shown, pending] {
         stream::iter(batch)
-            .map(|(p, assigned)| async move { topics::set_topics(app, &p.item, &assigned, None).await })
+            .map(|(item, assigned)| async move { topics::set_topics(app, &item, &assigned, None).await })
             .buffer_unordered(PARALLEL_WRITES)
             .try_collect::<Vec<()>>()
             .await?;
