@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench
 
 DYNAMODB := infra/dynamodb-local.sh run
 
@@ -58,3 +58,11 @@ deploy: sam-build
 ## AWS_ENDPOINT_URL_DYNAMODB and HEARKEN_TABLE_PREFIX it prints first).
 rollup:
 	cargo run -q -p hearken-local --bin hearken-admin -- rollup
+
+## Topic quality: the local stack and ../shared/tools/score-topics on the labelled fixtures.
+score-topics:
+	infra/score-topics.sh
+
+## Analytics cost before and after the rollup, 100,000 responses over 90 days on DynamoDB Local.
+bench:
+	$(DYNAMODB) cargo run -q --release -p hearken-local --bin hearken-bench

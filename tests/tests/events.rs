@@ -54,7 +54,8 @@ fn every_route_and_stream_consumer_has_a_sample_event() {
     }
     for function in template.functions.iter().filter(|f| !f.schedules.is_empty()) {
         let named = events.iter().any(|(_, e)| {
-            e["detail-type"] == "Scheduled Event" && e["resources"][0].as_str().unwrap_or_default().contains(&function.logical_id)
+            e["detail-type"] == "Scheduled Event"
+                && e["resources"][0].as_str().unwrap_or_default().contains(&function.logical_id)
         });
         assert!(named, "no scheduled event in events/ for {}", function.logical_id);
     }
@@ -179,7 +180,8 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
                 // The event names a stored response; running it gives the response its topics
                 // (a list, possibly empty) and keeps its vectors.
                 let keys = &parsed["Records"][0]["dynamodb"]["Keys"];
-                let (pk, sk) = (keys["pk"]["S"].as_str().unwrap().to_owned(), keys["sk"]["S"].as_str().unwrap().to_owned());
+                let (pk, sk) =
+                    (keys["pk"]["S"].as_str().unwrap().to_owned(), keys["sk"]["S"].as_str().unwrap().to_owned());
                 let event = serde_json::from_value(parsed).unwrap_or_else(|e| panic!("{name}: {e}"));
                 (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
                 let item = app

@@ -84,7 +84,11 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
     let mut recent = topics::recent(app, &survey.id, DERIVE_SAMPLE).await?;
     // Derivation reads its samples oldest first.
     recent.reverse();
-    let total = survey.response_count.max(recent.len() as u64);
+    // What the set is derived from: every response but those the function has not reached yet
+    // (no vectors and no topics: later in the stream). Counting the survey's responses instead
+    // would let a set derived from the first few of a burst stand for the whole burst.
+    let unreached = recent.iter().filter(|p| p.vectors.is_none() && p.item.response.topics.is_none()).count() as u64;
+    let total = survey.response_count.max(recent.len() as u64).saturating_sub(unreached);
     let rows: Vec<(topics::Processed, String, ResponseVectors)> = recent
         .into_iter()
         .filter_map(|p| {
@@ -94,10 +98,8 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
         })
         .collect();
     let (set, rows) = blocking(move || {
-        let samples: Vec<Sample> = rows
-            .iter()
-            .map(|(p, text, vectors)| Sample { text, rating: p.item.response.rating, vectors })
-            .collect();
+        let samples: Vec<Sample> =
+            rows.iter().map(|(p, text, vectors)| Sample { text, rating: p.item.response.rating, vectors }).collect();
         let set = derive_topics_with_previous(&samples, previous.as_ref());
         (set, rows)
     })

@@ -8,12 +8,20 @@
 //!    generic answer ("great", "meh"). That is what is stored per response
 //!    ([`ResponseVectors::to_bytes`], f16, under 5.5 KB).
 //! 2. [`derive_topics`] discovers a survey's topics from its responses: non-generic clauses are
-//!    clustered (average linkage, similarity = 0.7 × model cosine + 0.3 × TF-IDF cosine, cut at a
-//!    fixed height), clusters that enough responses get become topics, each named by the phrase
-//!    (1–3 content words) most frequent in it and rare elsewhere. [`derive_topics_with_previous`]
-//!    keeps the names of topics that did not change.
-//! 3. [`TopicSet::assign`] gives one response every topic that one of its clauses is close to;
-//!    it needs only that response, so new responses get topics between re-derivations.
+//!    clustered (average linkage, similarity = 0.7 × model cosine + 0.3 × TF-IDF cosine, the
+//!    dendrogram cut at the height that gives the most clusters of topic size), clusters that
+//!    enough responses get become topics, each named by the phrase (1–3 content words) most
+//!    frequent in it and rare elsewhere. [`derive_topics_with_previous`] keeps the names of topics
+//!    that did not change. At most 2,000 clause units are clustered (the most recent responses):
+//!    about 0.7 s and 25 MB.
+//! 3. [`TopicSet::assign`] gives one response every topic (at most 4) that its whole text or one
+//!    of its clauses is close to; it needs only that response and the stored [`TopicSet`], so new
+//!    responses get topics between re-derivations.
+//!
+//! Measured on the two labelled fixture surveys (`topics-eval`): macro F1 0.64 and 0.71 (0.68
+//! pooled), noise 0.5/10, rating error 0.19. Limits: neighbouring aspects that customers mention
+//! together (prices/payment) still blur; a topic customers phrase in very different ways may
+//! come out as two topics; names are the customers' own words, often one word ("fee", "search").
 //!
 //! Dependencies, and why each is here (all MIT or Apache-2.0, pure Rust, no C toolchain):
 //! - `candle-core`, `candle-nn`, `candle-transformers` (MIT OR Apache-2.0): tensors, safetensors
@@ -26,6 +34,7 @@
 //!   model config and errors.
 
 mod cluster;
+mod derive;
 mod embed;
 mod naming;
 mod params;
@@ -35,13 +44,12 @@ mod tfidf;
 mod topics;
 mod vectors;
 
+pub use derive::{derive_topics, derive_topics_with, derive_topics_with_previous};
 pub use embed::{Embedder, DIMS};
 pub use params::Params;
 pub use text::split_clauses;
 pub use tfidf::Idf;
-pub use topics::{
-    derive_topics, derive_topics_with, derive_topics_with_previous, Sample, Topic, TopicSet, TOPIC_SET_FORMAT,
-};
+pub use topics::{Sample, Topic, TopicSet, TOPIC_SET_FORMAT};
 pub use vectors::{ResponseVectors, Unit};
 
 /// Where the model lives unless told otherwise: `HEARKEN_MODEL_DIR`, else the directory

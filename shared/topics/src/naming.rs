@@ -10,7 +10,7 @@ use crate::text::{is_content, stem, words};
 pub fn phrases(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     // Split on punctuation first so phrases never straddle a clause boundary.
-    for segment in text.split(|c: char| matches!(c, '.' | ',' | '!' | '?' | ';' | ':' | '(' | ')' | '"' | '/' | '+')) {
+    for segment in text.split(['.', ',', '!', '?', ';', ':', '(', ')', '"', '/', '+']) {
         let ws = words(segment);
         let mut run: Vec<&str> = Vec::new();
         let mut runs: Vec<Vec<&str>> = Vec::new();
@@ -67,8 +67,8 @@ impl PhraseIndex {
     /// response: the parts of it that belong to the cluster). `taken` names are skipped.
     ///
     /// Score of a phrase = coverage (share of members using it) × specificity (share of the
-    /// survey's uses that fall in this cluster) × a small bonus per extra word, since "delivery
-    /// fee" says more than "fee" when both are as frequent.
+    /// survey's uses that fall in this cluster) × a bonus per extra word, since "delivery fee"
+    /// says more than "fee" when both are about as frequent.
     pub fn name(&self, members: &[&str], taken: &BTreeSet<String>) -> Option<String> {
         let mut in_cluster: HashMap<String, usize> = HashMap::new();
         for text in members {
@@ -78,17 +78,20 @@ impl PhraseIndex {
             }
         }
         let size = members.len().max(1) as f32;
-        let min_count = 2.min(members.len());
+        // A phrase only one member uses is a last resort (after every shared phrase).
         let mut scored: Vec<(f32, String)> = in_cluster
             .into_iter()
-            .filter(|(_, c)| *c >= min_count)
             .map(|(key, c)| {
                 let df = self.df.get(&key).copied().unwrap_or(c).max(c) as f32;
                 let coverage = c as f32 / size;
                 let specificity = c as f32 / df;
                 let extra_words = key.matches(' ').count() as f32;
-                let score = coverage * specificity.powf(0.5) * (1.0 + 0.25 * extra_words);
-                (score, key)
+                // Names are things ("delivery fee", "search"), not actions or manners: a phrase
+                // ending in a past participle or an adverb ("charged", "quickly") ranks lower.
+                let last = key.rsplit(' ').next().unwrap_or(&key);
+                let form = if last.ends_with("ed") || last.ends_with("ly") { 0.5 } else { 1.0 };
+                let score = coverage * specificity.powf(0.5) * (1.0 + 0.5 * extra_words) * form;
+                (if c >= 2 || members.len() < 2 { score } else { score - 1.0 }, key)
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -111,8 +114,9 @@ mod tests {
 
     #[test]
     fn phrases_are_runs_of_content_words() {
-        let keys: Vec<String> = phrases("The delivery fees are too high, honestly.").into_iter().map(|(_, f)| f).collect();
-        assert_eq!(keys, vec!["delivery", "fees", "high", "delivery fees"]);
+        let keys: Vec<String> =
+            phrases("The delivery fees are too high, honestly.").into_iter().map(|(_, f)| f).collect();
+        assert_eq!(keys, vec!["delivery", "fees", "delivery fees", "high"]);
     }
 
     #[test]

@@ -19,32 +19,3 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error
     }
     Ok(bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect())
 }
-
-/// The same for a list of vectors (a topic's prototypes): one base64 string each.
-pub mod many {
-    use serde::ser::SerializeSeq;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    struct One<'a>(&'a [f32]);
-
-    impl serde::Serialize for One<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            super::serialize(self.0, s)
-        }
-    }
-
-    #[derive(Deserialize)]
-    struct Owned(#[serde(with = "super")] Vec<f32>);
-
-    pub fn serialize<S: Serializer>(v: &[Vec<f32>], s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(v.len()))?;
-        for x in v {
-            seq.serialize_element(&One(x))?;
-        }
-        seq.end()
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f32>>, D::Error> {
-        Ok(Vec::<Owned>::deserialize(d)?.into_iter().map(|o| o.0).collect())
-    }
-}

@@ -48,7 +48,8 @@ impl Idf {
         for t in terms(text) {
             *tf.entry(t).or_default() += 1.0;
         }
-        let mut v: Sparse = tf.into_iter().map(|(t, c)| (self.weight(&t) * (1.0 + c.ln()), t)).map(|(w, t)| (t, w)).collect();
+        let mut v: Sparse =
+            tf.into_iter().map(|(t, c)| (self.weight(&t) * (1.0 + c.ln()), t)).map(|(w, t)| (t, w)).collect();
         normalise(&mut v);
         v
     }

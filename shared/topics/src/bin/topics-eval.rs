@@ -9,7 +9,8 @@
 //!
 //! Embeddings are cached in .cache/topics-eval/ (keyed by the texts), so re-runs only cluster.
 //! Parameters can be overridden for tuning with `HT_<FIELD>` environment variables, e.g.
-//! `HT_CUT_HEIGHT=0.6` (see `Params`).
+//! `HT_CUT_HEIGHT=0.6` (see `Params`); `HT_ERRORS=1` (with -v) lists each gold topic's misses
+//! and false hits; `HT_SCALE=k` also times a derivation over the responses repeated k times.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -78,6 +79,19 @@ fn main() {
             .zip(&vectors)
             .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
             .collect();
+        if let Some(k) = std::env::var("HT_SCALE").ok().and_then(|v| v.parse::<usize>().ok()) {
+            // Timing only: the file's responses repeated k times (the unit cap applies).
+            let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
+            let started = Instant::now();
+            let set = derive_topics_with(&big, None, &params);
+            eprintln!(
+                "{}: derive on {} responses: {:.0} ms, {} topics",
+                fixture.name,
+                big.len(),
+                started.elapsed().as_secs_f64() * 1e3,
+                set.topics.len()
+            );
+        }
         let started = Instant::now();
         let set = derive_topics_with(&samples, None, &params);
         let derive_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -93,7 +107,7 @@ fn main() {
                     .filter(|(c, _)| *c > 0.5)
                     .map(|(c, n)| format!("{n} {c:.2}"))
                     .collect();
-                println!("  {} (thr {:.2}, coh {:.2}, {}): {}", a.name, a.threshold, a.cohesion, a.mentions, near.join(", "));
+                println!("  {} ({} mentions), close to: {}", a.name, a.mentions, near.join(", "));
             }
         }
         let json_len = serde_json::to_string(&set).map(|s| s.len()).unwrap_or(0);
@@ -158,7 +172,10 @@ fn score(fx: &Fixture, assigned: &[Vec<String>], verbose: bool) -> Score {
 
     let mut out = Score { f1s: Vec::new(), errs: Vec::new(), noise: 0 };
     if verbose {
-        println!("\n== {} ==\n{:<22} {:>3} {:>5}  {:<28} {:>5} {:>5} {:>5}", fx.name, "gold", "n", "avg", "best", "F1", "avg", "err");
+        println!(
+            "\n== {} ==\n{:<22} {:>3} {:>5}  {:<28} {:>5} {:>5} {:>5}",
+            fx.name, "gold", "n", "avg", "best", "F1", "avg", "err"
+        );
     }
     for (g, gs) in &gold {
         if gs.len() < MIN_MENTIONS {
@@ -205,12 +222,23 @@ fn score(fx: &Fixture, assigned: &[Vec<String>], verbose: bool) -> Score {
         println!("-- top {NOISE_TOP} --");
     }
     for (name, s) in system.iter().take(NOISE_TOP) {
-        let (mf1, mg) = gold.iter().map(|(g, gs)| (f1(gs, s), g.as_str())).fold((0.0, "(none)"), |b, x| if x.0 > b.0 { x } else { b });
+        let (mf1, mg) =
+            gold.iter()
+                .map(|(g, gs)| (f1(gs, s), g.as_str()))
+                .fold((0.0, "(none)"), |b, x| if x.0 > b.0 { x } else { b });
         if mf1 < NOISE_F1 {
             out.noise += 1;
         }
         if verbose {
-            println!("{:<28} {:>3} {:>5.2}  {:<22} {:.2}{}", name, s.len(), avg(s), mg, mf1, if mf1 < NOISE_F1 { "  noise" } else { "" });
+            println!(
+                "{:<28} {:>3} {:>5.2}  {:<22} {:.2}{}",
+                name,
+                s.len(),
+                avg(s),
+                mg,
+                mf1,
+                if mf1 < NOISE_F1 { "  noise" } else { "" }
+            );
         }
     }
     if verbose {
@@ -226,7 +254,9 @@ fn load(path: &Path) -> Fixture {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header: serde_json::Value = serde_json::from_str(lines.next().expect("header line")).expect("header JSON");
     let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(|s| s.to_lowercase())).collect()).unwrap_or_default()
+        v.as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(|s| s.to_lowercase())).collect())
+            .unwrap_or_default()
     };
     let rows = lines
         .map(|l| {
@@ -304,19 +334,11 @@ fn params_from_env() -> Params {
         generic_max: f("HT_GENERIC_MAX", d.generic_max),
         model_weight: f("HT_MODEL_WEIGHT", d.model_weight),
         cut_height: f("HT_CUT_HEIGHT", d.cut_height),
+        auto_cut_range: (f("HT_CUT_LO", d.auto_cut_range.0), f("HT_CUT_HI", d.auto_cut_range.1)),
         min_responses: u("HT_MIN_RESPONSES", d.min_responses),
         min_share: f("HT_MIN_SHARE", d.min_share),
         max_topics: u("HT_MAX_TOPICS", d.max_topics),
         assign_threshold: f("HT_ASSIGN_THRESHOLD", d.assign_threshold),
-        relative_threshold: f("HT_RELATIVE_THRESHOLD", d.relative_threshold),
-        unit_topics: u("HT_UNIT_TOPICS", d.unit_topics),
-        unit_margin: f("HT_UNIT_MARGIN", d.unit_margin),
-        merge_similarity: f("HT_MERGE_SIMILARITY", d.merge_similarity),
-        whole_text: u("HT_WHOLE_TEXT", usize::from(d.whole_text)) == 1,
-        min_cohesion: f("HT_MIN_COHESION", d.min_cohesion),
-        proto_height: f("HT_PROTO_HEIGHT", d.proto_height),
-        proto_min: u("HT_PROTO_MIN", d.proto_min),
-        max_prototypes: u("HT_MAX_PROTOTYPES", d.max_prototypes),
         max_per_response: u("HT_MAX_PER_RESPONSE", d.max_per_response),
         max_units: u("HT_MAX_UNITS", d.max_units),
         topic_terms: u("HT_TOPIC_TERMS", d.topic_terms),
