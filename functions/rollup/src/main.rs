@@ -6,8 +6,9 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     hearken::logging::init();
     let app = hearken::App::from_env().await?;
-    run(service_fn(|event: LambdaEvent<serde_json::Value>| async {
-        let report = hearken_rollup::handle(&app, event.payload, event.context.deadline).await?;
+    let app = &app;
+    run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
+        let report = hearken_rollup::handle(app, event.payload, event.context.deadline).await?;
         Ok::<_, Error>(serde_json::to_value(report)?)
     }))
     .await
