@@ -29,9 +29,20 @@ pub async fn client() -> StreamsClient {
 
 /// Starts one poller per (function, stream) of the template, for tables under `prefix`.
 pub async fn start(app: App, template: &Template, prefix: &str) -> Result<(), String> {
+    start_some(app, template, prefix, |_| true).await
+}
+
+/// Like [`start`], for the functions whose binary `keep` accepts (a test that writes what a
+/// consumer would otherwise overwrite leaves that consumer out).
+pub async fn start_some(
+    app: App,
+    template: &Template,
+    prefix: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), String> {
     let consumers = registry::stream_consumers();
     let streams = client().await;
-    for function in &template.functions {
+    for function in template.functions.iter().filter(|f| keep(&f.binary)) {
         for table in &function.streams {
             let consumer = consumers
                 .iter()

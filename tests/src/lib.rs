@@ -41,6 +41,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a stack for one test with changed settings (e.g. a higher per-IP limit).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut App)) -> TestApp {
+    spawn(configure, |_| true).await
+}
+
+/// Starts a stack without the topics function: for tests that set responses' topics themselves
+/// (analytics arithmetic), which the function would otherwise re-assign from the text.
+pub async fn spawn_app_without_topics() -> TestApp {
+    spawn(|_| {}, |binary| binary != "topics").await
+}
+
+async fn spawn(configure: impl FnOnce(&mut App), consumers: impl Fn(&str) -> bool) -> TestApp {
     let template = Template::load_default().expect("template.yaml loads");
     let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     let client = client().await;
@@ -48,7 +58,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut App)) -> TestApp {
     let mut app = App::new(client, tables);
     configure(&mut app);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
-    streams::start(app.clone(), &template, &prefix).await.expect("stream consumers start");
+    streams::start_some(app.clone(), &template, &prefix, consumers).await.expect("stream consumers start");
     TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
 }
 

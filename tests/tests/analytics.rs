@@ -22,7 +22,7 @@ use hearken::store::rollups;
 use hearken::store::s;
 use hearken::store::surveys::{self, SurveyItem};
 use hearken::time::Timestamp;
-use hearken_tests::{settle_in_one_minute_window, spawn_app, texts, Reply, TestApp};
+use hearken_tests::{settle_in_one_minute_window, spawn_app_without_topics, texts, Reply, TestApp};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -585,7 +585,7 @@ fn live_days(facts: &[Fact], today: NaiveDate) -> BTreeSet<NaiveDate> {
 
 #[tokio::test]
 async fn the_range_defaults_to_the_last_thirty_days_and_is_checked() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let fixture = create_survey(&app, &key, 3).await;
@@ -673,7 +673,7 @@ async fn the_range_defaults_to_the_last_thirty_days_and_is_checked() {
 
 #[tokio::test]
 async fn topics_take_a_limit_from_1_to_100_default_20() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let fixture = create_survey(&app, &key, 3).await;
@@ -712,7 +712,7 @@ async fn topics_take_a_limit_from_1_to_100_default_20() {
 
 #[tokio::test]
 async fn analytics_and_topics_add_up_the_responses() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let mut fixture = create_survey(&app, &key, 3).await;
@@ -977,7 +977,7 @@ async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
 
 #[tokio::test]
 async fn live_and_rolled_up_answers_are_the_same_for_random_responses() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     // HEARKEN_ANALYTICS_SEED replays one seed.
@@ -1005,7 +1005,7 @@ async fn some_responses(app: &TestApp, fixture: &Fixture, today: NaiveDate, seed
 
 #[tokio::test]
 async fn the_rollup_is_idempotent_and_recounts_a_day_marked_again() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let fixture = create_survey(&app, &key, 3).await;
@@ -1064,7 +1064,7 @@ async fn the_rollup_is_idempotent_and_recounts_a_day_marked_again() {
 
 #[tokio::test]
 async fn after_a_crash_half_way_the_next_run_gives_the_items_of_a_clean_run() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     // Two surveys with the same responses: one rolled up through crashes, one cleanly.
@@ -1136,7 +1136,7 @@ async fn after_a_crash_half_way_the_next_run_gives_the_items_of_a_clean_run() {
 
 #[tokio::test]
 async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     // Several surveys (their marks spread over the index's partitions), and one with a response
@@ -1217,7 +1217,7 @@ async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone()
 
 #[tokio::test]
 async fn a_response_belongs_to_its_utc_day_to_the_millisecond() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let fixture = create_survey(&app, &key, 3).await;
@@ -1289,7 +1289,7 @@ async fn a_response_belongs_to_its_utc_day_to_the_millisecond() {
 
 #[tokio::test]
 async fn a_rolled_up_range_costs_the_same_calls_whatever_the_number_of_responses() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let key = business(&app).await;
     let today = today().await;
     let (few, many) = (create_survey(&app, &key, 3).await, create_survey(&app, &key, 3).await);
@@ -1333,7 +1333,7 @@ async fn a_rolled_up_range_costs_the_same_calls_whatever_the_number_of_responses
 
 #[tokio::test]
 async fn another_accounts_survey_reads_as_missing_and_only_business_keys_read() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_topics().await;
     let today = today().await;
     let (_, owner) = app.account(Plan::Business).await;
     let owner = owner.expose().to_owned();
