@@ -51,6 +51,8 @@ pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseIt
     let mut vectors = vectors.into_iter();
     let set = read_set(stored.as_ref());
     let derive = due(stored.as_ref(), item.survey.response_count);
+    let all: Vec<&ResponseItem> = responses.iter().collect();
+    topics::mark_days(app, &all).await?;
     for (response, text) in responses.iter().zip(&texts) {
         if text.trim().is_empty() {
             topics::set_topics(app, response, &[], None).await?;
@@ -66,6 +68,7 @@ pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseIt
             topics::set_topics(app, response, &assigned, Some(v.to_bytes())).await?;
         }
     }
+    topics::mark_days(app, &all).await?;
     if derive {
         rederive_with(app, &item.survey, set).await?;
     }
@@ -114,6 +117,9 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
         .filter(|(item, assigned)| item.response.topics.as_deref() != Some(assigned.as_slice()))
         .collect();
     let (pending, shown): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(item, _)| item.response.topics.is_none());
+    let changed: Vec<&ResponseItem> = shown.iter().chain(&pending).map(|(item, _)| item).collect();
+    topics::mark_days(app, &changed).await?;
+    let after: Vec<ResponseItem> = changed.into_iter().cloned().collect();
     for batch in [shown, pending] {
         stream::iter(batch)
             .map(|(item, assigned)| async move { topics::set_topics(app, &item, &assigned, None).await })
@@ -121,6 +127,7 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
             .try_collect::<Vec<()>>()
             .await?;
     }
+    topics::mark_days(app, &after.iter().collect::<Vec<_>>()).await?;
     tracing::info!(survey = %survey.id, responses = rows.len(), topics = set.topics.len(), "topics derived");
     Ok(())
 }

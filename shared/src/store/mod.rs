@@ -61,7 +61,7 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
 }
 
 /// Attempts a transaction gets when another transaction holds one of its items.
-const TRANSACTION_ATTEMPTS: u32 = 4;
+const TRANSACTION_ATTEMPTS: u32 = 6;
 
 /// Runs a write transaction. DynamoDB cancels a transaction outright when a concurrent one holds
 /// one of its items (reason `TransactionConflict`), which is routine for counters under parallel
@@ -84,7 +84,7 @@ pub async fn transact(
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap_or_default()
                         .subsec_nanos()
-                        % 20,
+                        % 50,
                 );
                 tokio::time::sleep(Duration::from_millis(10 * 2u64.pow(attempt) + jitter)).await;
                 attempt += 1;

@@ -173,25 +173,27 @@ pub async fn responses_of_days(
 }
 
 /// The days of a range, each from its rollup or counted live: what `/analytics` and `/topics`
-/// read. Live days are read as contiguous runs, one Query per run, all at once.
+/// read. Live days are read one Query per day, several at once, so a long stretch not rolled up
+/// yet costs parallel reads instead of one long chain of pages.
 pub async fn range_totals(app: &App, survey: &SurveyId, range: DateRange) -> Result<HashMap<NaiveDate, DayRollup>> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
     let days = days(app, survey, range).await?;
-    let mut runs: Vec<(NaiveDate, NaiveDate)> = vec![];
-    for day in &days.live {
-        match runs.last_mut() {
-            Some((_, end)) if *end + chrono::Duration::days(1) == *day => *end = *day,
-            _ => runs.push((*day, *day)),
-        }
-    }
-    let reads = runs.iter().map(|(from, to)| responses_of_days(app, survey, *from, *to));
     let mut totals = days.rolled_up;
-    for by_day in futures::future::try_join_all(reads).await? {
+    let live: Vec<HashMap<NaiveDate, Vec<ResponseFacts>>> = stream::iter(days.live)
+        .map(|day| responses_of_days(app, survey, day, day))
+        .buffer_unordered(LIVE_DAYS_AT_ONCE)
+        .try_collect()
+        .await?;
+    for by_day in live {
         for (day, responses) in by_day {
             totals.insert(day, DayRollup::of(&responses));
         }
     }
     Ok(totals)
 }
+
+/// Live days read at once.
+const LIVE_DAYS_AT_ONCE: usize = 16;
 
 /// One page of marks of finished days (before `today`) in one index partition.
 pub async fn pending_page(

@@ -4,15 +4,14 @@
 //! `/topics` always agrees with `/feedback`.
 
 use super::responses::ResponseItem;
-use super::rollups::mark_write;
-use super::{n, number, s, transact, Item};
+use super::{n, number, s, Item};
 use crate::analytics::ResponseFacts;
 use crate::ids::SurveyId;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
-use crate::{App, Error, Result};
+use crate::{App, Result};
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 const TOPICS_SK: &str = "topics";
 
@@ -105,9 +104,14 @@ pub async fn recent(app: &App, survey: &SurveyId, limit: usize) -> Result<Vec<Pr
     Ok(found)
 }
 
-/// Sets a response's topics (and, when given, its vectors) and marks its day, in one transaction.
+/// Sets a response's topics (and, when given, its vectors). The caller marks the response's day
+/// before and after a batch of these ([`super::rollups::mark`]), so a rollup that counted the day
+/// in between counts it again — one mark write per day and batch instead of one per response,
+/// which would contend with the responses' own transactions on the same item.
 pub async fn set_topics(app: &App, item: &ResponseItem, topics: &[String], vectors: Option<Vec<u8>>) -> Result<()> {
-    let mut update = Update::builder()
+    let mut update = app
+        .db
+        .update_item()
         .table_name(&app.tables.feedback)
         .key("pk", s(item.pk.clone()))
         .key("sk", s(item.sk.clone()))
@@ -119,11 +123,19 @@ pub async fn set_topics(app: &App, item: &ResponseItem, topics: &[String], vecto
             .expression_attribute_values(":v", AttributeValue::B(Blob::new(bytes))),
         None => update.update_expression("SET topics = :t"),
     };
-    let writes = vec![
-        TransactWriteItem::builder().update(update.build().map_err(Error::internal)?).build(),
-        mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
-    ];
-    transact(app, writes).await?;
+    db_call(update.send()).await?;
+    Ok(())
+}
+
+/// Marks every day of these responses once (see [`set_topics`]).
+pub async fn mark_days(app: &App, items: &[&ResponseItem]) -> Result<()> {
+    let mut days: Vec<(SurveyId, chrono::NaiveDate)> =
+        items.iter().map(|i| (i.response.survey_id.clone(), i.response.created_at.date())).collect();
+    days.sort();
+    days.dedup();
+    for (survey, day) in days {
+        super::rollups::mark(app, &survey, day).await?;
+    }
     Ok(())
 }
 
