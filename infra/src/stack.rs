@@ -54,8 +54,8 @@ pub async fn sdk_config() -> SdkConfig {
         loader = loader.timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_secs(2))
-                .operation_attempt_timeout(std::time::Duration::from_secs(10))
-                .operation_timeout(std::time::Duration::from_secs(11))
+                .operation_attempt_timeout(std::time::Duration::from_secs(25))
+                .operation_timeout(std::time::Duration::from_secs(28))
                 .build(),
         );
     }

@@ -12,6 +12,15 @@ use std::future::Future;
 /// How long a request may run: under the functions' 15 s timeout in template.yaml.
 const DEADLINE: std::time::Duration = std::time::Duration::from_secs(12);
 
+/// A longer deadline for the local stack only (no Lambda timeout there; DynamoDB Local applies
+/// transactions one at a time, so a burst waits far longer than on DynamoDB).
+static LOCAL_DEADLINE: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// Sets the local stack's request deadline (once per process; later calls change nothing).
+pub fn set_local_deadline(deadline: std::time::Duration) {
+    let _ = LOCAL_DEADLINE.set(deadline);
+}
+
 /// Which API a path belongs to; refusals are worded per API (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Surface {
@@ -48,7 +57,7 @@ where
     // Answer 503 (SPEC §4's shape, with Retry-After) before Lambda's own timeout cuts the request
     // off with a bare gateway error.
     let bounded = async move {
-        tokio::time::timeout(DEADLINE, handler(req))
+        tokio::time::timeout(*LOCAL_DEADLINE.get().unwrap_or(&DEADLINE), handler(req))
             .await
             .unwrap_or_else(|_| Err(Error::Unavailable("deadline passed".into())))
     };
