@@ -60,34 +60,35 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
     }
 }
 
-/// Attempts a transaction gets when another transaction holds one of its items.
-const TRANSACTION_ATTEMPTS: u32 = 6;
+/// How long a transaction keeps retrying while other transactions hold its items (well inside a
+/// request's 12 s deadline).
+const CONFLICT_BUDGET: Duration = Duration::from_secs(6);
+/// The longest pause between two tries.
+const MAX_BACKOFF_MS: u64 = 200;
 
 /// Runs a write transaction. DynamoDB cancels a transaction outright when a concurrent one holds
 /// one of its items (reason `TransactionConflict`), which is routine for counters under parallel
-/// writes, so those are retried with a short jittered backoff; any other failure returns at once.
-/// Every attempt carries the same client request token, so an attempt that timed out on the wire
-/// but committed is not applied twice by the next one (DynamoDB answers it as already done).
+/// writes (a burst of responses to one survey), so those are retried with a randomised backoff
+/// (full jitter, so a burst spreads out instead of colliding again) for up to
+/// [`CONFLICT_BUDGET`]; any other failure returns at once. Every attempt carries the same client
+/// request token, so an attempt that timed out on the wire but committed is not applied twice by
+/// the next one (DynamoDB answers it as already done).
 pub async fn transact(
     app: &App,
     items: Vec<TransactWriteItem>,
 ) -> Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>> {
     let token = uuid::Uuid::new_v4().to_string();
-    let mut attempt = 1;
+    let started = std::time::Instant::now();
+    let mut attempt = 0u32;
     loop {
         let call = app.db.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
         let result = db_call(call.send()).await;
         match result {
-            Err(err) if attempt < TRANSACTION_ATTEMPTS && conflicted(&err) => {
-                let jitter = u64::from(
-                    std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default()
-                        .subsec_nanos()
-                        % 50,
-                );
-                tokio::time::sleep(Duration::from_millis(10 * 2u64.pow(attempt) + jitter)).await;
+            Err(err) if started.elapsed() < CONFLICT_BUDGET && conflicted(&err) => {
                 attempt += 1;
+                let ceiling = (10u64 << attempt.min(5)).min(MAX_BACKOFF_MS);
+                let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
+                tokio::time::sleep(Duration::from_millis(5 + random % ceiling)).await;
             }
             other => return other,
         }
