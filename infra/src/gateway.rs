@@ -114,6 +114,7 @@ impl Gateway {
 pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAddr, String> {
     // DynamoDB Local's pace, not Lambda's: see `stack::sdk_config`.
     hearken::http::set_local_deadline(std::time::Duration::from_secs(30));
+    hearken::store::set_local_conflict_budget(std::time::Duration::from_secs(24));
     let gateway = Arc::new(Gateway::new(app, template)?);
     let listener =
         TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;

@@ -63,6 +63,15 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
 /// How long a transaction keeps retrying while other transactions hold its items (well inside a
 /// request's 12 s deadline).
 const CONFLICT_BUDGET: Duration = Duration::from_secs(6);
+/// A longer budget for the local stack only: DynamoDB Local applies transactions one at a time, so
+/// a burst on one survey drains at its pace, not DynamoDB's.
+static LOCAL_CONFLICT_BUDGET: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets the local stack's conflict budget (once per process).
+pub fn set_local_conflict_budget(budget: Duration) {
+    let _ = LOCAL_CONFLICT_BUDGET.set(budget);
+}
+
 /// The longest pause between two tries.
 const MAX_BACKOFF_MS: u64 = 200;
 
@@ -84,7 +93,9 @@ pub async fn transact(
         let call = app.db.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
         let result = db_call(call.send()).await;
         match result {
-            Err(err) if started.elapsed() < CONFLICT_BUDGET && conflicted(&err) => {
+            Err(err)
+                if started.elapsed() < *LOCAL_CONFLICT_BUDGET.get().unwrap_or(&CONFLICT_BUDGET) && conflicted(&err) =>
+            {
                 attempt += 1;
                 let ceiling = (10u64 << attempt.min(5)).min(MAX_BACKOFF_MS);
                 let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
