@@ -113,8 +113,8 @@ impl Gateway {
 /// Starts a gateway on `127.0.0.1:port` (0 picks a free port) and returns its address.
 pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAddr, String> {
     // DynamoDB Local's pace, not Lambda's: see `stack::sdk_config`.
-    hearken::http::set_local_deadline(std::time::Duration::from_secs(30));
-    hearken::store::set_local_conflict_budget(std::time::Duration::from_secs(24));
+    hearken::http::set_local_deadline(std::time::Duration::from_secs(60));
+    hearken::store::set_local_conflict_budget(std::time::Duration::from_secs(50));
     let gateway = Arc::new(Gateway::new(app, template)?);
     let listener =
         TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;

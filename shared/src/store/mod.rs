@@ -107,6 +107,11 @@ pub async fn transact(
 }
 
 fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
+    // DynamoDB Local's own form of contention: it queues transactions on item locks and gives up
+    // after a while ("…too long waiting for a lock. This request will succeed in actual DynamoDB").
+    if err.code() == Some("InternalServerError") && err.message().is_some_and(|m| m.contains("waiting for a lock")) {
+        return true;
+    }
     match err.as_service_error() {
         // The same token is still being applied (an earlier attempt that timed out): wait for it.
         Some(TransactWriteItemsError::TransactionInProgressException(_)) => true,
