@@ -26,7 +26,13 @@ use tokio::net::TcpListener;
 const GATEWAY_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 /// The routes of a template, bound to their in-process handlers.
+/// Requests handled at once; the rest wait their turn, as over a Lambda's concurrency limit.
+const MAX_RUNNING: usize = 16;
+
 pub struct Gateway {
+    /// Invocations running at once, like a Lambda function's reserved concurrency: DynamoDB Local
+    /// applies transactions one at a time, and hundreds in flight only time out on its item locks.
+    running: tokio::sync::Semaphore,
     app: App,
     table: RouteTable,
     handlers: HashMap<String, Handler>,
@@ -51,7 +57,13 @@ impl Gateway {
             handlers.insert(key, known.handler);
         }
         let table = RouteTable::new(template.routes().map(|(route, _)| route));
-        Ok(Gateway { app, table, handlers, cors: template.cors.clone() })
+        Ok(Gateway {
+            running: tokio::sync::Semaphore::new(MAX_RUNNING),
+            app,
+            table,
+            handlers,
+            cors: template.cors.clone(),
+        })
     }
 
     /// Serves requests from `listener` until the task is dropped.
@@ -75,6 +87,7 @@ impl Gateway {
     /// Answers one HTTP request.
     pub async fn call(&self, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
         let origin = req.headers().get(ORIGIN).cloned();
+        let _permit = self.running.acquire().await.expect("the semaphore is never closed");
         let mut response = self.dispatch(req, peer).await;
         if let (Some(_), Some(cors)) = (origin, &self.cors) {
             add_cors_response_headers(response.headers_mut(), cors);
