@@ -330,7 +330,8 @@ async fn a_form_post_is_stored_and_answered_with_the_thank_you_page() {
     assert_eq!(response["rating"], 2);
     assert_eq!(response["lowRated"], true);
     assert_eq!(response["complete"], true);
-    assert_eq!(response["topics"], Value::Null);
+    // null until the topics function (running behind the local stack) has read it, then a list.
+    assert!(response["topics"].is_null() || response["topics"].is_array(), "{response}");
     let answers = answers_of(response);
     assert_eq!(answers.len(), 4, "{response}");
     assert_eq!(answers[&survey.rating], json!(2));

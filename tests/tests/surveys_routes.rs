@@ -765,7 +765,8 @@ async fn responses_show_their_answers_rating_and_flags() {
         keys.sort_unstable();
         assert_eq!(keys, ["answers", "complete", "createdAt", "id", "lowRated", "rating", "topics"], "{item}");
         assert!(is_iso_millis(item["createdAt"].as_str().unwrap()), "{item}");
-        assert_eq!(item["topics"], Value::Null);
+        // null until the topics function (running behind the local stack) has read it, then a list.
+        assert!(item["topics"].is_null() || item["topics"].is_array(), "{item}");
     }
     let [third, second, first] = [&items[0], &items[1], &items[2]];
     assert_eq!(
