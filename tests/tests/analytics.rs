@@ -12,6 +12,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
+use fastrand::Rng;
 use futures::stream::{self, StreamExt};
 use hearken::analytics::DayRollup;
 use hearken::ids::SurveyId;
@@ -35,35 +36,6 @@ type Item = HashMap<String, AttributeValue>;
 /// The plan sentence of the README for a plan below BUSINESS.
 fn needs_business(plan: &str) -> String {
     format!("This endpoint needs the BUSINESS plan; this account is on the {plan} plan.")
-}
-
-// ---------------------------------------------------------------------------------------------
-// A tiny seeded random generator (xorshift64*), so a failing seed can be replayed
-
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// 0..n
-    fn below(&mut self, n: u64) -> u64 {
-        (self.next() >> 11) % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -863,15 +835,15 @@ fn random_specs(rng: &mut Rng, today: NaiveDate, count: u64) -> Vec<Spec> {
     let now_in_day = Timestamp::now().unix_millis().rem_euclid(DAY_MS);
     (0..count)
         .map(|_| {
-            let day = if rng.chance(15) { today } else { days_before(today, 1 + rng.below(40) as i64) };
+            let day = if rng.u64(..100) < 15 { today } else { days_before(today, 1 + rng.u64(..40) as i64) };
             let latest = if day == today { now_in_day } else { DAY_MS - 1 };
-            let ms = match rng.below(10) {
+            let ms = match rng.u64(..10) {
                 0 => 0,
                 1 => latest,
-                _ => rng.below(latest as u64 + 1) as i64,
+                _ => rng.u64(..latest as u64 + 1) as i64,
             };
-            let rating = (!rng.chance(20)).then(|| 1 + rng.below(5) as u8);
-            spec(at(day, ms), rating, rng.chance(60), rng.chance(60))
+            let rating = (rng.u64(..100) >= 20).then(|| 1 + rng.u64(..5) as u8);
+            spec(at(day, ms), rating, rng.u64(..100) < 60, rng.u64(..100) < 60)
         })
         .collect()
 }
@@ -880,9 +852,9 @@ fn random_specs(rng: &mut Rng, today: NaiveDate, count: u64) -> Vec<Spec> {
 fn random_topics(rng: &mut Rng, facts: &[Fact], percent: u64) -> Vec<(usize, Vec<&'static str>)> {
     let mut topics = vec![];
     for i in 0..facts.len() {
-        if rng.chance(percent) {
-            let count = rng.below(4);
-            topics.push((i, (0..count).map(|_| TOPICS[rng.below(TOPICS.len() as u64) as usize]).collect()));
+        if rng.u64(..100) < percent {
+            let count = rng.u64(..4);
+            topics.push((i, (0..count).map(|_| TOPICS[rng.u64(..TOPICS.len() as u64) as usize]).collect()));
         }
     }
     topics
@@ -898,25 +870,25 @@ fn random_reads(rng: &mut Rng, survey: &str, today: NaiveDate) -> Vec<Read> {
         analytics_read(survey, days_before(today, 29), today),
     ];
     for _ in 0..4 {
-        let a = days_before(today, rng.below(46) as i64);
-        let b = days_before(today, rng.below(46) as i64);
+        let a = days_before(today, rng.u64(..46) as i64);
+        let b = days_before(today, rng.u64(..46) as i64);
         let (from, to) = (a.min(b), a.max(b));
         reads.push(analytics_read(survey, from, to));
-        reads.push(topics_read(survey, from, to, 1 + rng.below(8) as usize));
+        reads.push(topics_read(survey, from, to, 1 + rng.u64(..8) as usize));
     }
     reads
 }
 
 async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::with_seed(seed);
     let what = |stage: &str| format!("seed {seed}, {stage}");
-    let mut fixture = create_survey(app, key, 1 + rng.below(5) as u8).await;
+    let mut fixture = create_survey(app, key, 1 + rng.u64(..5) as u8).await;
     let id = fixture.id.clone();
-    let count = 30 + rng.below(60);
+    let count = 30 + rng.u64(..60);
     let mut facts = write_all(app, &fixture.item, random_specs(&mut rng, today, count)).await;
     // The threshold changes on the way: earlier responses keep their low-rated flag.
-    set_threshold(app, key, &mut fixture, 1 + rng.below(5) as u8).await;
-    let count = 10 + rng.below(30);
+    set_threshold(app, key, &mut fixture, 1 + rng.u64(..5) as u8).await;
+    let count = 10 + rng.u64(..30);
     facts.extend(write_all(app, &fixture.item, random_specs(&mut rng, today, count)).await);
     facts.sort_by_key(|f| f.id.clone());
     let topics = random_topics(&mut rng, &facts, 70);
@@ -929,7 +901,7 @@ async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
 
     // Half rolled up (as a run that crashed half-way leaves it): the same answers.
     let past: BTreeSet<NaiveDate> = facts.iter().map(|f| f.day).filter(|d| *d < today).collect();
-    let early: Vec<NaiveDate> = past.iter().copied().filter(|_| rng.chance(40)).collect();
+    let early: Vec<NaiveDate> = past.iter().copied().filter(|_| rng.u64(..100) < 40).collect();
     let survey = SurveyId::parse(&id).unwrap();
     for day in &early {
         let (read, cleared) = rollup::roll_day(&app.app, &survey, *day).await.unwrap();
@@ -959,8 +931,8 @@ async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
     set_all_topics(app, &id, &mut facts, topics).await;
     let late: Vec<Spec> = (0..5)
         .map(|_| {
-            let day = days_before(today, 1 + rng.below(40) as i64);
-            spec(at(day, rng.below(DAY_MS as u64) as i64), Some(1 + rng.below(5) as u8), rng.chance(50), true)
+            let day = days_before(today, 1 + rng.u64(..40) as i64);
+            spec(at(day, rng.u64(..DAY_MS as u64) as i64), Some(1 + rng.u64(..5) as u8), rng.u64(..100) < 50, true)
         })
         .collect();
     facts.extend(write_all(app, &fixture.item, late).await);
@@ -995,7 +967,7 @@ async fn live_and_rolled_up_answers_are_the_same_for_random_responses() {
 
 /// Responses on a few past days and today, with topics on most.
 async fn some_responses(app: &TestApp, fixture: &Fixture, today: NaiveDate, seed: u64) -> Vec<Fact> {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::with_seed(seed);
     let mut facts = write_all(app, &fixture.item, random_specs(&mut rng, today, 40)).await;
     facts.sort_by_key(|f| f.id.clone());
     let topics = random_topics(&mut rng, &facts, 80);
@@ -1070,11 +1042,11 @@ async fn after_a_crash_half_way_the_next_run_gives_the_items_of_a_clean_run() {
     // Two surveys with the same responses: one rolled up through crashes, one cleanly.
     let crashed = create_survey(&app, &key, 3).await;
     let clean = create_survey(&app, &key, 3).await;
-    let specs = random_specs(&mut Rng::new(99), today, 120);
+    let specs = random_specs(&mut Rng::with_seed(99), today, 120);
     let mut facts = vec![];
     for fixture in [&crashed, &clean] {
         let mut written = write_all(&app, &fixture.item, specs.clone()).await;
-        let topics = random_topics(&mut Rng::new(5), &written, 80);
+        let topics = random_topics(&mut Rng::with_seed(5), &written, 80);
         set_all_topics(&app, &fixture.id, &mut written, topics).await;
         facts.push(written);
     }

@@ -16,6 +16,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, Select, WriteRequest};
 use chrono::NaiveDate;
+use fastrand::Rng;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use hearken::admin;
 use hearken::analytics::DateRange;
@@ -255,34 +256,6 @@ async fn bench_size(
 // -------------------------------------------------------------------------------------------------
 // Filling a survey
 
-/// A tiny seeded generator (xorshift64*): the same responses every run, and any response can be
-/// generated on its own, so batches are built lazily and in parallel.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// 0..n
-    fn below(&mut self, n: u64) -> u64 {
-        (self.next() >> 11) % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 /// How many responses each day gets, and where each response falls.
 struct FillPlan {
     first: NaiveDate,
@@ -296,10 +269,10 @@ struct FillPlan {
 
 impl FillPlan {
     fn new(responses: u64, first: NaiveDate, days: u32, now_ms: i64) -> FillPlan {
-        let mut rng = Rng::new(responses);
+        let mut rng = Rng::with_seed(responses);
         let mut per_day = vec![0u64; days as usize];
         for _ in 0..responses {
-            per_day[rng.below(u64::from(days)) as usize] += 1;
+            per_day[rng.u64(..u64::from(days)) as usize] += 1;
         }
         let ends = per_day
             .iter()
@@ -326,14 +299,14 @@ impl FillPlan {
 
     /// Response `i` as `submit` stores it, with the topics the topics function would have set.
     fn item(&self, survey: &Survey, i: u64) -> Result<Item, String> {
-        let mut rng = Rng::new(i ^ 0x5EED);
+        let mut rng = Rng::with_seed(i ^ 0x5EED);
         let day_index = self.ends.partition_point(|end| *end <= i);
         let start = Timestamp::start_of(self.day(day_index)).unix_millis();
         let span = (self.now_ms - start).clamp(1, DAY_MS);
-        let at = Timestamp::from_millis(start + rng.below(span as u64) as i64).ok_or("a bad instant")?;
+        let at = Timestamp::from_millis(start + rng.u64(..span as u64) as i64).ok_or("a bad instant")?;
 
         // Mostly good ratings, as real surveys get; a few responses skip the rating.
-        let rating = match rng.below(100) {
+        let rating = match rng.u64(..100) {
             0..=5 => None,
             6..=13 => Some(1),
             14..=23 => Some(2),
@@ -352,9 +325,9 @@ impl FillPlan {
             .collect();
         let mut mentioned: Vec<&(&str, &str, bool)> = vec![];
         // Some skip the text question (incomplete responses); a text mentions one or two topics.
-        if rng.chance(70) {
-            for _ in 0..1 + rng.below(2) {
-                let topic = pool[rng.below(pool.len() as u64) as usize];
+        if rng.u64(..100) < 70 {
+            for _ in 0..1 + rng.u64(..2) {
+                let topic = pool[rng.u64(..pool.len() as u64) as usize];
                 if !mentioned.contains(&topic) {
                     mentioned.push(topic);
                 }
