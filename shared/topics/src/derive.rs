@@ -104,6 +104,8 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
         candidates.push((topic, m));
     }
 
+    refine(&units, &mut candidates, p);
+
     // Assign the sample with the candidates, then keep the topics that enough responses get.
     set.topics = candidates.iter().map(|(t, _)| t.clone()).collect();
     for (t, topic) in set.topics.iter_mut().enumerate() {
@@ -164,6 +166,44 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
     }
     set.topics = kept.into_iter().map(|(t, _)| t).collect();
     set
+}
+
+/// Spherical k-means over the clause units, started from the dendrogram's clusters: each unit
+/// moves to the centre it is most similar to (or to none below the assignment threshold), and
+/// centres are recomputed, a few rounds. Average linkage fixes a unit's cluster early; this lets
+/// the centres settle where their members are.
+fn refine(units: &[ClusterUnit], candidates: &mut Vec<(Topic, Vec<usize>)>, p: &Params) {
+    for _ in 0..p.refine_rounds {
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); candidates.len()];
+        for (i, u) in units.iter().enumerate() {
+            let best = candidates
+                .iter()
+                .enumerate()
+                .map(|(c, (t, _))| {
+                    (
+                        p.model_weight * dot(u.vector, &t.centre)
+                            + (1.0 - p.model_weight) * tfidf::dot(&u.terms, &t.terms),
+                        c,
+                    )
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((s, c)) = best {
+                if s >= p.refine_min {
+                    members[c].push(i);
+                }
+            }
+        }
+        let mut next = Vec::new();
+        for ((mut topic, _), m) in candidates.drain(..).zip(members) {
+            if m.is_empty() {
+                continue;
+            }
+            topic.centre = centre_of(units, &m);
+            topic.terms = tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms);
+            next.push((topic, m));
+        }
+        *candidates = next;
+    }
 }
 
 /// Normalised mean embedding of some units.
@@ -273,6 +313,31 @@ mod tests {
         for (t, v) in texts.iter().zip(&vectors) {
             assert_eq!(back.assign(t, v), set.assign(t, v));
         }
+    }
+
+    #[test]
+    fn refinement_moves_units_to_their_nearest_centre_and_drops_strangers() {
+        let vectors = [near(0, 1), near(0, 2), near(0, 3), near(0, 4), near(10, 5), near(10, 6), near(30, 7)];
+        let units: Vec<ClusterUnit> = vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ClusterUnit { response: i, text: "", vector: v, terms: Sparse::new() })
+            .collect();
+        let topic = |members: &[usize]| Topic {
+            name: String::new(),
+            centre: centre_of(&units, members),
+            terms: Sparse::new(),
+            threshold: 0.25,
+            mentions: 0,
+            average_rating: None,
+        };
+        // The cut left unit 4 (near axis 10) and unit 6 (near neither axis) with the axis-0 units.
+        let first = [0, 1, 2, 3, 4, 6];
+        let mut candidates = vec![(topic(&first), first.to_vec()), (topic(&[5]), vec![5])];
+        refine(&units, &mut candidates, &Params::default());
+        let members: Vec<&[usize]> = candidates.iter().map(|(_, m)| m.as_slice()).collect();
+        assert_eq!(members, vec![&[0, 1, 2, 3][..], &[4, 5][..]]);
+        assert!(dot(&candidates[1].0.centre, &near(10, 0)) > 0.9);
     }
 
     #[test]

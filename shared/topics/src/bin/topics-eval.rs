@@ -343,6 +343,8 @@ fn params_from_env() -> Params {
         max_units: u("HT_MAX_UNITS", d.max_units),
         topic_terms: u("HT_TOPIC_TERMS", d.topic_terms),
         rename_similarity: f("HT_RENAME_SIMILARITY", d.rename_similarity),
+        refine_rounds: u("HT_REFINE_ROUNDS", d.refine_rounds),
+        refine_min: f("HT_REFINE_MIN", d.refine_min),
     }
 }
 
