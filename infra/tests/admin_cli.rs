@@ -1,7 +1,11 @@
 //! `hearken-admin` against DynamoDB Local: each command prints exactly one JSON object, and the
-//! keys it prints work.
+//! keys it prints work; `rollup` (what `make rollup` runs) rolls up the tables it is pointed at.
 
 use hearken::access::ApiKey;
+use hearken::analytics::DateRange;
+use hearken::ids::SurveyId;
+use hearken::store::rollups;
+use hearken::App;
 use hearken_local::template::Template;
 use hearken_local::{stack, tables};
 use serde_json::Value;
@@ -96,4 +100,24 @@ async fn the_free_plan_allows_one_project() {
         (code, refused["error"].as_str()),
         (1, Some("Project limit reached. Upgrade your plan to create more projects."))
     );
+}
+
+#[tokio::test]
+async fn rollup_rolls_up_the_marked_days_of_the_tables_it_is_given_once() {
+    let tables = Tables::create().await;
+    let prefix = tables.prefix.as_str();
+    let app = App::new(stack::client().await, tables::tables_for(&tables.template, prefix).unwrap());
+    let survey = SurveyId::generate();
+    let yesterday = hearken::rollup::today().pred_opt().unwrap();
+    rollups::mark(&app, &survey, yesterday).await.unwrap();
+
+    let (code, report) = admin(prefix, &["rollup"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!((report["days"].as_u64(), report["stoppedEarly"].as_bool()), (Some(1), Some(false)), "{report}");
+    let range = DateRange { from: yesterday, to: yesterday };
+    let days = rollups::days(&app, &survey, range).await.unwrap();
+    assert!(days.live.is_empty() && days.rolled_up.contains_key(&yesterday), "read from its rollup: {days:?}");
+
+    let (code, again) = admin(prefix, &["rollup"]);
+    assert_eq!((code, again["days"].as_u64()), (0, Some(0)), "nothing left to do: {again}");
 }

@@ -2,12 +2,19 @@
 //! scope (the account and the filters). A cursor that was tampered with, made for another list or
 //! another account, or is simply not ours, answers 400 — it can never open someone else's items,
 //! because its key must carry the caller's own partition value.
+//!
+//! A cursor ends with a check tag over its payload, so a client that edits one by hand gets a 400
+//! rather than a shifted page. The tag is not a secret-keyed MAC (this code is open): a determined
+//! forger can recompute it, but the partition check above still confines the forged position to
+//! the caller's own list, and each list checks the position's range before it queries (a start
+//! key outside a Query's key condition would otherwise come back from DynamoDB as a 500).
 
 use crate::store::{s, Item};
 use crate::{Error, Result};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,20 +28,44 @@ struct Payload {
     k: BTreeMap<String, String>,
 }
 
+/// Bytes of the check tag at the end of a cursor.
+const TAG_LEN: usize = 12;
+
+/// The check tag of a payload.
+fn tag(payload: &[u8]) -> [u8; TAG_LEN] {
+    let mut context = Context::new(&SHA256);
+    context.update(b"hearken cursor v1\0");
+    context.update(payload);
+    let mut tag = [0; TAG_LEN];
+    tag.copy_from_slice(&context.finish().as_ref()[..TAG_LEN]);
+    tag
+}
+
+/// The 400 of a cursor that is not the unchanged `nextCursor` of this list.
+pub fn invalid() -> Error {
+    Error::bad_request("Invalid cursor: pass back the nextCursor of the same list, unchanged")
+}
+
 /// The cursor for the next page after `last_key`.
 pub fn encode(list: &str, scope: &str, last_key: &Item) -> String {
     let k = last_key.iter().filter_map(|(name, value)| Some((name.clone(), value.as_s().ok()?.clone()))).collect();
     let payload = Payload { l: list.to_owned(), s: scope.to_owned(), k };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("cursor payload serialises"))
+    let mut bytes = serde_json::to_vec(&payload).expect("cursor payload serialises");
+    let tag = tag(&bytes);
+    bytes.extend_from_slice(&tag);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// The start key a cursor stands for; 400 unless it was made for this list and scope, holds
 /// exactly the attributes `attributes` of the list's index, and its `partition` attribute holds
 /// `owner`.
 pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str), attributes: &[&str]) -> Result<Item> {
-    let invalid = || Error::bad_request("Invalid cursor: pass back the nextCursor of the same list, unchanged");
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
-    let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let (body, check) = bytes.split_at_checked(bytes.len().saturating_sub(TAG_LEN)).ok_or_else(invalid)?;
+    if check.len() != TAG_LEN || tag(body) != check {
+        return Err(invalid());
+    }
+    let payload: Payload = serde_json::from_slice(body).map_err(|_| invalid())?;
     let (attribute, owner) = partition;
     let exact = payload.k.len() == attributes.len()
         && attributes.iter().all(|a| payload.k.get(*a).is_some_and(|v| !v.is_empty()));
@@ -83,5 +114,20 @@ mod tests {
         let mut flipped = cursor.into_bytes();
         flipped[3] ^= 1;
         assert!(decode(&String::from_utf8_lossy(&flipped), "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err());
+    }
+
+    #[test]
+    fn a_cursor_edited_by_hand_is_refused_even_when_its_shape_is_right() {
+        let cursor = encode("keys", "acc_1", &key("acc_1"));
+        let bytes = URL_SAFE_NO_PAD.decode(&cursor).unwrap();
+        let json = String::from_utf8(bytes[..bytes.len() - TAG_LEN].to_vec()).unwrap();
+        let edited = json.replace("key_1", "key_2");
+        let mut forged = edited.clone().into_bytes();
+        forged.extend_from_slice(&bytes[bytes.len() - TAG_LEN..]);
+        assert!(decode(&URL_SAFE_NO_PAD.encode(forged), "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err());
+        assert!(
+            decode(&URL_SAFE_NO_PAD.encode(edited), "keys", "acc_1", ("accountId", "acc_1"), KEYS).is_err(),
+            "no tag"
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! Responses are posted as a customer's script would: `POST /s/{surveyId}` with
 //! `{"answers": {...}}` and no key.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use hearken::ids::{ProjectId, SurveyId};
 use hearken::plans::Plan;
 use hearken::store::accounts::Account;
@@ -524,6 +526,12 @@ async fn tampered_foreign_and_other_lists_cursors_answer_400() {
         "garbage".to_owned(),
         "eyJsIjoic3VydmV5cyJ9".to_owned(),
     ];
+    // Edited by hand, well-formed: the position moved to an older survey of the same account.
+    // Without the check tag this would answer 200 with a shifted page.
+    let mut edited = URL_SAFE_NO_PAD.decode(&cursor).expect("a cursor is base64");
+    let at = edited.windows(mine[2].len()).position(|w| w == mine[2].as_bytes()).expect("it holds the last id");
+    edited[at..at + mine[0].len()].copy_from_slice(mine[0].as_bytes());
+    tampered.push(URL_SAFE_NO_PAD.encode(&edited));
     tampered.dedup();
     for bad in &tampered {
         let reply = app.call("GET", &format!("/api/v1/surveys?cursor={}", encode(bad)), &key, None).await;

@@ -53,6 +53,8 @@ Read its responses with the owner key:
 
 Admin CLI against this stack (from another terminal):
   AWS_ENDPOINT_URL_DYNAMODB={endpoint} HEARKEN_TABLE_PREFIX={prefix} cargo run -q -p hearken-local --bin hearken-admin -- create-account --name Acme --plan STARTER
+The nightly rollup, now:
+  AWS_ENDPOINT_URL_DYNAMODB={endpoint} HEARKEN_TABLE_PREFIX={prefix} make rollup
 
 Ctrl-C stops the API (and the DynamoDB Local that `make dev` started).",
         account_id = account.id,

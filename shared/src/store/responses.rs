@@ -140,6 +140,20 @@ impl ResponseFilters {
     }
 }
 
+/// 400 unless a cursor's position lies inside the range the Query will read: DynamoDB answers a
+/// start key outside the key condition with a ValidationException, which must not become a 500.
+fn check_position(key: &Item, survey: &str, filters: &ResponseFilters, lo: &str, hi: &str) -> Result<()> {
+    let text = |name: &str| key.get(name).and_then(|v| v.as_s().ok()).map(String::as_str);
+    let sk = text("sk").unwrap_or_default();
+    let inside = (lo..=hi).contains(&sk);
+    let index_agrees = !filters.low_rated || (text("id") == Some(sk) && text("lowRatedSurvey") == Some(survey));
+    if inside && index_agrees {
+        Ok(())
+    } else {
+        Err(crate::cursor::invalid())
+    }
+}
+
 /// A page of a survey's responses, newest first, and the position after it (`None` on the last
 /// page). `since` and `lowRated` are key ranges (O(page) items read); `maxRating` is a filter over
 /// that range, read 1,000 evaluated items at a time until the page fills.
@@ -153,6 +167,9 @@ pub async fn list(
     let lo = ResponseId::bound_at(filters.since_ms.unwrap_or(0), false);
     // UUIDv7 keeps 48 bits of milliseconds: the largest time an id can carry.
     let hi = ResponseId::bound_at((1i64 << 48) - 1, true).max(lo.clone());
+    if let Some(key) = &start {
+        check_position(key, survey, filters, &lo, &hi)?;
+    }
     let mut found: Vec<Item> = Vec::with_capacity(limit + 1);
     loop {
         let mut query = app.db.query().scan_index_forward(false).set_exclusive_start_key(start.take());
@@ -191,4 +208,33 @@ pub async fn list(
     found.truncate(limit);
     let responses = found.into_iter().map(|item| Ok(serde_dynamo::from_item::<_, ResponseItem>(item)?.response));
     Ok((responses.collect::<Result<_>>()?, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn position(sk: &str, low_rated_survey: Option<&str>) -> Item {
+        let mut key: Item = [("pk".to_owned(), s("srv_1")), ("sk".to_owned(), s(sk))].into_iter().collect();
+        if let Some(survey) = low_rated_survey {
+            key.insert("id".to_owned(), s(sk));
+            key.insert("lowRatedSurvey".to_owned(), s(survey));
+        }
+        key
+    }
+
+    #[test]
+    fn a_cursor_position_outside_the_range_read_is_refused_not_queried() {
+        let all = ResponseFilters { since_ms: None, max_rating: None, low_rated: false };
+        let low = ResponseFilters { low_rated: true, ..all.clone() };
+        let (lo, hi) = (ResponseId::bound_at(1_000, false), ResponseId::bound_at(2_000, true));
+        let inside = ResponseId::bound_at(1_500, false);
+        assert!(check_position(&position(&inside, None), "srv_1", &all, &lo, &hi).is_ok());
+        assert!(check_position(&position(&inside, Some("srv_1")), "srv_1", &low, &lo, &hi).is_ok());
+        let before = ResponseId::bound_at(999, true);
+        assert!(check_position(&position(&before, None), "srv_1", &all, &lo, &hi).is_err(), "before since");
+        assert!(check_position(&position("zzz", None), "srv_1", &all, &lo, &hi).is_err(), "not an id");
+        assert!(check_position(&position(&inside, Some("srv_2")), "srv_1", &low, &lo, &hi).is_err(), "other survey");
+        assert!(check_position(&position(&inside, None), "srv_1", &low, &lo, &hi).is_err(), "not an index key");
+    }
 }

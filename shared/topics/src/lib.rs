@@ -36,6 +36,7 @@
 mod cluster;
 mod derive;
 mod embed;
+pub mod eval;
 mod naming;
 mod params;
 mod serde_f16;
