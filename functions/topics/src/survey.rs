@@ -100,10 +100,12 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
             Some((p, text, vectors))
         })
         .collect();
+    // The model also picks each new topic's name among its frequent phrases.
+    let embedder = embedder()?;
     let (set, rows) = blocking(move || {
         let samples: Vec<Sample> =
             rows.iter().map(|(p, text, vectors)| Sample { text, rating: p.item.response.rating, vectors }).collect();
-        let set = derive_topics_with_previous(&samples, previous.as_ref());
+        let set = derive_topics_with_previous(&samples, previous.as_ref(), Some(embedder));
         (set, rows)
     })
     .await?;

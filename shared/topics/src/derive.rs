@@ -4,22 +4,70 @@
 use std::collections::BTreeSet;
 
 use crate::cluster::{average_linkage, cut, Merge};
-use crate::embed::dot;
+use crate::embed::{dot, Embedder};
 use crate::naming::PhraseIndex;
 use crate::params::Params;
-use crate::text::split_clauses;
+use crate::text::{split_clauses, stem};
 use crate::tfidf::{self, Idf, Sparse};
 use crate::topics::{Sample, Topic, TopicSet};
 
-/// Discovers a survey's topics from its responses (default [`Params`], fresh names).
-pub fn derive_topics(samples: &[Sample]) -> TopicSet {
-    derive_topics_with(samples, None, &Params::default())
+/// Discovers a survey's topics from its responses (default [`Params`], fresh names; with the
+/// model, names are chosen by meaning among the frequent phrases).
+pub fn derive_topics(samples: &[Sample], embedder: Option<&Embedder>) -> TopicSet {
+    derive_topics_with(samples, None, &Params::default(), embedder)
 }
 
 /// Like [`derive_topics`], but a topic whose centre is close to one of `previous` keeps that
 /// topic's name, so clients can follow a topic across re-derivations.
-pub fn derive_topics_with_previous(samples: &[Sample], previous: Option<&TopicSet>) -> TopicSet {
-    derive_topics_with(samples, previous, &Params::default())
+pub fn derive_topics_with_previous(
+    samples: &[Sample],
+    previous: Option<&TopicSet>,
+    embedder: Option<&Embedder>,
+) -> TopicSet {
+    derive_topics_with(samples, previous, &Params::default(), embedder)
+}
+
+/// A topic's name among its candidate phrases (best lexical score first): the best-scoring
+/// phrase, or — with the model — a longer phrase that contains it and whose own embedding is
+/// closer to the topic's centre ("mobile app" over "app", "gantt chart" over "chart"). Only
+/// phrases that several members use are candidates, and counts ("two hours") never are.
+fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Embedder>) -> Option<String> {
+    let best = &candidates.first()?.1;
+    let words = |name: &str| name.split(' ').map(stem).collect::<Vec<_>>();
+    let base = words(best);
+    let longer: Vec<&str> = candidates
+        .iter()
+        .filter(|(score, name)| {
+            let w = words(name);
+            *score > 0.0
+                && w.len() > base.len()
+                && w.windows(base.len()).any(|win| win == base.as_slice())
+                && !name.split(' ').any(is_number_word)
+        })
+        .map(|(_, name)| name.as_str())
+        .collect();
+    let Some(embedder) = embedder.filter(|_| !longer.is_empty()) else { return Some(best.clone()) };
+    let phrases: Vec<&str> = std::iter::once(best.as_str()).chain(longer).collect();
+    let Ok(vectors) = embedder.embed(&phrases) else { return Some(best.clone()) };
+    // The longer phrase must be clearly closer: "digest email" is hardly closer to a cluster about
+    // notifications than "email", and it is narrower.
+    let base_closeness = dot(&vectors[0], centre) + NAME_MARGIN;
+    let closest = phrases.iter().zip(&vectors).skip(1).map(|(name, v)| (dot(v, centre), *name));
+    let longer = closest.filter(|(s, _)| *s > base_closeness).max_by(|a, b| a.0.total_cmp(&b.0));
+    Some(longer.map_or(best.as_str(), |(_, name)| name).to_owned())
+}
+
+/// How much closer to a topic's centre a longer phrase must be to name it instead.
+const NAME_MARGIN: f32 = 0.05;
+
+/// Words that only count ("two hours", "first time"): not part of a name.
+fn is_number_word(w: &str) -> bool {
+    w.chars().any(|c| c.is_ascii_digit())
+        || [
+            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "thirty", "forty",
+            "fifty", "hundred", "first", "second", "third", "twice", "half",
+        ]
+        .contains(&w)
 }
 
 /// A clause of the derivation sample that goes into clustering.
@@ -31,7 +79,12 @@ struct ClusterUnit<'a> {
 }
 
 /// The full discovery, with explicit parameters (for tuning and tests).
-pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &Params) -> TopicSet {
+pub fn derive_topics_with(
+    samples: &[Sample],
+    previous: Option<&TopicSet>,
+    p: &Params,
+    embedder: Option<&Embedder>,
+) -> TopicSet {
     // The most recent samples (callers pass them oldest first) up to the unit cap: the distance
     // matrix is units², so this bounds time and memory whatever the survey's size.
     let mut start = samples.len();
@@ -160,7 +213,9 @@ pub fn derive_topics_with(samples: &[Sample], previous: Option<&TopicSet>, p: &P
             continue;
         }
         let texts: Vec<&str> = m.iter().map(|&i| units[i].text).collect();
-        let name = index.name(&texts, &taken).unwrap_or_else(|| format!("topic {}", taken.len() + 1));
+        let candidates = index.candidates(&texts, &taken, p.name_candidates.max(1));
+        let name =
+            pick_name(&candidates, &topic.centre, embedder).unwrap_or_else(|| format!("topic {}", taken.len() + 1));
         taken.insert(name.clone());
         topic.name = name;
     }
@@ -279,7 +334,7 @@ mod tests {
     #[test]
     fn finds_separated_topics_and_ignores_generic_answers() {
         let (texts, vectors) = survey();
-        let set = derive_topics(&samples(&texts, &vectors));
+        let set = derive_topics(&samples(&texts, &vectors), None);
         let mut names = set.names();
         names.sort();
         assert_eq!(names, vec!["courier", "delivery fee"]);
@@ -293,11 +348,11 @@ mod tests {
     #[test]
     fn keeps_names_of_unchanged_topics() {
         let (texts, vectors) = survey();
-        let mut previous = derive_topics(&samples(&texts, &vectors));
+        let mut previous = derive_topics(&samples(&texts, &vectors), None);
         for t in &mut previous.topics {
             t.name = format!("old {}", t.name);
         }
-        let again = derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous));
+        let again = derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous), None);
         let mut names = again.names();
         names.sort();
         assert_eq!(names, vec!["old courier", "old delivery fee"]);
@@ -306,7 +361,7 @@ mod tests {
     #[test]
     fn stores_and_reads_back() {
         let (texts, vectors) = survey();
-        let set = derive_topics(&samples(&texts, &vectors));
+        let set = derive_topics(&samples(&texts, &vectors), None);
         let json = serde_json::to_string(&set).unwrap();
         let back: TopicSet = serde_json::from_str(&json).unwrap();
         assert_eq!(back.names(), set.names());
@@ -343,7 +398,7 @@ mod tests {
     #[test]
     fn too_few_responses_give_no_topics() {
         let (texts, vectors) = survey();
-        let set = derive_topics(&samples(&texts[..2], &vectors[..2]));
+        let set = derive_topics(&samples(&texts[..2], &vectors[..2]), None);
         assert!(set.topics.is_empty());
         assert!(TopicSet::empty().assign(&texts[0], &vectors[0]).is_empty());
     }

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::{derive_topics_with, Params, ResponseVectors, Sample, TopicSet};
+use crate::{derive_topics_with, Embedder, Params, ResponseVectors, Sample, TopicSet};
 
 pub const TOPICS_LIMIT: usize = 20;
 pub const NOISE_TOP: usize = 10;
@@ -206,6 +206,7 @@ pub fn derive_and_assign(
     fixture: &Fixture,
     vectors: &[ResponseVectors],
     params: &Params,
+    embedder: Option<&Embedder>,
 ) -> (TopicSet, Vec<Vec<String>>) {
     let samples: Vec<Sample> = fixture
         .rows
@@ -213,7 +214,7 @@ pub fn derive_and_assign(
         .zip(vectors)
         .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
         .collect();
-    let set = derive_topics_with(&samples, None, params);
+    let set = derive_topics_with(&samples, None, params, embedder);
     let assigned = samples.iter().map(|s| set.assign(s.text, s.vectors)).collect();
     (set, assigned)
 }

@@ -63,13 +63,15 @@ impl PhraseIndex {
         index
     }
 
-    /// The best name for a cluster whose member texts are `members` (one string per member
-    /// response: the parts of it that belong to the cluster). `taken` names are skipped.
+    /// The `k` best names for a cluster whose member texts are `members` (one string per member
+    /// response: the parts of it that belong to the cluster), best first, with their scores;
+    /// `taken` names are skipped.
     ///
     /// Score of a phrase = coverage (share of members using it) × specificity (share of the
     /// survey's uses that fall in this cluster) × a bonus per extra word, since "delivery fee"
-    /// says more than "fee" when both are about as frequent.
-    pub fn name(&self, members: &[&str], taken: &BTreeSet<String>) -> Option<String> {
+    /// says more than "fee" when both are about as frequent. A phrase only one member uses scores
+    /// below zero.
+    pub fn candidates(&self, members: &[&str], taken: &BTreeSet<String>, k: usize) -> Vec<(f32, String)> {
         let mut in_cluster: HashMap<String, usize> = HashMap::new();
         for text in members {
             let keys: BTreeSet<String> = phrases(text).into_iter().map(|(k, _)| k).collect();
@@ -95,7 +97,13 @@ impl PhraseIndex {
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, key)| self.surface(&key)).find(|name| !taken.contains(name))
+        let mut seen = BTreeSet::new();
+        scored
+            .into_iter()
+            .map(|(score, key)| (score, self.surface(&key)))
+            .filter(|(_, name)| !taken.contains(name) && seen.insert(name.clone()))
+            .take(k)
+            .collect()
     }
 
     /// The most frequent surface form of a stemmed phrase (ties: alphabetical).
@@ -131,8 +139,12 @@ mod tests {
         ];
         let index = PhraseIndex::new(&docs);
         let members = &docs[..3];
-        assert_eq!(index.name(members, &BTreeSet::new()).as_deref(), Some("delivery fee"));
+        let best = |taken: &BTreeSet<String>| index.candidates(members, taken, 1).pop().map(|(_, name)| name);
+        assert_eq!(best(&BTreeSet::new()).as_deref(), Some("delivery fee"));
         let taken = BTreeSet::from(["delivery fee".to_string()]);
-        assert_ne!(index.name(members, &taken).as_deref(), Some("delivery fee"));
+        assert_ne!(best(&taken).as_deref(), Some("delivery fee"));
+        let three = index.candidates(members, &BTreeSet::new(), 3);
+        assert_eq!(three.len(), 3);
+        assert!(three.windows(2).all(|w| w[0].0 >= w[1].0), "best first: {three:?}");
     }
 }

@@ -34,6 +34,9 @@ pub struct Params {
     /// and 0.709 → 0.711, noise 1/10 → 0/10, rating error 0.19 → 0.15; it settles within 2 rounds.
     pub refine_rounds: usize,
     pub refine_min: f32,
+    /// Names: how many of the best phrases by frequency and specificity are looked at for a
+    /// longer phrase that names the topic better.
+    pub name_candidates: usize,
 }
 
 impl Default for Params {
@@ -53,6 +56,7 @@ impl Default for Params {
             rename_similarity: 0.8,
             refine_rounds: 5,
             refine_min: 0.2,
+            name_candidates: 12,
         }
     }
 }

@@ -79,7 +79,7 @@ fn finds_and_assigns_topics_end_to_end() {
     let vectors: Vec<ResponseVectors> = texts.iter().map(|t| e.response_vectors(t).unwrap()).collect();
     let samples: Vec<Sample> =
         texts.iter().zip(&vectors).map(|(t, v)| Sample { text: t, rating: Some(3), vectors: v }).collect();
-    let set = derive_topics(&samples);
+    let set = derive_topics(&samples, Some(e));
     assert_eq!(set.topics.len(), 2, "{:?}", set.names());
     let late = set.assign(texts[1], &vectors[1]);
     let fees = set.assign(texts[6], &vectors[6]);

@@ -41,7 +41,9 @@ fn main() {
         eprintln!("{params:?}");
     }
 
+    // Always loaded: it names the topics too (the vectors may come from the cache).
     let mut embedder: Option<Embedder> = None;
+    load_embedder(&mut embedder);
     let mut pooled_f1 = Vec::new();
     let mut pooled_err = Vec::new();
     let mut pooled_noise = Vec::new();
@@ -58,7 +60,7 @@ fn main() {
                 .collect();
             let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
             let started = Instant::now();
-            let set = derive_topics_with(&big, None, &params);
+            let set = derive_topics_with(&big, None, &params, embedder.as_ref());
             eprintln!(
                 "{}: derive on {} responses: {:.0} ms, {} topics",
                 fixture.name,
@@ -68,7 +70,7 @@ fn main() {
             );
         }
         let started = Instant::now();
-        let (set, assigned) = eval::derive_and_assign(&fixture, &vectors, &params);
+        let (set, assigned) = eval::derive_and_assign(&fixture, &vectors, &params, embedder.as_ref());
         let derive_ms = started.elapsed().as_secs_f64() * 1e3;
         let score = eval::score(&fixture, &assigned, verbose);
         if verbose {
@@ -107,6 +109,15 @@ fn main() {
     );
 }
 
+fn load_embedder(embedder: &mut Option<Embedder>) -> &Embedder {
+    embedder.get_or_insert_with(|| {
+        let started = Instant::now();
+        let loaded = Embedder::load(&default_model_dir()).unwrap_or_else(|e| panic!("{e}"));
+        eprintln!("model loaded in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+        loaded
+    })
+}
+
 /// Every response's vectors, from the cache when the texts are the same, else embedded (and the
 /// time per response printed).
 fn vectors_for(fx: &Fixture, embedder: &mut Option<Embedder>) -> Vec<ResponseVectors> {
@@ -122,12 +133,7 @@ fn vectors_for(fx: &Fixture, embedder: &mut Option<Embedder>) -> Vec<ResponseVec
             return v;
         }
     }
-    if embedder.is_none() {
-        let started = Instant::now();
-        *embedder = Some(Embedder::load(&default_model_dir()).unwrap_or_else(|e| panic!("{e}")));
-        eprintln!("model loaded in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
-    }
-    let e = embedder.as_ref().expect("loaded");
+    let e = load_embedder(embedder);
     let started = Instant::now();
     let vectors: Vec<ResponseVectors> =
         fx.rows.iter().map(|r| e.response_vectors(&r.text).unwrap_or_else(|e| panic!("{e}"))).collect();
@@ -180,5 +186,6 @@ fn params_from_env() -> Params {
         rename_similarity: f("HT_RENAME_SIMILARITY", d.rename_similarity),
         refine_rounds: u("HT_REFINE_ROUNDS", d.refine_rounds),
         refine_min: f("HT_REFINE_MIN", d.refine_min),
+        name_candidates: u("HT_NAME_CANDIDATES", d.name_candidates),
     }
 }
