@@ -61,8 +61,9 @@ pub fn encode(list: &str, scope: &str, last_key: &Item) -> String {
 /// `owner`.
 pub fn decode(text: &str, list: &str, scope: &str, partition: (&str, &str), attributes: &[&str]) -> Result<Item> {
     let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
-    let (body, check) = bytes.split_at_checked(bytes.len().saturating_sub(TAG_LEN)).ok_or_else(invalid)?;
-    if check.len() != TAG_LEN || tag(body) != check {
+    let at = bytes.len().checked_sub(TAG_LEN).ok_or_else(invalid)?;
+    let (body, check) = bytes.split_at(at);
+    if tag(body) != check {
         return Err(invalid());
     }
     let payload: Payload = serde_json::from_slice(body).map_err(|_| invalid())?;

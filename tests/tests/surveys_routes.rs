@@ -528,6 +528,7 @@ async fn tampered_foreign_and_other_lists_cursors_answer_400() {
     ];
     // Edited by hand, well-formed: the position moved to an older survey of the same account.
     // Without the check tag this would answer 200 with a shifted page.
+    assert_eq!(mine[0].len(), mine[2].len(), "ids are fixed-width");
     let mut edited = URL_SAFE_NO_PAD.decode(&cursor).expect("a cursor is base64");
     let at = edited.windows(mine[2].len()).position(|w| w == mine[2].as_bytes()).expect("it holds the last id");
     edited[at..at + mine[0].len()].copy_from_slice(mine[0].as_bytes());

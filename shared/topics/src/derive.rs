@@ -30,7 +30,7 @@ pub fn derive_topics_with_previous(
 /// A topic's name among its candidate phrases (best lexical score first): the best-scoring
 /// phrase, or — with the model — a longer phrase that contains it and whose own embedding is
 /// closer to the topic's centre ("mobile app" over "app", "gantt chart" over "chart"). Only
-/// phrases that several members use are candidates, and counts ("two hours") never are.
+/// longer phrases that several members use are candidates, and counts ("two hours") never are.
 fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Embedder>) -> Option<String> {
     let best = &candidates.first()?.1;
     let words = |name: &str| name.split(' ').map(stem).collect::<Vec<_>>();
@@ -48,13 +48,14 @@ fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Emb
         .collect();
     let Some(embedder) = embedder.filter(|_| !longer.is_empty()) else { return Some(best.clone()) };
     let phrases: Vec<&str> = std::iter::once(best.as_str()).chain(longer).collect();
+    // Naming is best effort: if the model fails here, the lexical best still names the topic.
     let Ok(vectors) = embedder.embed(&phrases) else { return Some(best.clone()) };
     // The longer phrase must be clearly closer: "digest email" is hardly closer to a cluster about
     // notifications than "email", and it is narrower.
     let base_closeness = dot(&vectors[0], centre) + NAME_MARGIN;
     let closest = phrases.iter().zip(&vectors).skip(1).map(|(name, v)| (dot(v, centre), *name));
-    let longer = closest.filter(|(s, _)| *s > base_closeness).max_by(|a, b| a.0.total_cmp(&b.0));
-    Some(longer.map_or(best.as_str(), |(_, name)| name).to_owned())
+    let chosen = closest.filter(|(s, _)| *s > base_closeness).max_by(|a, b| a.0.total_cmp(&b.0));
+    Some(chosen.map_or(best.as_str(), |(_, name)| name).to_owned())
 }
 
 /// How much closer to a topic's centre a longer phrase must be to name it instead.

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use crate::{derive_topics_with, Embedder, Params, ResponseVectors, Sample, TopicSet};
 
+/// System topics the scorer reads, as `/topics` serves them by default.
 pub const TOPICS_LIMIT: usize = 20;
+/// System topics checked for noise: the ones a reader sees first.
 pub const NOISE_TOP: usize = 10;
 const NOISE_F1: f64 = 0.3;
 const MATCH_F1: f64 = 0.5;
@@ -35,6 +37,14 @@ pub struct Fixture {
     pub rows: Vec<Row>,
 }
 
+/// What [`score`] prints: the table of gold topics and their best matches, and each gold
+/// topic's missed and wrongly matched responses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Report {
+    pub table: bool,
+    pub errors: bool,
+}
+
 /// One survey's score.
 pub struct Score {
     /// The best F1 of each gold topic.
@@ -46,18 +56,21 @@ pub struct Score {
 }
 
 impl Score {
+    /// The mean of the gold topics' best F1.
     pub fn macro_f1(&self) -> f64 {
         mean(&self.f1s)
     }
 
+    /// The mean rating error of the matched gold topics (`None`: none matched).
     pub fn rating_error(&self) -> Option<f64> {
         mean_opt(&self.errs)
     }
 }
 
 /// The scorer's metric over one survey: `assigned[i]` are the system topics of response i;
-/// `verbose` prints the table of gold topics and their best matches.
-pub fn score(fx: &Fixture, assigned: &[Vec<String>], verbose: bool) -> Score {
+/// `report` says what to print along the way (nothing by default).
+pub fn score(fx: &Fixture, assigned: &[Vec<String>], report: Report) -> Score {
+    let verbose = report.table;
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     // System topics as /topics would serve them: by mentions (desc), then name, top 20.
     let mut members: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
@@ -119,7 +132,7 @@ pub fn score(fx: &Fixture, assigned: &[Vec<String>], verbose: bool) -> Score {
                 fmt_opt(err)
             );
         }
-        if std::env::var_os("HT_ERRORS").is_some() {
+        if report.errors {
             if let Some((_, _, s)) = best {
                 for &i in gs.difference(s) {
                     println!("      FN {:?} {}", assigned[i], fx.rows[i].text);
@@ -219,6 +232,7 @@ pub fn derive_and_assign(
     (set, assigned)
 }
 
+/// The mean (0 for none).
 pub fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         0.0
@@ -227,10 +241,12 @@ pub fn mean(v: &[f64]) -> f64 {
     }
 }
 
+/// The mean, `None` for none.
 pub fn mean_opt(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| mean(v))
 }
 
+/// Two decimals, or "-".
 pub fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |x| format!("{x:.2}"))
 }

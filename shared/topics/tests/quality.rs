@@ -25,7 +25,7 @@ fn every_fixture_survey_clears_the_bar() {
             .map(|v| ResponseVectors::from_bytes(&v.to_bytes()).expect("round trip"))
             .collect();
         let (_, assigned) = eval::derive_and_assign(&fixture, &vectors, &Params::default(), Some(&embedder));
-        let score = eval::score(&fixture, &assigned, false);
+        let score = eval::score(&fixture, &assigned, eval::Report::default());
         let line = format!(
             "{}: macro F1 {:.3}, noise {}/{}, rating error {}",
             fixture.name,

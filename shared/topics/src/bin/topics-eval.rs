@@ -42,14 +42,15 @@ fn main() {
     }
 
     // Always loaded: it names the topics too (the vectors may come from the cache).
-    let mut embedder: Option<Embedder> = None;
-    load_embedder(&mut embedder);
+    let started = Instant::now();
+    let embedder = Embedder::load(&default_model_dir()).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("model loaded in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
     let mut pooled_f1 = Vec::new();
     let mut pooled_err = Vec::new();
     let mut pooled_noise = Vec::new();
     for path in &files {
         let fixture = eval::load(path);
-        let vectors = vectors_for(&fixture, &mut embedder);
+        let vectors = vectors_for(&fixture, &embedder);
         if let Some(k) = std::env::var("HT_SCALE").ok().and_then(|v| v.parse::<usize>().ok()) {
             // Timing only: the file's responses repeated k times (the unit cap applies).
             let samples: Vec<Sample> = fixture
@@ -60,7 +61,7 @@ fn main() {
                 .collect();
             let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
             let started = Instant::now();
-            let set = derive_topics_with(&big, None, &params, embedder.as_ref());
+            let set = derive_topics_with(&big, None, &params, Some(&embedder));
             eprintln!(
                 "{}: derive on {} responses: {:.0} ms, {} topics",
                 fixture.name,
@@ -70,9 +71,10 @@ fn main() {
             );
         }
         let started = Instant::now();
-        let (set, assigned) = eval::derive_and_assign(&fixture, &vectors, &params, embedder.as_ref());
+        let (set, assigned) = eval::derive_and_assign(&fixture, &vectors, &params, Some(&embedder));
         let derive_ms = started.elapsed().as_secs_f64() * 1e3;
-        let score = eval::score(&fixture, &assigned, verbose);
+        let report = eval::Report { table: verbose, errors: verbose && std::env::var_os("HT_ERRORS").is_some() };
+        let score = eval::score(&fixture, &assigned, report);
         if verbose {
             for (i, a) in set.topics.iter().enumerate() {
                 let near: Vec<String> = set.topics[i + 1..]
@@ -109,18 +111,9 @@ fn main() {
     );
 }
 
-fn load_embedder(embedder: &mut Option<Embedder>) -> &Embedder {
-    embedder.get_or_insert_with(|| {
-        let started = Instant::now();
-        let loaded = Embedder::load(&default_model_dir()).unwrap_or_else(|e| panic!("{e}"));
-        eprintln!("model loaded in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
-        loaded
-    })
-}
-
 /// Every response's vectors, from the cache when the texts are the same, else embedded (and the
 /// time per response printed).
-fn vectors_for(fx: &Fixture, embedder: &mut Option<Embedder>) -> Vec<ResponseVectors> {
+fn vectors_for(fx: &Fixture, e: &Embedder) -> Vec<ResponseVectors> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for r in &fx.rows {
         (&r.id, &r.text).hash(&mut h);
@@ -133,7 +126,6 @@ fn vectors_for(fx: &Fixture, embedder: &mut Option<Embedder>) -> Vec<ResponseVec
             return v;
         }
     }
-    let e = load_embedder(embedder);
     let started = Instant::now();
     let vectors: Vec<ResponseVectors> =
         fx.rows.iter().map(|r| e.response_vectors(&r.text).unwrap_or_else(|e| panic!("{e}"))).collect();
