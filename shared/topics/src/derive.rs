@@ -30,7 +30,7 @@ pub fn derive_topics_with_previous(
 /// A topic's name among its candidate phrases (best lexical score first): the best-scoring
 /// phrase, or — with the model — a longer phrase that contains it and whose own embedding is
 /// closer to the topic's centre ("mobile app" over "app", "gantt chart" over "chart"). Only
-/// longer phrases that several members use are candidates, and counts ("two hours") never are.
+/// longer phrases that several members use are candidates.
 fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Embedder>) -> Option<String> {
     let best = &candidates.first()?.1;
     let words = |name: &str| name.split(' ').map(stem).collect::<Vec<_>>();
@@ -39,10 +39,7 @@ fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Emb
         .iter()
         .filter(|(score, name)| {
             let w = words(name);
-            *score > 0.0
-                && w.len() > base.len()
-                && w.windows(base.len()).any(|win| win == base.as_slice())
-                && !name.split(' ').any(is_number_word)
+            *score > 0.0 && w.len() > base.len() && w.windows(base.len()).any(|win| win == base.as_slice())
         })
         .map(|(_, name)| name.as_str())
         .collect();
@@ -60,16 +57,6 @@ fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Emb
 
 /// How much closer to a topic's centre a longer phrase must be to name it instead.
 const NAME_MARGIN: f32 = 0.05;
-
-/// Words that only count ("two hours", "first time"): not part of a name.
-fn is_number_word(w: &str) -> bool {
-    w.chars().any(|c| c.is_ascii_digit())
-        || [
-            "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "thirty", "forty",
-            "fifty", "hundred", "first", "second", "third", "twice", "half",
-        ]
-        .contains(&w)
-}
 
 /// A clause of the derivation sample that goes into clustering.
 struct ClusterUnit<'a> {
@@ -203,7 +190,14 @@ pub fn derive_topics_with(
         pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut used_old = BTreeSet::new();
         for (_, i, j) in pairs {
-            if kept[i].0.name.is_empty() && used_old.insert(j) {
+            // A name given while the topic was small must still fit it: one of the phrases it
+            // would be named by now ("twice" from a survey's first few responses does not stay).
+            let texts: Vec<&str> = kept[i].1.iter().map(|&u| units[u].text).collect();
+            let fits = index
+                .candidates(&texts, &BTreeSet::new(), p.name_keep_rank)
+                .iter()
+                .any(|(score, name)| *score > 0.0 && *name == prev.topics[j].name);
+            if fits && kept[i].0.name.is_empty() && used_old.insert(j) {
                 kept[i].0.name = prev.topics[j].name.clone();
                 taken.insert(kept[i].0.name.clone());
             }
@@ -349,14 +343,22 @@ mod tests {
     #[test]
     fn keeps_names_of_unchanged_topics() {
         let (texts, vectors) = survey();
-        let mut previous = derive_topics(&samples(&texts, &vectors), None);
-        for t in &mut previous.topics {
-            t.name = format!("old {}", t.name);
-        }
-        let again = derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous), None);
-        let mut names = again.names();
-        names.sort();
-        assert_eq!(names, vec!["old courier", "old delivery fee"]);
+        let first = derive_topics(&samples(&texts, &vectors), None);
+        let renamed = |fee: &str, courier: &str| {
+            let mut previous = first.clone();
+            for t in &mut previous.topics {
+                t.name = if t.name == "delivery fee" { fee.to_owned() } else { courier.to_owned() };
+            }
+            let again = derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous), None);
+            let mut names: Vec<String> = again.names().into_iter().map(str::to_owned).collect();
+            names.sort();
+            names
+        };
+        // Names that are still among their topics' best phrases stay, though not the best now…
+        assert_eq!(renamed("fee", "late"), vec!["fee", "late"]);
+        // …a name that no longer fits its topic gives way ("steep" is only its fourth phrase).
+        assert_eq!(renamed("banana", "late"), vec!["delivery fee", "late"]);
+        assert_eq!(renamed("steep", "late"), vec!["delivery fee", "late"]);
     }
 
     #[test]

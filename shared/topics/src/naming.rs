@@ -27,6 +27,10 @@ pub fn phrases(text: &str) -> Vec<(String, String)> {
         for run in runs {
             for len in 1..=3 {
                 for win in run.windows(len) {
+                    // Counts name nothing: "twice", "two hours", "first time".
+                    if win.iter().any(|w| is_number_word(w)) {
+                        continue;
+                    }
                     let key = win.iter().map(|w| stem(w)).collect::<Vec<_>>().join(" ");
                     out.push((key, win.join(" ")));
                 }
@@ -34,6 +38,15 @@ pub fn phrases(text: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// Words that only count or order things.
+fn is_number_word(w: &str) -> bool {
+    const NUMBERS: [&str; 21] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "thirty", "forty",
+        "fifty", "hundred", "first", "second", "third", "once", "twice", "half",
+    ];
+    w.chars().any(|c| c.is_ascii_digit()) || NUMBERS.contains(&w.to_lowercase().as_str())
 }
 
 /// Phrase statistics over a survey: in how many responses each phrase occurs, and its surface
@@ -125,6 +138,8 @@ mod tests {
         let keys: Vec<String> =
             phrases("The delivery fees are too high, honestly.").into_iter().map(|(_, f)| f).collect();
         assert_eq!(keys, vec!["delivery", "fees", "delivery fees", "high"]);
+        let counted: Vec<String> = phrases("Charged twice, waited two hours").into_iter().map(|(_, f)| f).collect();
+        assert_eq!(counted, vec!["charged", "waited", "hours"]);
     }
 
     #[test]

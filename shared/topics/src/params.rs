@@ -10,6 +10,8 @@ pub struct Params {
     pub model_weight: f32,
     /// Dendrogram cut: clusters join while their average distance (1 − similarity) is below;
     /// 0 chooses it per survey within `auto_cut_range` (the cut with the most topic-sized clusters).
+    /// Mature surveys choose 0.75–0.8; the cap of 0.8 (it was 0.9, same scores) stops a young
+    /// survey's only "topic" from being its few unrelated answers lumped together.
     pub cut_height: f32,
     pub auto_cut_range: (f32, f32),
     /// A topic needs at least this many responses…
@@ -37,6 +39,8 @@ pub struct Params {
     /// Names: how many of the best phrases by frequency and specificity are looked at for a
     /// longer phrase that names the topic better.
     pub name_candidates: usize,
+    /// A previous name stays only while it is among this many best phrases of its topic.
+    pub name_keep_rank: usize,
 }
 
 impl Default for Params {
@@ -45,7 +49,7 @@ impl Default for Params {
             generic_max: 0.6,
             model_weight: 0.7,
             cut_height: 0.0,
-            auto_cut_range: (0.65, 0.9),
+            auto_cut_range: (0.65, 0.8),
             min_responses: 3,
             min_share: 0.02,
             max_topics: 20,
@@ -57,6 +61,7 @@ impl Default for Params {
             refine_rounds: 5,
             refine_min: 0.2,
             name_candidates: 12,
+            name_keep_rank: 3,
         }
     }
 }

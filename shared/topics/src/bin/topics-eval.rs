@@ -49,7 +49,10 @@ fn main() {
     let mut pooled_err = Vec::new();
     let mut pooled_noise = Vec::new();
     for path in &files {
-        let fixture = eval::load(path);
+        let mut fixture = eval::load(path);
+        if let Some(first) = std::env::var("HT_FIRST").ok().and_then(|v| v.parse::<usize>().ok()) {
+            fixture.rows.truncate(first);
+        }
         let vectors = vectors_for(&fixture, &embedder);
         if let Some(k) = std::env::var("HT_SCALE").ok().and_then(|v| v.parse::<usize>().ok()) {
             // Timing only: the file's responses repeated k times (the unit cap applies).
@@ -179,5 +182,6 @@ fn params_from_env() -> Params {
         refine_rounds: u("HT_REFINE_ROUNDS", d.refine_rounds),
         refine_min: f("HT_REFINE_MIN", d.refine_min),
         name_candidates: u("HT_NAME_CANDIDATES", d.name_candidates),
+        name_keep_rank: u("HT_NAME_KEEP_RANK", d.name_keep_rank),
     }
 }
