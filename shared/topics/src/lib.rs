@@ -14,8 +14,8 @@
 //!    named by the phrase (1–3 content words) most frequent in it and rare elsewhere, or by a
 //!    longer phrase containing it that the model puts clearly closer to the topic ("timeline
 //!    view" over "timeline"). [`derive_topics_with_previous`] keeps the names of topics that did
-//!    not change (and whose name is still one of their three best phrases). At most 2,000 clause units are clustered (the most recent responses): about
-//!    1.5 s (0.5 s of it naming) and 25 MB.
+//!    not change and whose name is still one of their three best phrases. At most 2,000 clause
+//!    units are clustered (the most recent responses): about 1.5 s (0.5 s of it naming), 25 MB.
 //! 3. [`TopicSet::assign`] gives one response every topic (at most 4) that its whole text or one
 //!    of its clauses is close to; it needs only that response and the stored [`TopicSet`], so new
 //!    responses get topics between re-derivations.
