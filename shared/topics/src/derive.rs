@@ -33,14 +33,9 @@ pub fn derive_topics_with_previous(
 /// longer phrases that several members use are candidates.
 fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Embedder>) -> Option<String> {
     let best = &candidates.first()?.1;
-    let words = |name: &str| name.split(' ').map(stem).collect::<Vec<_>>();
-    let base = words(best);
     let longer: Vec<&str> = candidates
         .iter()
-        .filter(|(score, name)| {
-            let w = words(name);
-            *score > 0.0 && w.len() > base.len() && w.windows(base.len()).any(|win| win == base.as_slice())
-        })
+        .filter(|(score, name)| *score > 0.0 && extends(name, best))
         .map(|(_, name)| name.as_str())
         .collect();
     let Some(embedder) = embedder.filter(|_| !longer.is_empty()) else { return Some(best.clone()) };
@@ -53,6 +48,13 @@ fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Emb
     let closest = phrases.iter().zip(&vectors).skip(1).map(|(name, v)| (dot(v, centre), *name));
     let chosen = closest.filter(|(s, _)| *s > base_closeness).max_by(|a, b| a.0.total_cmp(&b.0));
     Some(chosen.map_or(best.as_str(), |(_, name)| name).to_owned())
+}
+
+/// Whether `name` is a longer phrase that contains `base` ("mobile app" and "app").
+fn extends(name: &str, base: &str) -> bool {
+    let words = |text: &str| text.split(' ').map(stem).collect::<Vec<_>>();
+    let (name, base) = (words(name), words(base));
+    name.len() > base.len() && name.windows(base.len()).any(|win| win == base.as_slice())
 }
 
 /// How much closer to a topic's centre a longer phrase must be to name it instead.
@@ -190,13 +192,15 @@ pub fn derive_topics_with(
         pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut used_old = BTreeSet::new();
         for (_, i, j) in pairs {
-            // A name given while the topic was small must still fit it: one of the phrases it
-            // would be named by now ("twice" from a survey's first few responses does not stay).
+            // A name given while the topic was small must still fit it: one of its best phrases
+            // now, or a longer phrase around the best that the model chose ("twice" from a
+            // survey's first few responses does not stay; "mobile app" does).
             let texts: Vec<&str> = kept[i].1.iter().map(|&u| units[u].text).collect();
-            let fits = index
-                .candidates(&texts, &BTreeSet::new(), p.name_keep_rank)
-                .iter()
-                .any(|(score, name)| *score > 0.0 && *name == prev.topics[j].name);
+            let candidates = index.candidates(&texts, &BTreeSet::new(), p.name_candidates.max(p.name_keep_rank));
+            let old = &prev.topics[j].name;
+            let fits = candidates.iter().enumerate().any(|(rank, (score, name))| {
+                *score > 0.0 && name == old && (rank < p.name_keep_rank || extends(old, &candidates[0].1))
+            });
             if fits && kept[i].0.name.is_empty() && used_old.insert(j) {
                 kept[i].0.name = prev.topics[j].name.clone();
                 taken.insert(kept[i].0.name.clone());
@@ -338,6 +342,16 @@ mod tests {
         assert_eq!(set.assign(&texts[0], &vectors[0]), vec!["delivery fee"]);
         assert_eq!(set.assign(&texts[1], &vectors[1]), vec!["courier"]);
         assert!(set.assign("Great!", &vectors[16]).is_empty());
+    }
+
+    #[test]
+    fn a_longer_phrase_extends_the_words_it_contains() {
+        assert!(extends("mobile app", "app"));
+        assert!(extends("mobile apps crash", "app"), "plural folded");
+        assert!(extends("gantt chart view", "chart view"));
+        assert!(!extends("app", "app"), "not longer");
+        assert!(!extends("apple pie", "app"), "whole words only");
+        assert!(!extends("chart gantt view", "gantt chart"), "in order");
     }
 
     #[test]
