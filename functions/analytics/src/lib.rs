@@ -2,12 +2,11 @@
 //! Finished days come from their nightly rollups, the rest (today, and any day not rolled up yet)
 //! is counted live, so the answer is never a day stale and costs O(days), not O(responses).
 
-use hearken::access::{authorize, Need};
+use hearken::access::{authorize_owned, Addressed};
 use hearken::analytics::{AnalyticsView, DateRange, TopicView};
 use hearken::http::{data, optional_query, path_param, query_number, route_key, serve};
-use hearken::ids::SurveyId;
 use hearken::plans::Action;
-use hearken::store::{rollups, surveys};
+use hearken::store::rollups;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -33,23 +32,22 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     .await
 }
 
-/// The caller's survey and the days of the requested range. The survey and the range's day items
-/// are read in one round; the range is shown only if the survey is the caller's.
+/// The caller's survey and the days of the requested range. The access check reads the survey;
+/// the range's day items are read only when the key may see it.
 async fn survey_days(
     app: &App,
     req: &Request,
 ) -> Result<(DateRange, std::collections::HashMap<chrono::NaiveDate, hearken::analytics::DayRollup>)> {
-    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
+    let raw = path_param(req, "surveyId")?;
+    let (_, owned) = authorize_owned(app, req, Action::ReadSurveys, Addressed::Survey(&raw)).await?;
     let range = DateRange::from_query(
         optional_query(req, "from").as_deref(),
         optional_query(req, "to").as_deref(),
         Timestamp::now().date(),
     )?;
-    let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
-    let (survey, days) =
-        tokio::join!(surveys::find(app, &access.account.id, &id), rollups::range_totals(app, &id, range));
-    survey?.ok_or(SURVEY_NOT_FOUND)?;
-    Ok((range, days?))
+    let survey = owned.survey().ok_or(SURVEY_NOT_FOUND)?;
+    let days = rollups::range_totals(app, &survey.survey.id, range).await?;
+    Ok((range, days))
 }
 
 async fn analytics(app: &App, req: &Request) -> Result<Response<Body>> {

@@ -3,7 +3,7 @@
 //! dates count the matching items instead (see the README for what each costs).
 
 use super::PROJECT_NOT_FOUND;
-use hearken::access::{authorize, quota, Access, Need};
+use hearken::access::{authorize, authorize_owned, quota, Access, Addressed, Need};
 use hearken::error::Refusal;
 use hearken::feedback::{FeedbackView, Source, Status};
 use hearken::http::{json, optional_query, query_number};
@@ -11,7 +11,8 @@ use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
 use hearken::store::feedback::{self as stored, Filters, Scope};
-use hearken::store::projects;
+use hearken::store::projects::{self, Project};
+use hearken::store::Item;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -25,8 +26,15 @@ const MAX_SEARCH_CHARS: usize = 200;
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     // A project named by id is checked against the key before anything is counted.
+    // The project named by id is read in the access check, so only the caller's is ever paged.
     let named = optional_query(req, "project");
-    let access = authorize(app, req, Need { action: Action::Read, project: named.as_deref() }).await?;
+    let (access, owned) = match named.as_deref() {
+        Some(raw) => {
+            let (access, owned) = authorize_owned(app, req, Action::Read, Addressed::Project(raw)).await?;
+            (access, Some(owned.project().ok_or(PROJECT_NOT_FOUND)?))
+        }
+        None => (authorize(app, req, Need { action: Action::Read, project: None }).await?, None),
+    };
     let account = &access.account.id;
     let filters = filters(req)?;
     let page = query_number(req, "page", 1, 1, u64::MAX)?;
@@ -55,7 +63,8 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     // The scope's counters are read in the same round as the page wherever the page does not
     // depend on them (a named project, the whole account); a key limited to projects needs to
     // know which of them still exist first.
-    let (counters, (items, counted)) = match planned_scope(app, req, &access).await? {
+    let (counters, (items, counted)) = match planned_scope(app, req, &access, owned).await? {
+        Planned::Owned(project, item) => (vec![item], fetch(Scope::Project(project.id)).await?),
         Planned::Project(project) => {
             let (found, fetched) =
                 tokio::join!(projects::get(app, account, &project), fetch(Scope::Project(project.clone())));
@@ -128,7 +137,10 @@ fn filters(req: &Request) -> Result<Filters> {
 
 /// What the list covers, as far as the request and the key say.
 enum Planned {
-    /// One project, named by id or slug.
+    /// The project named by id, read (and proven the caller's) by the access check.
+    Owned(Project, Item),
+    /// One project named by slug: the slug claim is the account's own, so the project it names
+    /// is too, and its item can be read beside the page.
     Project(ProjectId),
     /// The one project a limited key may address (gone: an empty list, not a 404).
     Only(ProjectId),
@@ -138,10 +150,12 @@ enum Planned {
     Account,
 }
 
-async fn planned_scope(app: &App, req: &Request, access: &Access) -> Result<Planned> {
-    let named = match (optional_query(req, "project"), optional_query(req, "projectSlug")) {
-        (Some(id), _) => Some(id),
-        (None, Some(slug)) => {
+async fn planned_scope(app: &App, req: &Request, access: &Access, owned: Option<(Project, Item)>) -> Result<Planned> {
+    if let Some((project, item)) = owned {
+        return Ok(Planned::Owned(project, item));
+    }
+    let named = match optional_query(req, "projectSlug") {
+        Some(slug) => {
             let id = projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string();
             if !access.key.allows_project(&id) {
                 // Known only after the slug was read: give the call back, as for any refusal.
@@ -152,7 +166,7 @@ async fn planned_scope(app: &App, req: &Request, access: &Access) -> Result<Plan
             }
             Some(id)
         }
-        (None, None) => None,
+        None => None,
     };
     if let Some(raw) = named {
         if !access.key.allows_project(&raw) {

@@ -1,14 +1,13 @@
 //! `GET` and `POST /api/projects/{projectId}/feedback`, as the Miniback reference shows them.
 
 use super::PROJECT_NOT_FOUND;
-use hearken::access::{authorize, Need};
+use hearken::access::{authorize, authorize_owned, Addressed, Need};
 use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
 use hearken::http::{data, json, json_body, optional_query, path_param, query_number};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
 use hearken::store::feedback::{self as stored, FeedbackItem};
-use hearken::store::projects;
 use hearken::{App, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -35,20 +34,15 @@ pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
-    let access = authorize(app, req, Need { action: Action::Read, project: Some(&raw) }).await?;
-    let project = parse_project(&raw)?;
+    let (_, owned) = authorize_owned(app, req, Action::Read, Addressed::Project(&raw)).await?;
     let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
     // The documents give `limit` a maximum of 100: larger values are served as 100.
     let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
     let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
 
-    // The project (existence and totals) and the page are read in one round.
-    let (found, page) = tokio::join!(
-        projects::get(app, &access.account.id, &project),
-        stored::list_for_project(app, &project, status, offset, limit)
-    );
-    let (_, item) = found?.ok_or(PROJECT_NOT_FOUND)?;
-    let page = page?;
+    // The access check read the project (ownership and totals); only the caller's is paged.
+    let (project, item) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
+    let page = stored::list_for_project(app, &project.id, status, offset, limit).await?;
     let total = total(&item, status, None);
     let has_more = offset + (page.len() as u64) < total;
     Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))

@@ -3,7 +3,7 @@
 
 mod api_key;
 
-use hearken::access::{authorize, Access, Need};
+use hearken::access::{authorize, authorize_owned, Access, Addressed, Need};
 use hearken::http::{data, deleted, json_body, path_param, route_key, serve};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
@@ -61,10 +61,12 @@ async fn read(app: &App, access: &Access, id: &ProjectId) -> Result<(Project, It
     projects::get(app, &access.account.id, id).await?.ok_or(PROJECT_NOT_FOUND)
 }
 
-/// Authorises `action` on the project in the path, then reads it.
+/// Authorises `action` on the project in the path and reads it in the same round (the read is
+/// the ownership proof: a foreign project answers as an unknown one).
 async fn addressed(app: &App, req: &Request, action: Action) -> Result<(Access, Project, Item)> {
-    let (access, id) = authorize_on(app, req, action).await?;
-    let (project, item) = read(app, &access, &id).await?;
+    let raw = path_param(req, "projectId")?;
+    let (access, owned) = authorize_owned(app, req, action, Addressed::Project(&raw)).await?;
+    let (project, item) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
     Ok((access, project, item))
 }
 

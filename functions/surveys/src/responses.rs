@@ -2,12 +2,10 @@
 //! answer; cursor pagination and the filters `since`, `maxRating` and `lowRated`.
 
 use crate::SURVEY_NOT_FOUND;
-use hearken::access::{authorize, Need};
+use hearken::access::{authorize_owned, Addressed};
 use hearken::http::{json, optional_query, path_param, query_number};
-use hearken::ids::SurveyId;
 use hearken::plans::Action;
 use hearken::store::responses::{self, ResponseFilters};
-use hearken::store::surveys;
 use hearken::surveys::ResponseView;
 use hearken::time::Timestamp;
 use hearken::{cursor, App, Error, Result};
@@ -49,10 +47,13 @@ fn filters(req: &Request) -> Result<ResponseFilters> {
 }
 
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
+    let raw = path_param(req, "surveyId")?;
+    let (access, owned) = authorize_owned(app, req, Action::ReadSurveys, Addressed::Survey(&raw)).await?;
     let limit = query_number(req, "limit", 25, 1, 100)? as usize;
     let filters = filters(req)?;
-    let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
+    // The access check read the survey: only one the key may see has its partition read.
+    let survey = owned.survey().ok_or(SURVEY_NOT_FOUND)?;
+    let id = survey.survey.id.clone();
     // The cursor is bound to the survey and the filters; its key must sit in the survey's own
     // partition, so it can never open another survey's responses.
     let scope = format!(
@@ -62,14 +63,7 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let start = optional_query(req, "cursor")
         .map(|c| cursor::decode(&c, "responses", &scope, ("pk", id.as_str()), filters.position_key()))
         .transpose()?;
-    // The survey (whose questions name the answers) and the page are read in one round; the page
-    // is shown only if the survey is the caller's.
-    let (survey, page) = tokio::join!(
-        surveys::find(app, &access.account.id, &id),
-        responses::list(app, id.as_str(), &filters, limit, start)
-    );
-    let survey = survey?.ok_or(SURVEY_NOT_FOUND)?;
-    let (found, next) = page?;
+    let (found, next) = responses::list(app, id.as_str(), &filters, limit, start).await?;
     let page = Page {
         data: found.into_iter().map(|response| ResponseView::of(response, &survey.survey)).collect(),
         next_cursor: next.map(|key| cursor::encode("responses", &scope, &key)),

@@ -1,10 +1,10 @@
 //! `/api/v1/surveys` and `/api/v1/surveys/{surveyId}`: list, create, read, change.
 
 use crate::SURVEY_NOT_FOUND;
-use hearken::access::{authorize, Access, Need};
+use hearken::access::{authorize, authorize_owned, Access, Addressed, Need};
 use hearken::error::Refusal;
 use hearken::http::{data, json, json_body, optional_query, path_param, public_base, query_number};
-use hearken::ids::{ProjectId, SurveyId};
+use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::surveys::{self as stored, SurveyItem, Updated, LIST_KEY};
 use hearken::surveys::{changes_from_json, new_survey_from_json, SurveyView};
@@ -29,7 +29,8 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let start = optional_query(req, "cursor")
         .map(|c| cursor::decode(&c, "surveys", account, ("accountId", account), &LIST_KEY))
         .transpose()?;
-    let (surveys, next) = stored::list(app, &access.account.id, limit, start).await?;
+    let visible = access.key.project_limit();
+    let (surveys, next) = stored::list(app, &access.account.id, visible.as_deref(), limit, start).await?;
     let base = public_base(req);
     let page = Page {
         data: surveys.iter().map(|survey| SurveyView::of(survey, &base)).collect(),
@@ -64,15 +65,16 @@ pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(data(StatusCode::CREATED, SurveyView::of(&item.survey, &public_base(req))))
 }
 
-/// The survey in the path, if it is one of the caller's account.
-async fn addressed(app: &App, req: &Request, access: &Access) -> Result<SurveyItem> {
-    let id = SurveyId::parse(&path_param(req, "surveyId")?).ok_or(SURVEY_NOT_FOUND)?;
-    stored::find(app, &access.account.id, &id).await?.ok_or(SURVEY_NOT_FOUND)
+/// Authorises `action` on the survey in the path and hands it back, if the key may see it (its
+/// account's, and filed to no project or to one the key may reach).
+async fn addressed(app: &App, req: &Request, action: Action) -> Result<(Access, SurveyItem)> {
+    let raw = path_param(req, "surveyId")?;
+    let (access, owned) = authorize_owned(app, req, action, Addressed::Survey(&raw)).await?;
+    Ok((access, owned.survey().ok_or(SURVEY_NOT_FOUND)?))
 }
 
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::ReadSurveys, project: None }).await?;
-    let item = addressed(app, req, &access).await?;
+    let (_, item) = addressed(app, req, Action::ReadSurveys).await?;
     Ok(data(StatusCode::OK, SurveyView::of(&item.survey, &public_base(req))))
 }
 
@@ -80,9 +82,8 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
 const QUESTIONS_FIXED: &str = "questions cannot be changed once a survey has responses; create a new survey instead";
 
 pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
-    let access = authorize(app, req, Need { action: Action::ManageSurveys, project: None }).await?;
+    let (access, item) = addressed(app, req, Action::ManageSurveys).await?;
     let body = json_body(req)?;
-    let item = addressed(app, req, &access).await?;
     let changes = changes_from_json(body, &item.survey.questions)?;
     check_key_reaches(&access, changes.project_id.as_ref().and_then(Option::as_ref))?;
     if changes.questions.is_some() && item.survey.response_count > 0 {

@@ -1,6 +1,13 @@
 //! The access check every authenticated route runs first. Its cost is fixed at two sequential
 //! DynamoDB rounds: (1) the key by digest; (2) in parallel, the account's conditional quota
-//! update (which also proves the account exists and reads its plan) and the key's minute window.
+//! update (which also proves the account exists and reads its plan), the key's minute window and,
+//! for a route that addresses a project or a survey, that one item ([`authorize_owned`]).
+//!
+//! The addressed item is the ownership proof: it is read by its id and kept only when it is the
+//! caller's account's (and, for a survey, filed to a project the key may reach). A route reads any
+//! partition behind that id only after the proof, so a foreign id costs exactly what an unknown id
+//! costs — one item read in the round that was there anyway — and nothing of another account's
+//! data can shape an answer, its timing or its `Server-Timing`.
 
 use super::key_format::ApiKey;
 use super::key_record::KeyRecord;
@@ -9,10 +16,14 @@ use super::quota::{self, Taken};
 use super::rate_limit;
 use crate::error::Refusal;
 use crate::http::source_ip;
+use crate::ids::{ProjectId, SurveyId};
 use crate::plans::{Action, Plan};
 use crate::request_scope::{defer, set_rate_headers};
 use crate::store::accounts::Account;
 use crate::store::keys::{self, Lookup, Revocation};
+use crate::store::projects::{self, Project};
+use crate::store::surveys::{self, SurveyItem};
+use crate::store::Item;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
 use lambda_http::Request;
@@ -35,9 +46,86 @@ pub struct Access {
     pub calls_this_month: u64,
 }
 
+/// The one project or survey a route addresses by id, as given in the request.
+#[derive(Clone, Copy, Debug)]
+pub enum Addressed<'a> {
+    Project(&'a str),
+    Survey(&'a str),
+}
+
+/// The addressed item, when it is the caller's to see; `None` for a malformed, unknown or foreign
+/// id alike (the route answers its 404).
+#[derive(Clone, Debug)]
+pub enum Owned {
+    Project(Option<(Project, Item)>),
+    Survey(Option<SurveyItem>),
+}
+
+impl Owned {
+    /// The project, if the route addressed one and it is the caller's.
+    pub fn project(self) -> Option<(Project, Item)> {
+        match self {
+            Owned::Project(found) => found,
+            Owned::Survey(_) => None,
+        }
+    }
+
+    /// The survey, if the route addressed one and the key may see it.
+    pub fn survey(self) -> Option<SurveyItem> {
+        match self {
+            Owned::Survey(found) => found,
+            Owned::Project(_) => None,
+        }
+    }
+}
+
 /// Runs every rule of SPEC §1–2 for the request; on success the call has been counted and the
 /// `X-RateLimit-*` headers are recorded for the response.
 pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Access> {
+    Ok(check(app, req, need, None).await?.0)
+}
+
+/// [`authorize`] for a route that addresses one project or survey by id: the item is read in the
+/// access check's second round and handed back only when the caller owns it. A project addressed
+/// here is also checked against the key's project restrictions, as `Need::project` is.
+pub async fn authorize_owned(
+    app: &App,
+    req: &Request,
+    action: Action,
+    addressed: Addressed<'_>,
+) -> Result<(Access, Owned)> {
+    let project = match addressed {
+        Addressed::Project(raw) => Some(raw),
+        Addressed::Survey(_) => None,
+    };
+    let (access, owned) = check(app, req, Need { action, project }, Some(addressed)).await?;
+    Ok((access, owned.expect("an addressed item is always read")))
+}
+
+/// Reads the addressed item and keeps it only when `key` may see it.
+async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Result<Owned> {
+    let account = &key.account_id;
+    Ok(match addressed {
+        Addressed::Project(raw) => Owned::Project(match ProjectId::parse(raw) {
+            Some(id) => projects::get(app, account, &id).await?,
+            None => None,
+        }),
+        Addressed::Survey(raw) => Owned::Survey(match SurveyId::parse(raw) {
+            // A survey filed to a project outside the key's projects is invisible to the key.
+            Some(id) => surveys::find(app, account, &id).await?.filter(|item| {
+                item.survey.project_id.as_ref().is_none_or(|project| key.allows_project(project.as_str()))
+            }),
+            None => None,
+        }),
+    })
+}
+
+async fn check(
+    app: &App,
+    req: &Request,
+    need: Need<'_>,
+    addressed: Option<Addressed<'_>>,
+) -> Result<(Access, Option<Owned>)> {
     let presented = presented_key(req).ok_or(Error::MissingKey)?;
     // A malformed key costs no database read.
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
@@ -55,11 +143,21 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
     }
 
     let account_id = record.account_id.as_str();
-    let (taken, window) = tokio::join!(
-        quota::take_call(app, account_id, need.action, now),
-        rate_limit::hit(app, record.id.as_str(), now)
-    );
-    let (taken, window) = (taken?, window?);
+    // Boxed: three SDK calls side by side make a large future, and every route polls it.
+    let (taken, window, owned) = Box::pin(async {
+        tokio::join!(
+            quota::take_call(app, account_id, need.action, now),
+            rate_limit::hit(app, record.id.as_str(), now),
+            async {
+                match addressed {
+                    Some(addressed) => read_owned(app, &record, addressed).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        )
+    })
+    .await;
+    let (taken, window, owned) = (taken?, window?, owned?);
 
     let mut calls_this_month = 0;
     let (account, refusal) = match taken {
@@ -104,5 +202,5 @@ pub async fn authorize(app: &App, req: &Request, need: Need<'_>) -> Result<Acces
             }
         });
     }
-    Ok(Access { key: record, account, calls_this_month })
+    Ok((Access { key: record, account, calls_this_month }, owned))
 }

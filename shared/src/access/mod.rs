@@ -10,6 +10,6 @@ pub mod key_source;
 pub mod quota;
 pub mod rate_limit;
 
-pub use authorize::{authorize, Access, Need};
+pub use authorize::{authorize, authorize_owned, Access, Addressed, Need, Owned};
 pub use key_format::{ApiKey, Family};
 pub use key_record::{KeyRecord, NewKey, Role, UseCase};

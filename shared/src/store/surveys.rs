@@ -100,24 +100,50 @@ pub async fn find(app: &App, account: &AccountId, id: &SurveyId) -> Result<Optio
 
 /// A page of the account's surveys, newest first, and the position after it (`None` on the last
 /// page). Asks for one more than the page, so the last page never leads to an empty one.
+/// `visible`: a key limited to projects sees only surveys filed to none of them or to one of
+/// those; the filter drops the others, so the query goes on until the page is full.
 pub async fn list(
     app: &App,
     account: &AccountId,
+    visible: Option<&[ProjectId]>,
     limit: usize,
-    start: Option<Item>,
+    mut start: Option<Item>,
 ) -> Result<(Vec<Survey>, Option<Item>)> {
-    let call = app
-        .db
-        .query()
-        .table_name(&app.tables.surveys)
-        .index_name("byAccount")
-        .key_condition_expression("accountId = :a")
-        .expression_attribute_values(":a", s(account.as_str()))
-        .scan_index_forward(false)
-        .limit(limit as i32 + 1)
-        .set_exclusive_start_key(start)
-        .send();
-    let mut items = db_call(call).await?.items.unwrap_or_default();
+    let mut items = vec![];
+    loop {
+        let mut query = app
+            .db
+            .query()
+            .table_name(&app.tables.surveys)
+            .index_name("byAccount")
+            .key_condition_expression("accountId = :a")
+            .expression_attribute_values(":a", s(account.as_str()))
+            .scan_index_forward(false)
+            .limit(limit as i32 + 1)
+            .set_exclusive_start_key(start.take());
+        if let Some(projects) = visible {
+            let names: Vec<String> = (0..projects.len()).map(|i| format!(":p{i}")).collect();
+            let allowed = match names.is_empty() {
+                true => String::new(),
+                false => format!(" OR projectId IN ({})", names.join(", ")),
+            };
+            // A survey with no project stores `projectId` as null (or, older items, not at all).
+            query = query
+                .filter_expression(format!(
+                    "attribute_not_exists(projectId) OR attribute_type(projectId, :null){allowed}"
+                ))
+                .expression_attribute_values(":null", s("NULL"));
+            for (name, project) in names.into_iter().zip(projects) {
+                query = query.expression_attribute_values(name, s(project.as_str()));
+            }
+        }
+        let output = db_call(query.send()).await?;
+        items.extend(output.items.unwrap_or_default());
+        start = output.last_evaluated_key;
+        if items.len() > limit || start.is_none() {
+            break;
+        }
+    }
     let next = (items.len() > limit).then(|| key_of(&items[limit - 1], &LIST_KEY));
     items.truncate(limit);
     let surveys = items.into_iter().map(|item| Ok(serde_dynamo::from_item::<_, SurveyItem>(item)?.survey));

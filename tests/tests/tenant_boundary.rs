@@ -1,0 +1,271 @@
+//! The tenant boundary: for every route of template.yaml that takes an id (in its path, its query or
+//! its body) and every filter it accepts, another account's id and an id that does not exist get the
+//! same answer — status, body (with the id itself masked) and `Server-Timing` calls and rounds — so
+//! no answer, and no cost, says anything about another account's data.
+//!
+//! The table below is checked against template.yaml: a route missing from it fails the test, so a
+//! new route is either walked here or declared keyless (public by design) or id-less.
+//!
+//! Each pair is asked up to three times: the first request of a key in a minute also records the
+//! key's last use in the background (one more call), which may fall on either side of a pair once;
+//! a real difference shows every time.
+
+use hearken::ids::{FeedbackId, KeyId, ProjectId, SurveyId};
+use hearken::plans::Plan;
+use hearken_tests::{spawn_app, Reply, TestApp};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// What a route takes, for this test.
+enum Walk {
+    /// Requests to compare, each with `{id}` where the foreign or unknown id goes.
+    Cases(Vec<Case>),
+    /// A public route (no key): it serves whoever holds the link, by design.
+    Public,
+    /// The catch-all route: it reads nothing.
+    Fallback,
+    /// A route that takes no id anywhere (only the caller's own account).
+    NoId,
+}
+
+struct Case {
+    /// Path and query, with `{id}`.
+    target: String,
+    body: Option<Value>,
+}
+
+fn case(target: &str) -> Case {
+    Case { target: target.to_owned(), body: None }
+}
+
+fn with_body(target: &str, body: Value) -> Case {
+    Case { target: target.to_owned(), body: Some(body) }
+}
+
+/// Every route of template.yaml (method and path) with what to send it; the id kind in `{id}`.
+fn table() -> Vec<(&'static str, Kind, Walk)> {
+    use Kind::*;
+    let feedback_filters = [
+        "",
+        "&status=NEW",
+        "&source=API",
+        "&search=checkout",
+        "&search=nothing-like-this",
+        "&page=2&pageSize=1",
+        "&start=2020-01-01&end=2099-12-31",
+        "&start=2099-01-01",
+        "&limit=1&offset=25",
+        "&status=NEW&search=slow&page=3&pageSize=1",
+    ];
+    let list_all = feedback_filters.iter().map(|f| case(&format!("/api/feedback?project={{id}}{f}"))).collect();
+    let of_project = ["", "?offset=25", "?offset=1&limit=1", "?status=NEW", "?status=RESOLVED&limit=100"]
+        .iter()
+        .map(|q| case(&format!("/api/projects/{{id}}/feedback{q}")))
+        .collect();
+    let responses =
+        ["", "?limit=1", "?since=2020-01-01T00:00:00Z", "?maxRating=2", "?lowRated=true", "?maxRating=5&limit=100"]
+            .iter()
+            .map(|q| case(&format!("/api/v1/surveys/{{id}}/feedback{q}")))
+            .collect();
+    let ranges = ["", "?from=2020-01-01&to=2020-12-31", "?from=2026-01-01"];
+    let analytics = ranges.iter().map(|q| case(&format!("/api/v1/surveys/{{id}}/analytics{q}"))).collect();
+    let topics = ["", "?limit=1", "?from=2020-01-01&to=2020-12-31"]
+        .iter()
+        .map(|q| case(&format!("/api/v1/surveys/{{id}}/topics{q}")))
+        .collect();
+    let message = json!({"message": "hello", "context": {"url": "https://example.com"}});
+    vec![
+        ("GET /api/projects/{projectId}/feedback", Project, Walk::Cases(of_project)),
+        (
+            "POST /api/projects/{projectId}/feedback",
+            Project,
+            Walk::Cases(vec![with_body("/api/projects/{id}/feedback", message)]),
+        ),
+        ("GET /api/feedback", Project, Walk::Cases(list_all)),
+        ("GET /api/feedback/{id}", Feedback, Walk::Cases(vec![case("/api/feedback/{id}")])),
+        (
+            "PUT /api/feedback/{id}",
+            Feedback,
+            Walk::Cases(vec![with_body("/api/feedback/{id}", json!({"status": "RESOLVED"}))]),
+        ),
+        ("DELETE /api/feedback/{id}", Feedback, Walk::Cases(vec![case("/api/feedback/{id}")])),
+        ("GET /api/projects", Project, Walk::Cases(vec![case("/api/projects?project={id}")])),
+        (
+            "POST /api/projects",
+            Project,
+            Walk::Cases(vec![with_body("/api/projects", json!({"name": "Mine", "slug": "{id}"}))]),
+        ),
+        ("GET /api/projects/{projectId}", Project, Walk::Cases(vec![case("/api/projects/{id}")])),
+        (
+            "PUT /api/projects/{projectId}",
+            Project,
+            Walk::Cases(vec![with_body("/api/projects/{id}", json!({"name": "Taken"}))]),
+        ),
+        ("DELETE /api/projects/{projectId}", Project, Walk::Cases(vec![case("/api/projects/{id}")])),
+        ("GET /api/projects/{projectId}/api-key", Project, Walk::Cases(vec![case("/api/projects/{id}/api-key")])),
+        ("POST /api/projects/{projectId}/api-key", Project, Walk::Cases(vec![case("/api/projects/{id}/api-key")])),
+        ("GET /api/v1/account", Project, Walk::NoId),
+        ("GET /api/v1/keys", Key, Walk::Cases(vec![case("/api/v1/keys?limit=1&after={id}")])),
+        (
+            "POST /api/v1/keys",
+            Project,
+            Walk::Cases(vec![with_body("/api/v1/keys", json!({"name": "x", "allowedProjects": ["{id}"]}))]),
+        ),
+        ("GET /api/v1/keys/{keyId}", Key, Walk::Cases(vec![case("/api/v1/keys/{id}")])),
+        (
+            "PATCH /api/v1/keys/{keyId}",
+            Key,
+            Walk::Cases(vec![with_body("/api/v1/keys/{id}", json!({"enabled": false}))]),
+        ),
+        ("DELETE /api/v1/keys/{keyId}", Key, Walk::Cases(vec![case("/api/v1/keys/{id}")])),
+        ("POST /api/widget/{projectId}/feedback", Project, Walk::Public),
+        ("GET /api/v1/surveys", Survey, Walk::Cases(vec![case("/api/v1/surveys?limit=1&survey={id}")])),
+        ("POST /api/v1/surveys", Project, Walk::Cases(vec![with_body("/api/v1/surveys", survey_body("{id}"))])),
+        ("GET /api/v1/surveys/{surveyId}", Survey, Walk::Cases(vec![case("/api/v1/surveys/{id}")])),
+        (
+            "PATCH /api/v1/surveys/{surveyId}",
+            Survey,
+            Walk::Cases(vec![
+                with_body("/api/v1/surveys/{id}", json!({"status": "CLOSED"})),
+                with_body("/api/v1/surveys/{id}", json!({"name": "x", "questions": []})),
+            ]),
+        ),
+        ("GET /api/v1/surveys/{surveyId}/feedback", Survey, Walk::Cases(responses)),
+        ("GET /s/{surveyId}", Survey, Walk::Public),
+        ("POST /s/{surveyId}", Survey, Walk::Public),
+        ("GET /api/v1/surveys/{surveyId}/analytics", Survey, Walk::Cases(analytics)),
+        ("GET /api/v1/surveys/{surveyId}/topics", Survey, Walk::Cases(topics)),
+        ("$default", Project, Walk::Fallback),
+    ]
+}
+
+/// A survey filed to the project `{id}`.
+fn survey_body(project: &str) -> Value {
+    json!({"name": "Filed", "projectId": project, "questions": [{"type": "RATING", "text": "Rate us", "required": true}]})
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Project,
+    Feedback,
+    Survey,
+    Key,
+}
+
+/// The victim's ids, one of each kind.
+struct Victim {
+    owner: String,
+    project: String,
+    feedback: String,
+    survey: String,
+    key: String,
+}
+
+impl Victim {
+    fn id(&self, kind: Kind) -> String {
+        match kind {
+            Kind::Project => self.project.clone(),
+            Kind::Feedback => self.feedback.clone(),
+            Kind::Survey => self.survey.clone(),
+            Kind::Key => self.key.clone(),
+        }
+    }
+}
+
+fn unknown(kind: Kind) -> String {
+    match kind {
+        Kind::Project => ProjectId::generate().to_string(),
+        Kind::Feedback => FeedbackId::generate().to_string(),
+        Kind::Survey => SurveyId::generate().to_string(),
+        Kind::Key => KeyId::generate().to_string(),
+    }
+}
+
+/// The victim account: a project with feedback, a survey filed to it with responses, a second key.
+async fn victim(app: &TestApp) -> Victim {
+    let (account, owner) = app.account(Plan::Business).await;
+    let owner = owner.expose().to_owned();
+    let (project, _) = app.project(&account).await;
+    let project = project.id.to_string();
+    let mut feedback = String::new();
+    for message in ["The checkout is slow", "Love the new checkout", "Shipping took a week"] {
+        let body = json!({"message": message});
+        let reply = app.call("POST", &format!("/api/projects/{project}/feedback"), &owner, Some(body)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        feedback = reply.body["data"]["id"].as_str().expect("feedback id").to_owned();
+    }
+    let reply = app.call("POST", "/api/v1/surveys", &owner, Some(survey_body(&project))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let survey = reply.body["data"]["id"].as_str().expect("survey id").to_owned();
+    let question = reply.body["data"]["questions"][0]["id"].as_str().expect("question id").to_owned();
+    for rating in [1, 2, 5] {
+        let request = app.http.post(app.url(&format!("/s/{survey}"))).json(&json!({"answers": {&question: rating}}));
+        let reply = Reply::from(request.send().await.expect("answer")).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let reply = app.call("POST", "/api/v1/keys", &owner, Some(json!({"name": "second"}))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let key = reply.body["data"]["id"].as_str().expect("key id").to_owned();
+    Victim { owner, project, feedback, survey, key }
+}
+
+/// What must match: status, body with the id masked, calls and rounds.
+fn observed(reply: &Reply, id: &str) -> (u16, String, (usize, usize)) {
+    (reply.status, reply.body.to_string().replace(id, "{id}"), reply.db_calls_and_rounds())
+}
+
+async fn ask(app: &TestApp, method: &str, case: &Case, id: &str, key: &str) -> Reply {
+    let target = case.target.replace("{id}", id);
+    let body = case.body.as_ref().map(|b| serde_json::from_str(&b.to_string().replace("{id}", id)).expect("json"));
+    app.call(method, &target, key, body).await
+}
+
+#[tokio::test]
+async fn a_foreign_id_answers_and_costs_exactly_what_an_unknown_id_does() {
+    let app = spawn_app().await;
+    let victim = victim(&app).await;
+    let (_, attacker) = app.account(Plan::Business).await;
+    let attacker = attacker.expose().to_owned();
+
+    let table = table();
+    let walked: BTreeSet<String> = table.iter().map(|(route, _, _)| route.to_string()).collect();
+    let routes: BTreeSet<String> = app.template.routes().map(|(route, _)| route.key()).collect();
+    assert_eq!(walked, routes, "every route of template.yaml is in this test's table, and only those");
+
+    let mut failures = vec![];
+    let mut compared = 0;
+    for (route, kind, walk) in &table {
+        let Walk::Cases(cases) = walk else { continue };
+        let method = route.split(' ').next().expect("a method");
+        for case in cases {
+            let mut last = None;
+            for _ in 0..3 {
+                let foreign_id = victim.id(*kind);
+                let unknown_id = unknown(*kind);
+                let foreign = ask(&app, method, case, &foreign_id, &attacker).await;
+                let unknown = ask(&app, method, case, &unknown_id, &attacker).await;
+                let (foreign, unknown) = (observed(&foreign, &foreign_id), observed(&unknown, &unknown_id));
+                if foreign == unknown {
+                    assert!(foreign.0 < 500, "{method} {}: {foreign:?}", case.target);
+                    last = None;
+                    break;
+                }
+                last = Some((foreign, unknown));
+            }
+            compared += 1;
+            if let Some((foreign, unknown)) = last {
+                failures.push(format!("{method} {}\n  foreign {foreign:?}\n  unknown {unknown:?}", case.target));
+            }
+        }
+    }
+    assert!(compared > 40, "the table walks every filter ({compared} cases)");
+    assert!(failures.is_empty(), "{} of {compared} cases differ:\n{}", failures.len(), failures.join("\n"));
+
+    // The victim's data is untouched by all of it.
+    let survey = app.call("GET", &format!("/api/v1/surveys/{}", victim.survey), &victim.owner, None).await;
+    assert_eq!((survey.status, survey.body["data"]["status"].as_str()), (200, Some("ACTIVE")), "{}", survey.body);
+    let feedback = app.call("GET", &format!("/api/projects/{}/feedback", victim.project), &victim.owner, None).await;
+    assert_eq!(feedback.body["pagination"]["total"], 3, "{}", feedback.body);
+    let key = app.call("GET", &format!("/api/v1/keys/{}", victim.key), &victim.owner, None).await;
+    assert_eq!(key.body["data"]["enabled"], true, "{}", key.body);
+}
