@@ -126,8 +126,12 @@ impl Gateway {
 /// Starts a gateway on `127.0.0.1:port` (0 picks a free port) and returns its address.
 pub async fn start(app: App, template: &Template, port: u16) -> Result<SocketAddr, String> {
     // DynamoDB Local's pace, not Lambda's: see `stack::sdk_config`.
-    hearken::http::set_local_deadline(std::time::Duration::from_secs(60));
-    hearken::store::set_local_conflict_budget(std::time::Duration::from_secs(50));
+    // Two local operations (28 s each, `stack::sdk_config`) fit before the deadline with room for
+    // a burst's retries.
+    hearken::request_scope::set_local_budget(hearken::request_scope::Budget {
+        deadline: std::time::Duration::from_secs(90),
+        operation: std::time::Duration::from_secs(28),
+    });
     let gateway = Arc::new(Gateway::new(app, template)?);
     let listener =
         TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;

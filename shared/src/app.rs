@@ -44,8 +44,9 @@ pub async fn client_from_env() -> Client {
 pub fn config_loader() -> ConfigLoader {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        // The request budget's operation: see `request_scope::Budget`.
+        .operation_timeout(crate::request_scope::BUDGET.operation)
         .build();
     aws_config::defaults(BehaviorVersion::latest()).http_client(http_client()).timeout_config(timeouts)
 }

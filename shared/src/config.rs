@@ -42,25 +42,43 @@ pub struct Settings {
     /// Responses the public survey page takes per client IP per minute
     /// (`SURVEY_RESPONSES_PER_IP_PER_MINUTE`).
     pub survey_responses_per_ip_per_minute: u32,
+    /// Failed authentications a client IP may make per minute before further ones answer 429
+    /// (`FAILED_AUTH_PER_IP_PER_MINUTE`; see `plans::FAILED_AUTH_PER_IP_PER_MINUTE`).
+    pub failed_auth_per_ip_per_minute: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { survey_responses_per_ip_per_minute: 60 }
+        Self {
+            survey_responses_per_ip_per_minute: 60,
+            failed_auth_per_ip_per_minute: crate::plans::FAILED_AUTH_PER_IP_PER_MINUTE,
+        }
     }
+}
+
+/// A whole number above 0 from the environment variable `name`, if it is set.
+fn positive(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<u32>, String> {
+    lookup(name)
+        .map(|text| {
+            text.trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{name} must be a whole number above 0, not {text:?}"))
+        })
+        .transpose()
 }
 
 impl Settings {
     /// The settings given by `lookup`, the defaults for those it does not give.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut settings = Settings::default();
-        if let Some(text) = lookup("SURVEY_RESPONSES_PER_IP_PER_MINUTE") {
-            settings.survey_responses_per_ip_per_minute =
-                text.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("SURVEY_RESPONSES_PER_IP_PER_MINUTE must be a whole number above 0, not {text:?}")
-                })?;
-        }
-        Ok(settings)
+        let defaults = Settings::default();
+        Ok(Settings {
+            survey_responses_per_ip_per_minute: positive(&lookup, "SURVEY_RESPONSES_PER_IP_PER_MINUTE")?
+                .unwrap_or(defaults.survey_responses_per_ip_per_minute),
+            failed_auth_per_ip_per_minute: positive(&lookup, "FAILED_AUTH_PER_IP_PER_MINUTE")?
+                .unwrap_or(defaults.failed_auth_per_ip_per_minute),
+        })
     }
 }
 
@@ -73,6 +91,8 @@ mod tests {
         assert_eq!(Settings::from_lookup(|_| None).unwrap(), Settings::default());
         let set = Settings::from_lookup(|name| (name == "SURVEY_RESPONSES_PER_IP_PER_MINUTE").then(|| "5".into()));
         assert_eq!(set.unwrap().survey_responses_per_ip_per_minute, 5);
+        let set = Settings::from_lookup(|name| (name == "FAILED_AUTH_PER_IP_PER_MINUTE").then(|| "7".into()));
+        assert_eq!(set.unwrap().failed_auth_per_ip_per_minute, 7);
         assert!(Settings::from_lookup(|_| Some("lots".into())).is_err());
         assert!(Settings::from_lookup(|_| Some("0".into())).is_err());
     }

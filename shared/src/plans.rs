@@ -6,6 +6,12 @@ use std::fmt;
 /// Requests a minute one client IP may send to the public widget (no key, so no plan applies).
 pub const WIDGET_PER_IP_PER_MINUTE: u32 = 10;
 
+/// Failed authentications (a key read and refused: unknown, revoked, disabled, expired, wrong IP)
+/// a client IP may make per minute before every further one answers 429: guessing keys, or a
+/// client stuck on a revoked one, is slowed down and shows up as 429s. A malformed key (bad
+/// checksum) is refused without a read and is not counted, since it costs nothing.
+pub const FAILED_AUTH_PER_IP_PER_MINUTE: u32 = 20;
+
 /// A billing plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

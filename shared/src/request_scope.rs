@@ -24,13 +24,65 @@ pub struct RateHeaders {
     pub reset: i64,
 }
 
+/// A request's time: how long it may run in all, and how long one DynamoDB operation (the SDK's
+/// operation timeout, its own retries included) may take.
+///
+/// The invariant that keeps a committed write from ever being answered 503: a write starts only
+/// while two operations still fit before the deadline — the write itself and, when its outcome is
+/// unknown (a timeout), the read that finds out (the survey page reads its response back). So a
+/// write's retries (contended transactions) end by `deadline - 2 × operation`, and everything a
+/// write can lead to ends before the deadline cuts the request off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub deadline: Duration,
+    pub operation: Duration,
+}
+
+/// On Lambda: the functions' timeout in template.yaml is 15 s; the deadline answers 503 (with
+/// `Retry-After`) a second before Lambda would cut the request off with a bare gateway error.
+pub const BUDGET: Budget = Budget { deadline: Duration::from_secs(14), operation: Duration::from_secs(4) };
+
+/// The local stack's budget (no Lambda timeout there; DynamoDB Local applies transactions one at
+/// a time, so a burst waits far longer than on DynamoDB).
+static LOCAL_BUDGET: std::sync::OnceLock<Budget> = std::sync::OnceLock::new();
+
+/// Sets the local stack's budget (once per process; later calls change nothing).
+pub fn set_local_budget(budget: Budget) {
+    let _ = LOCAL_BUDGET.set(budget);
+}
+
+/// The budget requests run under in this process.
+pub fn budget() -> Budget {
+    *LOCAL_BUDGET.get().unwrap_or(&BUDGET)
+}
+
+/// Whether a write may start now (see [`Budget`]). Outside a request (the admin CLI, the stream
+/// consumers, which have their own time) always.
+pub fn may_start_write() -> bool {
+    let budget = budget();
+    SCOPE.try_with(|scope| scope.started.elapsed() + budget.operation * 2 <= budget.deadline).unwrap_or(true)
+}
+
 /// What one request gathered.
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct RequestScope {
+    started: Instant,
     calls: Mutex<Vec<(Instant, Instant)>>,
     background_calls: Mutex<usize>,
     rate: Mutex<Option<RateHeaders>>,
     deferred: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Default for RequestScope {
+    fn default() -> Self {
+        RequestScope {
+            started: Instant::now(),
+            calls: Mutex::default(),
+            background_calls: Mutex::default(),
+            rate: Mutex::default(),
+            deferred: Mutex::default(),
+        }
+    }
 }
 
 /// DynamoDB usage of one request: calls, rounds (groups of overlapping calls the response waited
@@ -158,6 +210,21 @@ mod tests {
         assert_eq!((usage.calls, usage.rounds), (5, 3));
         assert!(usage.server_timing().starts_with("db;dur="));
         assert!(usage.server_timing().ends_with("desc=\"calls=5 rounds=3\""));
+    }
+
+    #[tokio::test]
+    async fn a_write_starts_only_while_it_and_a_read_back_fit_before_the_deadline() {
+        let at = |elapsed: Duration| {
+            let scope = Arc::new(RequestScope { started: Instant::now() - elapsed, ..RequestScope::default() });
+            SCOPE.sync_scope(scope, may_start_write)
+        };
+        let budget = budget();
+        assert!(budget.operation * 2 < budget.deadline, "{budget:?}");
+        assert!(at(Duration::ZERO));
+        assert!(at(budget.deadline - budget.operation * 2 - Duration::from_millis(50)));
+        assert!(!at(budget.deadline - budget.operation * 2 + Duration::from_millis(50)));
+        assert!(!at(budget.deadline));
+        assert!(may_start_write(), "outside a request there is no deadline");
     }
 
     #[tokio::test]

@@ -56,6 +56,9 @@ async fn spawn(configure: impl FnOnce(&mut App), consumers: impl Fn(&str) -> boo
     let client = client().await;
     let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
     let mut app = App::new(client, tables);
+    // Tests walk many refused keys from one address in a minute; `failed_authentications` sets
+    // the deployed limit back to check it.
+    app.settings.failed_auth_per_ip_per_minute = 100_000;
     configure(&mut app);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
     streams::start_some(app.clone(), &template, &prefix, consumers).await.expect("stream consumers start");

@@ -265,7 +265,114 @@ async fn a_foreign_id_answers_and_costs_exactly_what_an_unknown_id_does() {
     let survey = app.call("GET", &format!("/api/v1/surveys/{}", victim.survey), &victim.owner, None).await;
     assert_eq!((survey.status, survey.body["data"]["status"].as_str()), (200, Some("ACTIVE")), "{}", survey.body);
     let feedback = app.call("GET", &format!("/api/projects/{}/feedback", victim.project), &victim.owner, None).await;
-    assert_eq!(feedback.body["pagination"]["total"], 3, "{}", feedback.body);
+    // Three sent through the API, three filed by the survey's responses.
+    assert_eq!(feedback.body["pagination"]["total"], 6, "{}", feedback.body);
     let key = app.call("GET", &format!("/api/v1/keys/{}", victim.key), &victim.owner, None).await;
     assert_eq!(key.body["data"]["enabled"], true, "{}", key.body);
+}
+
+/// A key forged with a valid checksum costs what a deleted key costs (its read, then the client's
+/// window of failed authentications), and a burst of them from one address answers 429.
+#[tokio::test]
+async fn forged_keys_cost_what_revoked_ones_do_and_a_burst_is_slowed_down() {
+    const LIMIT: u32 = 5;
+    let app = hearken_tests::spawn_app_with(|app| app.settings.failed_auth_per_ip_per_minute = LIMIT).await;
+    let (_, owner) = app.account(Plan::Business).await;
+    let owner = owner.expose().to_owned();
+    let reply = app.call("POST", "/api/v1/keys", &owner, Some(json!({"name": "doomed"}))).await;
+    let (doomed, doomed_id) =
+        (reply.body["data"]["key"].as_str().unwrap().to_owned(), reply.body["data"]["id"].clone());
+    let reply = app.call("DELETE", &format!("/api/v1/keys/{}", doomed_id.as_str().unwrap()), &owner, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    hearken_tests::settle_in_one_minute_window().await;
+    let forged = hearken::access::ApiKey::generate(hearken::access::Family::Account);
+    let forged = app.call("GET", "/api/v1/account", forged.expose(), None).await;
+    let deleted = app.call("GET", "/api/v1/account", &doomed, None).await;
+    assert_eq!((forged.status, deleted.status), (401, 401), "{} {}", forged.body, deleted.body);
+    assert_eq!(forged.db_calls_and_rounds(), deleted.db_calls_and_rounds());
+    assert_eq!(forged.db_calls_and_rounds(), (2, 2), "the key's read, then the failure window");
+    // A malformed key is refused without any read, and is not counted.
+    let malformed = app.call("GET", "/api/v1/account", "sk_live_nonsense", None).await;
+    assert_eq!((malformed.status, malformed.db_calls_and_rounds()), (401, (0, 0)));
+
+    let mut statuses = vec![];
+    for _ in 0..LIMIT {
+        let forged = hearken::access::ApiKey::generate(hearken::access::Family::Project);
+        statuses.push(app.call("GET", "/api/projects", forged.expose(), None).await.status);
+    }
+    // Two failures came before the loop: the limit is passed inside it. (The Miniback surface
+    // words an unknown key as 403 `Invalid API key or project not found`.)
+    assert_eq!(statuses.iter().filter(|s| **s == 403).count() as u32, LIMIT - 2, "{statuses:?}");
+    assert!(statuses.ends_with(&[429, 429]), "{statuses:?}");
+    let refused = app.call("GET", "/api/v1/account", &doomed, None).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.error().contains("failed authentications"), "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    // A good key from the same address still works: only failures are slowed down.
+    assert_eq!(app.call("GET", "/api/v1/account", &owner, None).await.status, 200);
+}
+
+/// A key limited to some projects sees no survey filed to another project: not in lists, not by
+/// id, not its responses, analytics or topics, and cannot change it.
+#[tokio::test]
+async fn allowed_projects_bind_surveys_and_everything_filed_under_them() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Business).await;
+    let owner = owner.expose().to_owned();
+    let project = |name: &'static str| hearken::admin::create_project(&app.app, &account.id, name, None);
+    let (mine, _) = project("Mine").await.expect("project");
+    let (other, _) = project("Other").await.expect("project");
+    let create = |project: Option<String>| {
+        let body = match project {
+            Some(project) => survey_body(&project),
+            None => json!({"name": "Unfiled", "questions": [{"type": "RATING", "text": "Rate us"}]}),
+        };
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let reply = app.call("POST", "/api/v1/surveys", &owner, Some(body)).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.body["data"]["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let in_mine = create(Some(mine.id.to_string())).await;
+    let in_other = create(Some(other.id.to_string())).await;
+    let unfiled = create(None).await;
+    let body = json!({"name": "limited", "role": "owner", "allowedProjects": [mine.id.to_string()]});
+    let reply = app.call("POST", "/api/v1/keys", &owner, Some(body)).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let limited = reply.body["data"]["key"].as_str().expect("secret").to_owned();
+
+    let reply = app.call("GET", "/api/v1/surveys?limit=1", &limited, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let mut seen = vec![];
+    let mut reply = reply;
+    loop {
+        seen.extend(reply.body["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()));
+        let Some(cursor) = reply.body["nextCursor"].as_str() else { break };
+        reply = app.call("GET", &format!("/api/v1/surveys?limit=1&cursor={cursor}"), &limited, None).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    seen.sort();
+    let mut expected = vec![in_mine.clone(), unfiled.clone()];
+    expected.sort();
+    assert_eq!(seen, expected, "a page of one survey at a time, the other project's left out");
+
+    for path in ["", "/feedback", "/analytics", "/topics"] {
+        let hidden = app.call("GET", &format!("/api/v1/surveys/{in_other}{path}"), &limited, None).await;
+        assert_eq!((hidden.status, hidden.error()), (404, "Survey not found"), "{path}: {}", hidden.body);
+        let shown = app.call("GET", &format!("/api/v1/surveys/{in_mine}{path}"), &limited, None).await;
+        assert_eq!(shown.status, 200, "{path}: {}", shown.body);
+        let shown = app.call("GET", &format!("/api/v1/surveys/{unfiled}{path}"), &limited, None).await;
+        assert_eq!(shown.status, 200, "{path}: {}", shown.body);
+    }
+    let close = Some(json!({"status": "CLOSED"}));
+    let reply = app.call("PATCH", &format!("/api/v1/surveys/{in_other}"), &limited, close.clone()).await;
+    assert_eq!((reply.status, reply.error()), (404, "Survey not found"), "{}", reply.body);
+    let reply = app.call("GET", &format!("/api/v1/surveys/{in_other}"), &owner, None).await;
+    assert_eq!(reply.body["data"]["status"], "ACTIVE", "the survey was not changed");
+    // Nor can the limited key move its own survey into the other project.
+    let body = Some(json!({"projectId": other.id.to_string()}));
+    let reply = app.call("PATCH", &format!("/api/v1/surveys/{in_mine}"), &limited, body).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
 }

@@ -120,6 +120,26 @@ async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Res
     })
 }
 
+/// A key that was read and refused: counted in the client IP's window of failed authentications,
+/// and past the deployment's limit (`FAILED_AUTH_PER_IP_PER_MINUTE`) answered 429 instead of its own refusal. Every
+/// refusal costs the same (the key's read, then this window), so none says more than another.
+async fn failed(app: &App, req: &Request, refusal: Refusal, now: Timestamp) -> Error {
+    let client = source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    match rate_limit::hit(app, &format!("authfail#{client}"), now).await {
+        Ok(window) if window.exceeds(app.settings.failed_auth_per_ip_per_minute) => Error::RateLimited {
+            per: "this IP address after failed authentications",
+            limit: app.settings.failed_auth_per_ip_per_minute,
+            reset: window.reset(),
+        },
+        Ok(_) => Error::KeyRefused(refusal),
+        Err(err) => {
+            // The refusal stands; only its counting failed.
+            tracing::warn!(error = %err, "could not count a failed authentication");
+            Error::KeyRefused(refusal)
+        }
+    }
+}
+
 async fn check(
     app: &App,
     req: &Request,
@@ -133,11 +153,13 @@ async fn check(
 
     let record = match keys::lookup(app, &key.digest()).await? {
         Lookup::Live(record) => *record,
-        Lookup::Revoked(Revocation::Deleted) => return Err(Error::KeyRefused(Refusal::Deleted)),
-        Lookup::Revoked(Revocation::Regenerated) => return Err(Error::KeyRefused(Refusal::Regenerated)),
-        Lookup::Missing => return Err(Error::KeyRefused(Refusal::Unknown)),
+        Lookup::Revoked(Revocation::Deleted) => return Err(failed(app, req, Refusal::Deleted, now).await),
+        Lookup::Revoked(Revocation::Regenerated) => return Err(failed(app, req, Refusal::Regenerated, now).await),
+        Lookup::Missing => return Err(failed(app, req, Refusal::Unknown, now).await),
     };
-    record.check_validity(now, source_ip(req), need.project).map_err(Error::KeyRefused)?;
+    if let Err(refusal) = record.check_validity(now, source_ip(req), need.project) {
+        return Err(failed(app, req, refusal, now).await);
+    }
     if let Some(message) = record.forbids(need.action) {
         return Err(Error::Forbidden(message));
     }

@@ -13,4 +13,4 @@ pub use request::{
     BODY_LIMIT,
 };
 pub use response::{data, deleted, html, json};
-pub use serve::{serve, set_local_deadline, Surface};
+pub use serve::{serve, Surface};

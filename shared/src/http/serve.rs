@@ -1,25 +1,14 @@
 //! The wrapper every handler runs in: it gathers the request's DynamoDB timing and rate-limit
-//! state, turns an error into its response, adds `Server-Timing` and `X-RateLimit-*`, and logs one
-//! line per request (path only: a key in the query string never reaches the log).
+//! state, turns an error into its response, adds `Server-Timing`, `X-RateLimit-*` and
+//! `X-Content-Type-Options: nosniff`, and logs one line per request (path only: a key in the query
+//! string never reaches the log).
 
 use super::errors::error_response;
 use crate::request_scope::RequestScope;
 use crate::{Error, Result};
-use lambda_http::http::HeaderValue;
+use lambda_http::http::{header, HeaderValue};
 use lambda_http::{Body, Request, Response};
 use std::future::Future;
-
-/// How long a request may run: under the functions' 15 s timeout in template.yaml.
-const DEADLINE: std::time::Duration = std::time::Duration::from_secs(12);
-
-/// A longer deadline for the local stack only (no Lambda timeout there; DynamoDB Local applies
-/// transactions one at a time, so a burst waits far longer than on DynamoDB).
-static LOCAL_DEADLINE: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
-
-/// Sets the local stack's request deadline (once per process; later calls change nothing).
-pub fn set_local_deadline(deadline: std::time::Duration) {
-    let _ = LOCAL_DEADLINE.set(deadline);
-}
 
 /// Which API a path belongs to; refusals are worded per API (SPEC §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +46,7 @@ where
     // Answer 503 (SPEC §4's shape, with Retry-After) before Lambda's own timeout cuts the request
     // off with a bare gateway error.
     let bounded = async move {
-        tokio::time::timeout(*LOCAL_DEADLINE.get().unwrap_or(&DEADLINE), handler(req))
+        tokio::time::timeout(crate::request_scope::budget().deadline, handler(req))
             .await
             .unwrap_or_else(|_| Err(Error::Unavailable("deadline passed".into())))
     };
@@ -73,6 +62,9 @@ where
     };
     let usage = scope.db_usage();
     let headers = response.headers_mut();
+    // No browser may read an answer as anything but its declared type (a JSON error that echoes
+    // input must never be sniffed into HTML or script).
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if let Ok(value) = HeaderValue::from_str(&usage.server_timing()) {
         headers.insert("server-timing", value);
     }

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::request_scope::db_call;
+use crate::request_scope::{db_call, may_start_write};
 use crate::App;
 
 /// A DynamoDB item.
@@ -60,26 +60,16 @@ pub fn failed_conditions<R>(err: &SdkError<TransactWriteItemsError, R>) -> Optio
     }
 }
 
-/// How long a transaction keeps retrying while other transactions hold its items (well inside a
-/// request's 12 s deadline).
-const CONFLICT_BUDGET: Duration = Duration::from_secs(6);
-/// A longer budget for the local stack only: DynamoDB Local applies transactions one at a time, so
-/// a burst on one survey drains at its pace, not DynamoDB's.
-static LOCAL_CONFLICT_BUDGET: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
-
-/// Sets the local stack's conflict budget (once per process).
-pub fn set_local_conflict_budget(budget: Duration) {
-    let _ = LOCAL_CONFLICT_BUDGET.set(budget);
-}
-
 /// The longest pause between two tries.
 const MAX_BACKOFF_MS: u64 = 200;
 
 /// Runs a write transaction. DynamoDB cancels a transaction outright when a concurrent one holds
 /// one of its items (reason `TransactionConflict`), which is routine for counters under parallel
 /// writes (a burst of responses to one survey), so those are retried with a randomised backoff
-/// (full jitter, so a burst spreads out instead of colliding again) for up to
-/// [`CONFLICT_BUDGET`]; any other failure returns at once. Every attempt carries the same client
+/// (full jitter, so a burst spreads out instead of colliding again) for as long as the request's
+/// budget lets a write start (`request_scope::may_start_write`: the last attempt and a read-back
+/// still fit before the deadline); any other failure returns at once. A write that may not start
+/// at all is not sent, and answers as a timeout (503): nothing was written. Every attempt carries the same client
 /// request token, so an attempt that timed out on the wire but committed is not applied twice by
 /// the next one (DynamoDB answers it as already done).
 pub async fn transact(
@@ -87,15 +77,15 @@ pub async fn transact(
     items: Vec<TransactWriteItem>,
 ) -> Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>> {
     let token = uuid::Uuid::new_v4().to_string();
-    let started = std::time::Instant::now();
     let mut attempt = 0u32;
     loop {
+        if !may_start_write() {
+            return Err(SdkError::timeout_error("no time left in the request to start a write"));
+        }
         let call = app.db.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
         let result = db_call(call.send()).await;
         match result {
-            Err(err)
-                if started.elapsed() < *LOCAL_CONFLICT_BUDGET.get().unwrap_or(&CONFLICT_BUDGET) && conflicted(&err) =>
-            {
+            Err(err) if conflicted(&err) => {
                 attempt += 1;
                 let ceiling = (10u64 << attempt.min(5)).min(MAX_BACKOFF_MS);
                 let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
