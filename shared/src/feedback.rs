@@ -130,12 +130,24 @@ impl NewFeedback {
 pub struct FeedbackView {
     pub id: FeedbackId,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Always an object in answers (`{}` when none was sent), so a client's `item.context.url` is
+    /// `undefined`, never a TypeError.
+    #[serde(default, serialize_with = "context_object")]
     pub context: Option<serde_json::Map<String, Value>>,
     pub status: Status,
     pub source: Source,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+fn context_object<S: serde::Serializer>(
+    context: &Option<serde_json::Map<String, Value>>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match context {
+        Some(map) => map.serialize(serializer),
+        None => serde_json::Map::new().serialize(serializer),
+    }
 }
 
 #[cfg(test)]

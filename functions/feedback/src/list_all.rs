@@ -19,7 +19,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-/// Most items a page may skip (skipping costs a read of every skipped item).
+/// Most items a page may skip (skipping costs a read of every skipped item): `offset` at most
+/// this, `(page − 1) × pageSize` too.
 const MAX_SKIP: u64 = 10_000;
 /// Longest search text, in characters.
 const MAX_SEARCH_CHARS: usize = 200;
@@ -37,16 +38,8 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     };
     let account = &access.account.id;
     let filters = filters(req)?;
-    let page = query_number(req, "page", 1, 1, u64::MAX)?;
-    // The documents give `pageSize` a maximum of 100: larger values are served as 100.
-    let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
-    if (page - 1).saturating_mul(page_size) > MAX_SKIP {
-        return Err(Error::bad_request(format!(
-            "Query parameter 'page' is too deep: at most {MAX_SKIP} items can be skipped; narrow the filters (e.g. start/end)"
-        )));
-    }
-
-    let skip = (page - 1) * page_size;
+    let window = Window::of(req)?;
+    let (skip, page_size) = (window.offset, window.limit);
     // Boxed: the page and the count are large futures, and several arms below hold one.
     let fetch = |scope: Scope| {
         let filters = filters.clone();
@@ -101,8 +94,54 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let total =
         counted.unwrap_or_else(|| counters.iter().map(|item| total(item, filters.status, filters.source)).sum());
     let data = items.into_iter().map(|item| Listed { feedback: item.view, project_id: item.project_id }).collect();
-    let total_pages = total.div_ceil(page_size);
-    Ok(json(StatusCode::OK, &Page { data, pagination: Pagination { page, page_size, total, total_pages } }))
+    Ok(json(StatusCode::OK, &Page { data, pagination: window.pagination(total) }))
+}
+
+/// Which slice of the list a request asks for: `page`/`pageSize` (this route's own style) or
+/// `limit`/`offset` (the reference's general rule); both are answered in `pagination`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Window {
+    offset: u64,
+    limit: u64,
+}
+
+impl Window {
+    fn of(req: &Request) -> Result<Window> {
+        let paged = optional_query(req, "page").is_some() || optional_query(req, "pageSize").is_some();
+        let sliced = optional_query(req, "limit").is_some() || optional_query(req, "offset").is_some();
+        if paged && sliced {
+            return Err(Error::bad_request("Use either 'page' and 'pageSize' or 'limit' and 'offset', not both"));
+        }
+        if sliced {
+            // The general rule: default 50, at most 100 (larger values are served as 100).
+            let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
+            let offset = query_number(req, "offset", 0, 0, MAX_SKIP)?;
+            return Ok(Window { offset, limit });
+        }
+        let page = query_number(req, "page", 1, 1, u64::MAX)?;
+        // The documents give `pageSize` a maximum of 100: larger values are served as 100.
+        let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
+        match (page - 1).checked_mul(page_size) {
+            Some(skip) if skip <= MAX_SKIP => Ok(Window { offset: skip, limit: page_size }),
+            _ => Err(Error::bad_request(format!(
+                "Query parameter 'page' is too deep: at most {MAX_SKIP} items can be skipped; narrow the filters (e.g. start/end)"
+            ))),
+        }
+    }
+
+    /// Both styles at once. With an offset that is not a multiple of the limit, `page` is the page
+    /// the first item falls on.
+    fn pagination(self, total: u64) -> Pagination {
+        Pagination {
+            page: self.offset / self.limit + 1,
+            page_size: self.limit,
+            total,
+            total_pages: total.div_ceil(self.limit),
+            limit: self.limit,
+            offset: self.offset,
+            has_more: self.offset.saturating_add(self.limit) < total,
+        }
+    }
 }
 
 /// The filters of the query string, validated.
@@ -191,7 +230,8 @@ struct Listed {
     project_id: ProjectId,
 }
 
-/// The documented list shape: `data` and `pagination {page, pageSize, total, totalPages}`.
+/// The documented list shape: `data` and `pagination {page, pageSize, total, totalPages}`, with
+/// the general rule's `limit`, `offset` and `hasMore` beside them.
 #[derive(Serialize)]
 struct Page {
     data: Vec<Listed>,
@@ -205,4 +245,7 @@ struct Pagination {
     page_size: u64,
     total: u64,
     total_pages: u64,
+    limit: u64,
+    offset: u64,
+    has_more: bool,
 }

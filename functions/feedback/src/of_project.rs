@@ -42,7 +42,13 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
 
     // The access check read the project (ownership and totals); only the caller's is paged.
     let (project, item) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
-    let page = stored::list_for_project(app, &project.id, status, offset, limit).await?;
+    let mut page = stored::list_for_project(app, &project.id, status, offset, limit).await?;
+    // The reference's list shows `context.timestamp`: when the sender gave none, it is when the
+    // feedback was received.
+    for feedback in &mut page {
+        let received = feedback.created_at.to_iso();
+        feedback.context.get_or_insert_with(Default::default).entry("timestamp").or_insert(received.into());
+    }
     let total = total(&item, status, None);
     let has_more = offset + (page.len() as u64) < total;
     Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))

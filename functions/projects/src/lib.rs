@@ -4,7 +4,7 @@
 mod api_key;
 
 use hearken::access::{authorize, authorize_owned, Access, Addressed, Need};
-use hearken::http::{data, deleted, json_body, path_param, route_key, serve};
+use hearken::http::{data, deleted, json, json_body, path_param, query_number, route_key, serve};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::projects::{ProjectInput, ProjectView};
@@ -15,6 +15,7 @@ use hearken::time::Timestamp;
 use hearken::{slug, App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 
 const LIST: &str = "GET /api/projects";
 const CREATE: &str = "POST /api/projects";
@@ -72,10 +73,34 @@ async fn addressed(app: &App, req: &Request, action: Action) -> Result<(Access, 
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
+    // The reference's general rule for lists: `limit` (default 50, at most 100) and `offset`.
+    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
+    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
     let all = projects::list(app, &access.account.id).await?;
-    let visible: Vec<ProjectView> =
-        all.iter().filter(|p| access.key.allows_project(p.id.as_str())).map(ProjectView::from).collect();
-    Ok(data(StatusCode::OK, visible))
+    let visible: Vec<&Project> = all.iter().filter(|p| access.key.allows_project(p.id.as_str())).collect();
+    let total = visible.len() as u64;
+    let page = visible.into_iter().skip(offset as usize).take(limit as usize).map(ProjectView::from).collect();
+    let has_more = offset + limit < total;
+    Ok(json(StatusCode::OK, &ProjectPage { data: page, pagination: Pagination { total, limit, offset, has_more } }))
+}
+
+/// Deepest `offset` a list serves (as the feedback lists).
+const MAX_OFFSET: u64 = 10_000;
+
+/// `{"data": [project…], "pagination": {total, limit, offset, hasMore}}`.
+#[derive(Serialize)]
+struct ProjectPage {
+    data: Vec<ProjectView>,
+    pagination: Pagination,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    total: u64,
+    limit: u64,
+    offset: u64,
+    has_more: bool,
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
@@ -105,10 +130,15 @@ async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
 }
 
 async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (access, id) = authorize_on(app, req, Action::Write).await?;
+    let (access, first, _) = addressed(app, req, Action::Write).await?;
     let input = ProjectInput::from_json(json_body(req)?)?;
+    let mut read_again = None;
     for _ in 0..ATTEMPTS {
-        let (before, _) = read(app, &access, &id).await?;
+        // The access check read the project; a raced change reads it again.
+        let before = match read_again.take() {
+            Some(id) => read(app, &access, &id).await?.0,
+            None => first.clone(),
+        };
         let after = Project {
             name: input.name.clone().unwrap_or_else(|| before.name.clone()),
             slug: input.slug.clone().unwrap_or_else(|| before.slug.clone()),
@@ -118,7 +148,7 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
         };
         match projects::update(app, &before, &after).await? {
             Changed::Done(()) => return Ok(data(StatusCode::OK, ProjectView::from(&after))),
-            Changed::Raced | Changed::ProjectGone => continue,
+            Changed::Raced | Changed::ProjectGone => read_again = Some(before.id.clone()),
         }
     }
     Err(Error::Conflict("The project changed while it was being updated; please retry".to_owned()))
