@@ -121,3 +121,126 @@ async fn rollup_rolls_up_the_marked_days_of_the_tables_it_is_given_once() {
     let (code, again) = admin(prefix, &["rollup"]);
     assert_eq!((code, again["days"].as_u64()), (0, Some(0)), "nothing left to do: {again}");
 }
+
+fn text<'a>(value: &'a Value, field: &str) -> &'a str {
+    value[field].as_str().unwrap_or_else(|| panic!("{field} in {value}"))
+}
+
+#[tokio::test]
+async fn break_glass_commands_manage_keys_and_keep_the_last_owner_guard() {
+    let tables = Tables::create().await;
+    let prefix = tables.prefix.as_str();
+    let app = App::new(stack::client().await, tables::tables_for(&tables.template, prefix).unwrap());
+    let (_, account) = admin(prefix, &["create-account", "--name", "Locked out", "--plan", "FREE"]);
+    let account_id = text(&account, "accountId").to_owned();
+    let first_owner = text(&account, "ownerKey").to_owned();
+    let (_, project) = admin(prefix, &["create-project", "--account", &account_id, "--name", "Site"]);
+    let project_key = text(&project, "apiKey").to_owned();
+
+    // list-keys: every key, never a secret or a digest.
+    let (code, listed) = admin(prefix, &["list-keys", "--account", &account_id]);
+    assert_eq!(code, 0, "{listed}");
+    let keys = listed["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{listed}");
+    let shown = listed.to_string();
+    for secret in [&first_owner, &project_key] {
+        let key = ApiKey::parse(secret).unwrap();
+        assert!(!shown.contains(secret.as_str()) && !shown.contains(&key.digest()), "{shown}");
+    }
+    assert!(keys.iter().all(|k| k.get("key").is_none() && k.get("digest").is_none()));
+    let first_id = keys.iter().find(|k| k["family"] == "account").unwrap()["id"].as_str().unwrap().to_owned();
+
+    // The guard holds: the only owner key can be neither disabled nor deleted.
+    for command in ["disable-key", "delete-key"] {
+        let (code, refused) = admin(prefix, &[command, "--account", &account_id, "--key", &first_id]);
+        assert_eq!(code, 1, "{command}: {refused}");
+        assert!(text(&refused, "error").contains("last enabled owner key"), "{refused}");
+    }
+    // create-key gives the way back in: a FULL owner key, its secret printed once.
+    let (code, created) =
+        admin(prefix, &["create-key", "--account", &account_id, "--name", "Rescue", "--role", "owner"]);
+    assert_eq!(code, 0, "{created}");
+    assert_eq!(
+        (&created["role"], &created["useCase"], &created["family"]),
+        (&"owner".into(), &"FULL".into(), &"account".into())
+    );
+    let rescue = ApiKey::parse(text(&created, "key")).expect("a well-formed secret");
+    assert!(rescue.expose().starts_with("sk_live_"));
+    let stored = hearken::store::keys::get_by_digest(&app, &rescue.digest()).await.unwrap().expect("stored");
+    assert_eq!(stored.id.as_str(), text(&created, "id"));
+    let rescue_id = text(&created, "id").to_owned();
+
+    // Now the first owner key may be disabled; then the rescue key is the last and stays.
+    let (code, disabled) = admin(prefix, &["disable-key", "--account", &account_id, "--key", &first_id]);
+    assert_eq!(
+        (code, &disabled["enabled"], &disabled["id"]),
+        (0, &false.into(), &first_id.clone().into()),
+        "{disabled}"
+    );
+    let (code, refused) = admin(prefix, &["delete-key", "--account", &account_id, "--key", &rescue_id]);
+    assert_eq!(code, 1, "{refused}");
+    let (code, deleted) = admin(prefix, &["delete-key", "--account", &account_id, "--key", &first_id]);
+    assert_eq!((code, deleted), (0, serde_json::json!({"id": first_id, "deleted": true})));
+    let (code, missing) = admin(prefix, &["delete-key", "--account", &account_id, "--key", &first_id]);
+    assert_eq!((code, text(&missing, "error")), (1, "API key not found"));
+    let (_, member) = admin(prefix, &["create-key", "--account", &account_id, "--name", "M", "--role", "member"]);
+    assert_eq!(member["role"], "member");
+
+    // rotate-project-key: on a FREE account too; the old key is refused at once as regenerated.
+    let project_id = text(&project, "projectId").to_owned();
+    let (code, rotated) = admin(prefix, &["rotate-project-key", "--project", &project_id]);
+    assert_eq!(code, 0, "{rotated}");
+    let new_key = ApiKey::parse(text(&rotated, "apiKey")).expect("a well-formed mbk_ key");
+    assert!(new_key.expose().starts_with("mbk_"));
+    let old = ApiKey::parse(&project_key).unwrap();
+    assert!(matches!(
+        hearken::store::keys::lookup(&app, &old.digest()).await.unwrap(),
+        hearken::store::keys::Lookup::Revoked(hearken::store::keys::Revocation::Regenerated)
+    ));
+    let live = hearken::store::keys::get_by_digest(&app, &new_key.digest()).await.unwrap().expect("the new key");
+    assert_eq!((live.id.as_str(), live.project_id.map(|p| p.to_string())), (text(&rotated, "keyId"), Some(project_id)));
+
+    // Bad arguments are usage errors (2); unknown ids are failures (1).
+    let (code, _) = admin(prefix, &["create-key", "--account", &account_id, "--name", "X", "--role", "admin"]);
+    assert_eq!(code, 2);
+    let (code, _) = admin(prefix, &["disable-key", "--account", &account_id, "--key", "nope"]);
+    assert_eq!(code, 2);
+    let (code, unknown) = admin(prefix, &["rotate-project-key", "--project", "proj_0000000000000000000000"]);
+    assert_eq!((code, text(&unknown, "error")), (1, "Project not found"));
+    let (code, unknown) = admin(prefix, &["list-keys", "--account", "acc_0000000000000000000000"]);
+    assert_eq!((code, text(&unknown, "error")), (1, "Account not found"));
+}
+
+#[tokio::test]
+async fn migrate_key_pointers_rewrites_old_pointers_once() {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    let tables = Tables::create().await;
+    let prefix = tables.prefix.as_str();
+    let app = App::new(stack::client().await, tables::tables_for(&tables.template, prefix).unwrap());
+    let (account, _) = hearken::admin::create_account(&app, "Old", hearken::plans::Plan::Pro).await.unwrap();
+    hearken::admin::create_project(&app, &account.id, "Site", None).await.unwrap();
+    hearken::admin::create_key(&app, &account.id, "Member", hearken::access::Role::Member).await.unwrap();
+    let keys = hearken::store::keys::all(&app, &account.id).await.unwrap();
+    assert_eq!(keys.len(), 3);
+    // Write each pointer as earlier versions did: `id#<keyId>`.
+    for key in &keys {
+        let current = format!("id#{}#{}", account.id, key.id);
+        app.db.delete_item().table_name(&app.tables.keys).key("digest", S(current)).send().await.unwrap();
+        let put = app.db.put_item().table_name(&app.tables.keys).item("digest", S(format!("id#{}", key.id)));
+        put.item("target", S(key.digest.clone())).send().await.unwrap();
+        assert!(hearken::store::keys::find(&app, &account.id, &key.id).await.unwrap().is_none());
+    }
+
+    let (code, first) = admin(prefix, &["migrate-key-pointers"]);
+    assert_eq!((code, first), (0, serde_json::json!({"migrated": 3, "stale": 0})));
+    let (code, again) = admin(prefix, &["migrate-key-pointers"]);
+    assert_eq!((code, again), (0, serde_json::json!({"migrated": 0, "stale": 0})), "idempotent");
+    for key in &keys {
+        let found = hearken::store::keys::find(&app, &account.id, &key.id).await.unwrap();
+        assert_eq!(found.map(|k| k.digest), Some(key.digest.clone()));
+    }
+
+    // recount-owner-keys: the count kept by create-account is already right.
+    let (code, recount) = admin(prefix, &["recount-owner-keys"]);
+    assert_eq!((code, recount), (0, serde_json::json!({"accounts": 1, "corrected": 0, "raced": 0})));
+}

@@ -116,11 +116,41 @@ impl NewFeedback {
                         CONTEXT_MAX_BYTES / 1024
                     )));
                 }
+                if let Some(problem) = unstorable(&map, 1) {
+                    return Err(Error::bad_request(format!("Context {problem}")));
+                }
                 Some(map)
             }
             Some(_) => return Err(Error::bad_request("Context must be a JSON object")),
         };
         Ok(NewFeedback { message, context })
+    }
+}
+
+/// Deepest nesting of `context` (DynamoDB stores at most 32 levels of maps and lists).
+const CONTEXT_MAX_DEPTH: usize = 32;
+
+/// What in a context DynamoDB could not store, as the end of a sentence starting "Context".
+fn unstorable(map: &serde_json::Map<String, Value>, depth: usize) -> Option<String> {
+    unstorable_value(&Value::Object(map.clone()), depth)
+}
+
+/// `depth`: the nesting level of `value` (the context itself is level 1).
+fn unstorable_value(value: &Value, depth: usize) -> Option<String> {
+    let too_deep = || Some(format!("must be nested at most {CONTEXT_MAX_DEPTH} levels deep"));
+    match value {
+        Value::Object(_) | Value::Array(_) if depth > CONTEXT_MAX_DEPTH => too_deep(),
+        Value::Object(map) => map.iter().find_map(|(name, value)| match name.is_empty() {
+            true => Some("field names must not be empty".to_owned()),
+            false => unstorable_value(value, depth + 1),
+        }),
+        Value::Array(items) => items.iter().find_map(|item| unstorable_value(item, depth + 1)),
+        // DynamoDB numbers: magnitude 1e-130 to below 1e126 (or zero).
+        Value::Number(number) => match number.as_f64() {
+            Some(x) if x == 0.0 || (1e-130..1e126).contains(&x.abs()) => None,
+            _ => Some("numbers must be zero or between 1e-130 and 1e126 in size".to_owned()),
+        },
+        _ => None,
     }
 }
 
@@ -184,6 +214,15 @@ mod tests {
         assert_eq!(error_of(json!({"message": "m", "context": "x"})), "Context must be a JSON object");
         let big = json!({"message": "m", "context": {"blob": "x".repeat(17_000)}});
         assert_eq!(error_of(big), "Context must be at most 16 KiB of JSON");
+        let deep = (0..40).fold(json!("x"), |inner, _| json!({ "a": inner }));
+        assert!(error_of(json!({"message": "m", "context": deep})).contains("nested at most 32"));
+        assert!(error_of(json!({"message": "m", "context": {"": 1}})).contains("names must not be empty"));
+        for number in [json!(1e200), json!(1e-200), json!(-1e130)] {
+            let body = json!({"message": "m", "context": {"n": number}});
+            assert!(error_of(body).contains("between 1e-130 and 1e126"), "{number}");
+        }
+        let fine = json!({"message": "m", "context": {"n": 0, "m": -2.5, "big": u64::MAX, "list": [{"x": 1e125}]}});
+        assert!(NewFeedback::from_json(fine).is_ok());
         let ok = NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1})).unwrap();
         assert_eq!(ok.context.unwrap()["url"], "u");
     }

@@ -1,6 +1,7 @@
 //! Account keys as the RateMind API sees them (`/api/v1/keys`): the wire shape (never the secret,
-//! except once at creation), and the validation of a create or change body. Use case and expiry
-//! are fixed at creation; name, description, restrictions, limit and enabled can change.
+//! except once at creation), the validation of a create or change body, and the bounds a key's
+//! maker sets on it (SPEC §1: no key can create a key with more reach than itself). Use case and
+//! expiry are fixed at creation; name, description, restrictions, limit and enabled can change.
 
 use crate::access::{ip_allow, Family, KeyRecord, Role, UseCase};
 use crate::ids::{KeyId, ProjectId};
@@ -31,6 +32,9 @@ pub struct KeyView {
     pub use_case: UseCase,
     pub family: Family,
     pub project_id: Option<ProjectId>,
+    /// Project keys: `account` (acts for the account on the Miniback API) or `project`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'static str>,
     pub expires_at: Option<Timestamp>,
     pub enabled: bool,
     pub allowed_ips: Vec<String>,
@@ -55,6 +59,7 @@ impl KeyView {
             use_case: record.use_case,
             family: record.family,
             project_id: record.project_id.clone(),
+            scope: record.scope(),
             expires_at: record.expires_at,
             enabled: record.enabled,
             allowed_ips: record.allowed_ips.clone(),
@@ -110,6 +115,120 @@ impl KeyChanges {
         if let Some(enabled) = self.enabled {
             record.enabled = enabled;
         }
+    }
+}
+
+/// The message of a restriction that would give a key more reach than the key that sets it.
+fn wider(field: &str, detail: String) -> Error {
+    Error::Forbidden(format!(
+        "{field}: {detail}; a key cannot give a key more reach than it has itself (ask a less restricted owner key)"
+    ))
+}
+
+/// A list restriction (`allowedIps`, `allowedProjects`) bounded by the maker's own list: an
+/// unrestricted maker leaves `asked` as it is; a restricted one passes on its own list when none
+/// is asked (at creation, where an empty list also counts as none) and refuses an entry outside
+/// its list, or an empty list (anywhere) asked for by a change.
+fn list_within<T: Clone + std::fmt::Display>(
+    field: &str,
+    own: &[T],
+    asked: Option<Vec<T>>,
+    creating: bool,
+    inside: impl Fn(&T) -> bool,
+) -> Result<Option<Vec<T>>> {
+    if own.is_empty() {
+        return Ok(asked);
+    }
+    match asked {
+        None => Ok(creating.then(|| own.to_vec())),
+        Some(list) if list.is_empty() && creating => Ok(Some(own.to_vec())),
+        Some(list) if list.is_empty() => {
+            Err(wider(field, "an empty list (no restriction) is wider than this key's own list".to_owned()))
+        }
+        Some(list) => match list.iter().find(|entry| !inside(entry)) {
+            Some(outside) => Err(wider(field, format!("{outside} is outside this key's own {field}"))),
+            None => Ok(Some(list)),
+        },
+    }
+}
+
+/// Whether an allow-list entry lies wholly inside one of `own`'s entries.
+fn ip_inside(entry: &str, own: &[String]) -> bool {
+    let Some(entry) = ip_allow::parse_entry(entry) else { return false };
+    own.iter().filter_map(|own| ip_allow::parse_entry(own)).any(|own| own.contains(&entry))
+}
+
+/// Bounds the restrictions asked for (`changes`) by those of `maker`, the key that creates or
+/// changes a key: IPs and projects within its lists, a per-minute limit at most its own.
+/// `creating`: what is not asked for is taken from the maker (so a new key never drops its
+/// maker's restrictions); a change only has what it asks for checked.
+fn bound_changes(maker: &KeyRecord, changes: &mut KeyChanges, creating: bool) -> Result<()> {
+    changes.allowed_ips =
+        list_within("allowedIps", &maker.allowed_ips, changes.allowed_ips.take(), creating, |entry| {
+            ip_inside(entry, &maker.allowed_ips)
+        })?;
+    let own_projects = &maker.allowed_projects;
+    changes.allowed_projects =
+        list_within("allowedProjects", own_projects, changes.allowed_projects.take(), creating, |project| {
+            own_projects.contains(project)
+        })?;
+    if let Some(own) = maker.rate_limit_per_minute {
+        changes.rate_limit_per_minute = match changes.rate_limit_per_minute {
+            None if creating => Some(Some(own)),
+            None => None,
+            Some(None) if creating => Some(Some(own)),
+            Some(None) => {
+                return Err(wider(
+                    "rateLimitPerMinute",
+                    format!("null (the plan's default) is not bounded by this key's own limit of {own} per minute"),
+                ))
+            }
+            Some(Some(asked)) if asked > own => {
+                return Err(wider(
+                    "rateLimitPerMinute",
+                    format!("{asked} is above this key's own limit of {own} per minute"),
+                ))
+            }
+            asked => asked,
+        };
+    }
+    Ok(())
+}
+
+/// Bounds a create request by its creator: the new key expires no later than the creator (the
+/// earlier of the two expiries), and its IPs, projects and per-minute limit stay within the
+/// creator's (taken from the creator when not asked for). 403 naming the field when it asks for
+/// more.
+pub fn bound_by_creator(creator: &KeyRecord, request: &mut NewKeyRequest) -> Result<()> {
+    if let Some(own) = creator.expires_at {
+        request.expires_at = Some(request.expires_at.map_or(own, |asked| asked.min(own)));
+    }
+    bound_changes(creator, &mut request.changes, true)
+}
+
+/// Checks a change by `changer`: restrictions it sets stay within its own (403 naming the field).
+pub fn check_change_within(changer: &KeyRecord, changes: &KeyChanges) -> Result<()> {
+    bound_changes(changer, &mut changes.clone(), false)
+}
+
+/// Gives a new project key the restrictions of the key that makes it: its expiry, IP list and
+/// per-minute limit, its project scope (a project-scoped creator makes a project-scoped key) and
+/// (when the creator is limited to projects) the key's own project as its list. The creator may address the project (the access check saw to that), so the new key
+/// reaches nothing its creator cannot.
+pub fn bound_project_key(creator: &KeyRecord, key: &mut KeyRecord) {
+    // A key bound to its project makes keys bound to theirs (it can address no other project).
+    if creator.bound_project().is_some() {
+        key.account_wide = false;
+    }
+    if let Some(own) = creator.expires_at {
+        key.expires_at = Some(key.expires_at.map_or(own, |asked| asked.min(own)));
+    }
+    key.allowed_ips = creator.allowed_ips.clone();
+    if !creator.allowed_projects.is_empty() {
+        key.allowed_projects = key.project_id.iter().cloned().collect();
+    }
+    if let Some(own) = creator.rate_limit_per_minute {
+        key.rate_limit_per_minute = Some(key.rate_limit_per_minute.map_or(own, |asked| asked.min(own)));
     }
 }
 
@@ -304,6 +423,123 @@ mod tests {
         )
         .unwrap();
         assert_eq!(request.changes.allowed_ips.unwrap(), ["203.0.113.7/32", "10.0.0.0/8", "2001:db8::/32"]);
+    }
+
+    fn maker(ips: &[&str], projects: &[ProjectId], limit: Option<u32>, expiry: Option<&str>) -> KeyRecord {
+        let (_, mut record) = crate::access::NewKey {
+            family: Family::Account,
+            account_id: crate::ids::AccountId::generate(),
+            project_id: None,
+            name: "maker".into(),
+            role: Role::Owner,
+            use_case: UseCase::Full,
+        }
+        .issue();
+        record.allowed_ips = ips.iter().map(|ip| ip.to_string()).collect();
+        record.allowed_projects = projects.to_vec();
+        record.rate_limit_per_minute = limit;
+        record.expires_at = expiry.map(|at| Timestamp::parse(at).unwrap());
+        record
+    }
+
+    fn bounded(creator: &KeyRecord, body: Value) -> Result<NewKeyRequest> {
+        let mut request = new_key_from_json(body, Plan::Pro, now())?;
+        bound_by_creator(creator, &mut request)?;
+        Ok(request)
+    }
+
+    #[test]
+    fn an_unrestricted_creator_passes_the_request_through() {
+        let request = bounded(&maker(&[], &[], None, None), json!({"name": "k"})).unwrap();
+        assert_eq!(request, new_key_from_json(json!({"name": "k"}), Plan::Pro, now()).unwrap());
+    }
+
+    #[test]
+    fn a_new_key_takes_its_creators_restrictions_when_it_asks_for_none() {
+        let project = ProjectId::generate();
+        let creator =
+            maker(&["203.0.113.0/24"], std::slice::from_ref(&project), Some(30), Some("2030-01-01T00:00:00Z"));
+        for body in [
+            json!({"name": "k"}),
+            json!({"name": "k", "allowedIps": [], "allowedProjects": null, "rateLimitPerMinute": null}),
+        ] {
+            let request = bounded(&creator, body).unwrap();
+            assert_eq!(request.expires_at, creator.expires_at);
+            assert_eq!(request.changes.allowed_ips.as_deref(), Some(&creator.allowed_ips[..]));
+            assert_eq!(request.changes.allowed_projects, Some(vec![project.clone()]));
+            assert_eq!(request.changes.rate_limit_per_minute, Some(Some(30)));
+        }
+    }
+
+    #[test]
+    fn a_new_key_may_narrow_but_not_widen_its_creators_restrictions() {
+        let (inside, outside) = (ProjectId::generate(), ProjectId::generate());
+        let creator = maker(&["203.0.113.0/24"], std::slice::from_ref(&inside), Some(30), Some("2030-01-01T00:00:00Z"));
+        let narrower = bounded(
+            &creator,
+            json!({
+                "name": "k",
+                "expiresAt": "2029-01-01T00:00:00Z",
+                "allowedIps": ["203.0.113.128/25"],
+                "allowedProjects": [inside],
+                "rateLimitPerMinute": 5
+            }),
+        )
+        .unwrap();
+        assert_eq!(narrower.expires_at, Some(Timestamp::parse("2029-01-01T00:00:00Z").unwrap()));
+        assert_eq!(narrower.changes.allowed_ips, Some(vec!["203.0.113.128/25".to_owned()]));
+        assert_eq!(narrower.changes.rate_limit_per_minute, Some(Some(5)));
+        let later = bounded(&creator, json!({"name": "k", "expiresAt": "2099-01-01T00:00:00Z"})).unwrap();
+        assert_eq!(later.expires_at, creator.expires_at, "the earlier expiry");
+        for (body, field) in [
+            (json!({"name": "k", "allowedIps": ["203.0.112.0/23"]}), "allowedIps: 203.0.112.0/23 is outside"),
+            (json!({"name": "k", "allowedIps": ["10.0.0.1"]}), "allowedIps: 10.0.0.1/32 is outside"),
+            (json!({"name": "k", "allowedProjects": [outside]}), "allowedProjects:"),
+            (json!({"name": "k", "rateLimitPerMinute": 31}), "rateLimitPerMinute: 31 is above"),
+        ] {
+            let error = bounded(&creator, body.clone()).unwrap_err();
+            assert!(matches!(&error, Error::Forbidden(m) if m.starts_with(field)), "{body}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_change_may_not_lift_the_changers_restrictions() {
+        let creator = maker(&["203.0.113.0/24"], &[ProjectId::generate()], Some(30), None);
+        for body in [
+            json!({"allowedIps": null}),
+            json!({"allowedIps": ["0.0.0.0/0"]}),
+            json!({"allowedProjects": []}),
+            json!({"rateLimitPerMinute": null}),
+            json!({"rateLimitPerMinute": 60}),
+        ] {
+            let changes = changes_from_json(body.clone(), Plan::Pro).unwrap();
+            assert!(matches!(check_change_within(&creator, &changes), Err(Error::Forbidden(_))), "{body}");
+        }
+        let fine =
+            changes_from_json(json!({"name": "x", "allowedIps": ["203.0.113.7"], "rateLimitPerMinute": 30}), Plan::Pro);
+        assert!(check_change_within(&creator, &fine.unwrap()).is_ok());
+        let anything = changes_from_json(json!({"allowedIps": null, "rateLimitPerMinute": null}), Plan::Pro).unwrap();
+        assert!(check_change_within(&maker(&[], &[], None, None), &anything).is_ok());
+    }
+
+    #[test]
+    fn a_project_key_carries_its_creators_restrictions() {
+        let creator = maker(&["203.0.113.0/24"], &[ProjectId::generate()], Some(30), Some("2030-01-01T00:00:00Z"));
+        let project = ProjectId::generate();
+        let (_, mut key) = crate::access::NewKey {
+            family: Family::Project,
+            account_id: creator.account_id.clone(),
+            project_id: Some(project.clone()),
+            name: "p".into(),
+            role: Role::Member,
+            use_case: UseCase::Full,
+        }
+        .issue();
+        bound_project_key(&creator, &mut key);
+        assert_eq!(
+            (key.expires_at, &key.allowed_ips, &key.allowed_projects, key.rate_limit_per_minute),
+            (creator.expires_at, &creator.allowed_ips, &vec![project], Some(30))
+        );
     }
 
     #[test]

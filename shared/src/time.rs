@@ -2,6 +2,11 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::ops::RangeInclusive;
+
+/// The years a date or datetime in a query string may fall in (UTC). Anything outside is refused
+/// before it reaches date arithmetic, so no input can overflow it.
+pub const QUERY_YEARS: RangeInclusive<i32> = 2000..=9999;
 
 /// A UTC instant, stored and shown with millisecond precision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,13 +53,18 @@ impl Timestamp {
 
     /// Parses a filter bound: an RFC 3339 datetime, or a date (`2025-01-31`) meaning the start of
     /// that day (UTC), or with `end_of_day` its last millisecond, so a date bound includes the day.
+    /// `None` for anything else, and for an instant outside the years [`QUERY_YEARS`] (UTC).
     pub fn parse_bound(text: &str, end_of_day: bool) -> Option<Self> {
-        if let Some(t) = Timestamp::parse(text) {
-            return Some(t);
-        }
-        let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
-        let start = date.and_hms_opt(0, 0, 0)?.and_utc();
-        Some(Self(if end_of_day { start + chrono::Duration::milliseconds(86_400_000 - 1) } else { start }))
+        let bound = match Timestamp::parse(text) {
+            Some(t) => t,
+            None => {
+                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+                let start = date.and_hms_opt(0, 0, 0)?.and_utc();
+                let last_ms = chrono::Duration::milliseconds(86_400_000 - 1);
+                Self(if end_of_day { start.checked_add_signed(last_ms)? } else { start })
+            }
+        };
+        QUERY_YEARS.contains(&bound.0.year()).then_some(bound)
     }
 
     /// Milliseconds since the Unix epoch.
@@ -77,9 +87,12 @@ impl Timestamp {
         Self(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
     }
 
-    /// Parses RFC 3339 (any offset), normalised to UTC.
+    /// Parses RFC 3339 (any offset), normalised to UTC. `None` when the instant falls outside the
+    /// years 0000–9999 in UTC (`9999-12-31T23:00:00-02:00`): [`Timestamp::to_iso`] could not
+    /// write it as RFC 3339, so it could not be read back once stored.
     pub fn parse(text: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(text).ok().map(|t| Self(t.with_timezone(&Utc)))
+        let t = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+        (0..=9999).contains(&t.year()).then_some(Self(t))
     }
 }
 
@@ -112,6 +125,37 @@ mod tests {
         assert_eq!(Timestamp::parse_bound("2025-01-31", true).unwrap().to_iso(), "2025-01-31T23:59:59.999Z");
         assert_eq!(Timestamp::parse_bound("2025-01-31T10:00:00Z", true).unwrap().to_iso(), "2025-01-31T10:00:00.000Z");
         assert!(Timestamp::parse_bound("31/01/2025", false).is_none());
+    }
+
+    #[test]
+    fn bounds_outside_the_query_years_are_refused() {
+        for text in [
+            "-262143-01-15",
+            "+262142-12-31",
+            "262143-12-31",
+            "1999-12-31",
+            "0000-01-01",
+            "10000-01-01",
+            "1999-12-31T23:59:59.999Z",
+            "2000-01-01T00:30:00+01:00",
+            "9999-12-31T23:00:00-02:00",
+        ] {
+            for end_of_day in [false, true] {
+                assert_eq!(Timestamp::parse_bound(text, end_of_day), None, "{text} end_of_day={end_of_day}");
+            }
+        }
+        assert_eq!(Timestamp::parse_bound("2000-01-01", false).unwrap().to_iso(), "2000-01-01T00:00:00.000Z");
+        assert_eq!(Timestamp::parse_bound("9999-12-31", true).unwrap().to_iso(), "9999-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn every_parsed_instant_can_be_written_and_read_back() {
+        assert_eq!(Timestamp::parse("9999-12-31T23:59:59-00:01"), None);
+        assert_eq!(Timestamp::parse("0000-01-01T00:00:00+00:01"), None);
+        for text in ["9999-12-31T23:59:59.999Z", "0000-01-01T00:00:00Z", "2025-06-01T10:00:00+14:00"] {
+            let t = Timestamp::parse(text).unwrap();
+            assert_eq!(Timestamp::parse(&t.to_iso()), Some(t), "{text}");
+        }
     }
 
     #[test]

@@ -103,6 +103,14 @@ impl TestApp {
         hearken::store::keys::get_by_digest(&self.app, &key.digest()).await.expect("key read")
     }
 
+    /// Binds a project key to its own project, as `{"scope": "project"}` makes it (and as keys
+    /// made before project keys acted for their account are).
+    pub async fn scope_to_project(&self, key: &ApiKey) {
+        let mut record = self.key_record(key).await.expect("the key is stored");
+        record.account_wide = false;
+        self.put_key_record(&record).await;
+    }
+
     /// Replaces a key's stored record (to arrange disabled, expired or restricted keys).
     pub async fn put_key_record(&self, record: &KeyRecord) {
         let item = serde_dynamo::to_item(record).expect("record serialises");

@@ -37,14 +37,20 @@ async fn lists_every_project_of_the_account_newest_first_by_page() {
     let page1 = app.call("GET", "/api/feedback?pageSize=4", owner.expose(), None).await;
     assert_eq!(page1.status, 200);
     assert_eq!(messages(&page1), ["b2", "a2", "b1", "a1"]);
-    assert_eq!(page1.body["pagination"], json!({"page": 1, "pageSize": 4, "total": 6, "totalPages": 2}));
+    assert_eq!(
+        page1.body["pagination"],
+        json!({"page": 1, "pageSize": 4, "total": 6, "totalPages": 2, "limit": 4, "offset": 0, "hasMore": true})
+    );
     assert_eq!(page1.body["data"][0]["projectId"], json!(second.id));
     let page2 = app.call("GET", "/api/feedback?pageSize=4&page=2", owner.expose(), None).await;
     assert_eq!(messages(&page2), ["b0", "a0"]);
     let beyond = app.call("GET", "/api/feedback?pageSize=4&page=3", owner.expose(), None).await;
     assert_eq!((beyond.body["data"].clone(), beyond.body["pagination"]["total"].clone()), (json!([]), json!(6)));
     let defaults = app.call("GET", "/api/feedback", owner.expose(), None).await;
-    assert_eq!(defaults.body["pagination"], json!({"page": 1, "pageSize": 10, "total": 6, "totalPages": 1}));
+    assert_eq!(
+        defaults.body["pagination"],
+        json!({"page": 1, "pageSize": 10, "total": 6, "totalPages": 1, "limit": 10, "offset": 0, "hasMore": false})
+    );
     let capped = app.call("GET", "/api/feedback?pageSize=1000", owner.expose(), None).await;
     assert_eq!(capped.body["pagination"]["pageSize"], 100);
     for bad in ["?page=0", "?pageSize=0", "?page=x"] {
@@ -108,7 +114,10 @@ async fn search_is_a_case_insensitive_substring_of_the_message() {
     assert_eq!(messages(&narrowed), ["Checkout button is BROKEN"]);
     let paged = app.call("GET", "/api/feedback?search=checkout&pageSize=1&page=2", key.expose(), None).await;
     assert_eq!(messages(&paged), ["Checkout button is BROKEN"]);
-    assert_eq!(paged.body["pagination"], json!({"page": 2, "pageSize": 1, "total": 2, "totalPages": 2}));
+    assert_eq!(
+        paged.body["pagination"],
+        json!({"page": 2, "pageSize": 1, "total": 2, "totalPages": 2, "limit": 1, "offset": 1, "hasMore": false})
+    );
 }
 
 #[tokio::test]
@@ -142,12 +151,20 @@ async fn start_and_end_bound_the_creation_time_and_end_dates_are_inclusive() {
 }
 
 #[tokio::test]
-async fn a_project_key_lists_only_its_projects_feedback() {
+async fn a_project_key_lists_the_accounts_feedback_and_a_project_scoped_one_only_its_own() {
     let app = spawn_app().await;
     let (account, first, first_key) = app.account_with_project(Plan::Pro).await;
     let (second, second_key) = hearken::admin::create_project(&app.app, &account.id, "Second", None).await.unwrap();
     post(&app, &first.id, first_key.expose(), "mine").await;
     post(&app, &second.id, second_key.expose(), "theirs").await;
+    // As the reference documents: "all feedback across all projects".
+    let listed = app.call("GET", "/api/feedback", first_key.expose(), None).await;
+    assert_eq!(messages(&listed), ["theirs", "mine"]);
+    // A key made before project keys acted for their account (no `accountWide` stored) keeps the
+    // reach it had: its own project.
+    let mut record = app.key_record(&first_key).await.expect("stored");
+    record.account_wide = false;
+    app.put_key_record(&record).await;
     let listed = app.call("GET", "/api/feedback", first_key.expose(), None).await;
     assert_eq!(messages(&listed), ["mine"]);
     assert_eq!(listed.body["pagination"]["total"], 1);

@@ -145,6 +145,8 @@ async fn another_accounts_project_answers_like_a_missing_one() {
     let (_, victim, _) = app.account_with_project(Plan::Pro).await;
     let (account, owner_key) = app.account(Plan::Pro).await;
     let (_, project_key) = app.project(&account).await;
+    let (_, scoped_key) = hearken::admin::create_project(&app.app, &account.id, "Scoped", None).await.unwrap();
+    app.scope_to_project(&scoped_key).await;
     let missing = hearken::ids::ProjectId::generate();
     for target in [victim.id.to_string(), missing.to_string(), "not-an-id".to_owned()] {
         // An account key: 404, exactly as for a project that does not exist (SPEC §1).
@@ -152,8 +154,11 @@ async fn another_accounts_project_answers_like_a_missing_one() {
         let listed = list(&app, &target, owner_key.expose(), "").await;
         assert_eq!((posted.status, posted.error()), (404, "Project not found"), "{target}");
         assert_eq!((listed.status, listed.error()), (404, "Project not found"), "{target}");
-        // A project key: refused for any project but its own before anything is read.
-        let refused = post(&app, &target, project_key.expose(), json!({"message": "sneaky"})).await;
+        // A project key acts for its account: the same 404.
+        let posted = post(&app, &target, project_key.expose(), json!({"message": "sneaky"})).await;
+        assert_eq!((posted.status, posted.error()), (404, "Project not found"), "{target}");
+        // A project-scoped key: refused for any project but its own before anything is read.
+        let refused = post(&app, &target, scoped_key.expose(), json!({"message": "sneaky"})).await;
         assert_eq!((refused.status, refused.error()), (403, texts::INVALID_KEY_OR_PROJECT), "{target}");
     }
     assert!(app.all_items(&app.app.tables.feedback).await.is_empty(), "nothing written to the victim's project");

@@ -95,7 +95,8 @@ const ROUTES: &[Route] = &[
     ),
     route("DELETE", "/api/projects/{projectId}", None, Action::Write, 200, Some(PROJECT_NOT_FOUND)),
     route("GET", "/api/projects/{projectId}/api-key", None, Action::Read, 200, Some(PROJECT_NOT_FOUND)),
-    route("POST", "/api/projects/{projectId}/api-key", None, Action::Write, 201, Some(PROJECT_NOT_FOUND)),
+    // Making a key is managing keys: owner FULL account keys (or the project's own mbk_ key).
+    route("POST", "/api/projects/{projectId}/api-key", None, Action::ManageKeys, 201, Some(PROJECT_NOT_FOUND)),
     route("GET", "/api/projects/{projectId}/feedback", None, Action::Read, 200, Some(PROJECT_NOT_FOUND)),
     route(
         "POST",
@@ -550,11 +551,12 @@ async fn restricted_keys_are_refused_where_their_restriction_applies() {
         let condition = "project not allowed (feedback by id)";
         world.expect_not_found(condition, route, own, &limited, FEEDBACK_NOT_FOUND, None).await;
     }
-    // A project key addresses only its own project.
+    // A project-scoped key addresses only its own project.
+    world.app.scope_to_project(&world.second_key).await;
     for route in ROUTES.iter().filter(|route| route.addresses_project()) {
         let refused = (403, texts::INVALID_KEY_OR_PROJECT);
         let key = Some(world.second_key.expose());
-        world.expect_refused("another project's mbk_ key", route, own, key, &[], refused).await;
+        world.expect_refused("another project's project-scoped mbk_ key", route, own, key, &[], refused).await;
     }
     world.finish("restricted key");
 }

@@ -1,5 +1,7 @@
 //! `GET /api/v1/account` and `/api/v1/keys…`: usage, key creation (secret once), listing with
-//! cursors, changes (use case and expiry fixed), deletion, and the rules around owner keys.
+//! cursors (a key id, never a digest), changes (use case and expiry fixed), deletion, the rules
+//! around owner keys (which ones keep the account manageable), the cost of a foreign key id, and
+//! the migration of id pointers of the earlier format.
 
 use hearken::access::ApiKey;
 use hearken::plans::Plan;
@@ -250,11 +252,12 @@ async fn project_keys_are_listed_with_their_project() {
     let mbk = listed.body["data"].as_array().unwrap().iter().find(|k| k["family"] == "project").unwrap().clone();
     assert_eq!(mbk["projectId"], json!(project.id));
     assert_eq!(mbk["prefix"], project_key.display_prefix());
-    // A project key reaches only its project, never the account's keys or usage.
+    assert_eq!(mbk["scope"], "account");
+    // A project key works on the Miniback API, never on the account's keys or usage.
     for path in ["/api/v1/account", "/api/v1/keys"] {
         let refused = call(&app, "GET", path, project_key.expose(), None).await;
         assert_eq!(refused.status, 403, "{path}");
-        assert!(refused.error().starts_with("A project key (mbk_) reaches only its project"), "{}", refused.error());
+        assert!(refused.error().starts_with("A project key (mbk_) works on the Miniback API"), "{}", refused.error());
     }
     // Account keys work on /api/v1 with Bearer, x-api-key or api_key alike.
     let by_header = app.http.get(app.url("/api/v1/account")).header("x-api-key", owner.expose()).send().await.unwrap();
@@ -301,4 +304,192 @@ async fn two_owner_keys_deleted_at_once_leave_one() {
     assert!(statuses == [200, 409] || statuses == [200, 401], "{statuses:?}: {} / {}", a.body, b.body);
     let left = hearken::store::keys::all(&app.app, &account.id).await.unwrap();
     assert_eq!(left.iter().filter(|k| k.role == hearken::access::Role::Owner && k.enabled).count(), 1);
+}
+
+/// The account item's count of owner keys that keep it manageable.
+async fn owner_keys(app: &TestApp, account: &hearken::store::accounts::Account) -> u64 {
+    hearken::store::accounts::get(&app.app, &account.id).await.unwrap().unwrap().0.owner_keys
+}
+
+/// The id of the account's first owner key (the one `create-account` made).
+async fn first_owner_id(app: &TestApp, owner: &str) -> String {
+    let listed = call(app, "GET", "/api/v1/keys", owner, None).await;
+    let keys = listed.body["data"].as_array().unwrap().clone();
+    keys.iter().find(|k| k["name"] == "Owner key").unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn only_lasting_full_owner_keys_keep_the_account_manageable() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    let owner = owner.expose().to_owned();
+    let first = first_owner_id(&app, &owner).await;
+    // Owner keys that cannot manage keys, or will expire, do not count.
+    for body in [
+        json!({"name": "reader", "role": "owner", "useCase": "READ_ONLY"}),
+        json!({"name": "ingest", "role": "owner", "useCase": "INGEST"}),
+        json!({"name": "lapsing", "role": "owner", "expiresAt": "2099-01-01T00:00:00Z"}),
+    ] {
+        create_key(&app, &owner, body).await;
+    }
+    assert_eq!(owner_keys(&app, &account).await, 1);
+    let path = format!("/api/v1/keys/{first}");
+    for (method, body) in [("DELETE", None), ("PATCH", Some(json!({"enabled": false})))] {
+        let refused = call(&app, method, &path, &owner, body).await;
+        assert_eq!(refused.status, 409, "{method}: {}", refused.body);
+        assert!(refused.error().contains("last enabled owner key"), "{}", refused.error());
+    }
+
+    // An owner key limited to IPs counts (it works from them), unless its list admits nobody.
+    let (ip_owner_id, ip_owner) =
+        create_key(&app, &owner, json!({"name": "office", "role": "owner", "allowedIps": ["127.0.0.1"]})).await;
+    assert_eq!(owner_keys(&app, &account).await, 2);
+    let mut record = app.key_record(&ApiKey::parse(&ip_owner).unwrap()).await.unwrap();
+    record.allowed_ips = vec!["nowhere".to_owned()];
+    app.put_key_record(&record).await;
+    let recount = hearken::admin::recount_owner_keys(&app.app).await.unwrap();
+    assert_eq!((recount.corrected, recount.raced), (1, 0));
+    assert_eq!(owner_keys(&app, &account).await, 1);
+    assert_eq!(call(&app, "DELETE", &path, &owner, None).await.status, 409);
+    // Giving it a usable list makes it count again, in the same transaction as the change.
+    let fixed =
+        call(&app, "PATCH", &format!("/api/v1/keys/{ip_owner_id}"), &owner, Some(json!({"allowedIps": ["127.0.0.1"]})))
+            .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert_eq!(owner_keys(&app, &account).await, 2);
+    // Disabling and enabling move it; deleting it then leaves the first one the last.
+    let ip_path = format!("/api/v1/keys/{ip_owner_id}");
+    call(&app, "PATCH", &ip_path, &owner, Some(json!({"enabled": false}))).await;
+    assert_eq!(owner_keys(&app, &account).await, 1);
+    call(&app, "PATCH", &ip_path, &owner, Some(json!({"enabled": true}))).await;
+    assert_eq!(owner_keys(&app, &account).await, 2);
+    assert_eq!(call(&app, "DELETE", &ip_path, &owner, None).await.status, 200);
+    assert_eq!(owner_keys(&app, &account).await, 1);
+    assert_eq!(call(&app, "DELETE", &path, &owner, None).await.status, 409);
+    let recount = hearken::admin::recount_owner_keys(&app.app).await.unwrap();
+    assert_eq!(recount.corrected, 0, "the count kept by the routes is the recounted one");
+}
+
+#[tokio::test]
+async fn a_read_only_owner_key_cannot_stand_in_for_the_last_full_one() {
+    let app = spawn_app().await;
+    let (_, owner) = app.account(Plan::Pro).await;
+    let first = first_owner_id(&app, owner.expose()).await;
+    create_key(&app, owner.expose(), json!({"name": "reader", "role": "owner", "useCase": "READ_ONLY"})).await;
+    let refused = call(&app, "DELETE", &format!("/api/v1/keys/{first}"), owner.expose(), None).await;
+    assert_eq!((refused.status, refused.error()), (409, hearken::store::keys::LAST_OWNER_KEY));
+}
+
+/// A cursor's payload (its JSON, without the check tag).
+fn cursor_payload(cursor: &str) -> Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).unwrap();
+    serde_json::from_slice(&bytes[..bytes.len() - 12]).unwrap()
+}
+
+#[tokio::test]
+async fn a_cursor_holds_the_last_key_id_and_never_a_digest() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    for i in 0..3 {
+        create_key(&app, owner.expose(), json!({"name": format!("k{i}")})).await;
+    }
+    let keys = hearken::store::keys::all(&app.app, &account.id).await.unwrap();
+    let digests: Vec<String> = keys.iter().map(|k| k.digest.clone()).collect();
+    let mut path = "/api/v1/keys?limit=1".to_owned();
+    let mut seen = vec![];
+    while let Some(cursor) = {
+        let page = call(&app, "GET", &path, owner.expose(), None).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        seen.push(page.body["data"][0]["id"].as_str().unwrap().to_owned());
+        page.body["nextCursor"].as_str().map(str::to_owned)
+    } {
+        let payload = cursor_payload(&cursor);
+        assert_eq!(
+            payload["k"],
+            json!({"accountId": account.id, "id": seen.last().unwrap()}),
+            "the account and the last key's id, nothing else"
+        );
+        let text = payload.to_string();
+        assert!(!text.contains("digest") && digests.iter().all(|d| !text.contains(d.as_str())), "{text}");
+        path = format!("/api/v1/keys?limit=1&cursor={cursor}");
+    }
+    assert_eq!(seen.len(), keys.len(), "every key once: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_foreign_key_id_costs_what_an_unknown_one_costs() {
+    let app = spawn_app().await;
+    let (_, victim) = app.account(Plan::Pro).await;
+    let (victim_key, _) = create_key(&app, victim.expose(), json!({"name": "victim"})).await;
+    let (_, stranger) = app.account(Plan::Pro).await;
+    // The first use in a minute also records "last used"; let that pass first.
+    assert_eq!(call(&app, "GET", "/api/v1/account", stranger.expose(), None).await.status, 200);
+    let foreign = call(&app, "GET", &format!("/api/v1/keys/{victim_key}"), stranger.expose(), None).await;
+    let unknown = call(&app, "GET", "/api/v1/keys/key_0000000000000000000000", stranger.expose(), None).await;
+    assert_eq!((foreign.status, &foreign.body), (unknown.status, &unknown.body));
+    assert_eq!(foreign.db_calls_and_rounds(), unknown.db_calls_and_rounds());
+}
+
+/// Rewrites a key's id pointer in the format of earlier versions (`id#<keyId>`).
+async fn make_pointer_legacy(app: &TestApp, account: &hearken::ids::AccountId, id: &str, digest: Option<&str>) {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    let current = format!("id#{account}#{id}");
+    let target = match digest {
+        Some(digest) => digest.to_owned(),
+        None => {
+            let item = app.app.db.get_item().table_name(&app.app.tables.keys).key("digest", S(current.clone()));
+            let item = item.consistent_read(true).send().await.unwrap().item.expect("a current pointer");
+            item["target"].as_s().unwrap().clone()
+        }
+    };
+    app.app.db.delete_item().table_name(&app.app.tables.keys).key("digest", S(current)).send().await.unwrap();
+    let put = app.app.db.put_item().table_name(&app.app.tables.keys);
+    put.item("digest", S(format!("id#{id}"))).item("target", S(target)).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn pointers_of_the_earlier_format_are_migrated_once_and_keys_are_found_again() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Pro).await;
+    let (project, _) = app.project(&account).await;
+    let mut ids = vec![first_owner_id(&app, owner.expose()).await];
+    for i in 0..3 {
+        ids.push(create_key(&app, owner.expose(), json!({"name": format!("k{i}")})).await.0);
+    }
+    ids.push(project.key_id.clone().unwrap().to_string());
+    for id in &ids {
+        make_pointer_legacy(&app, &account.id, id, None).await;
+    }
+    // A stale pointer of the earlier format: its key was deleted (a tombstone holds its digest).
+    let (gone, gone_secret) = create_key(&app, owner.expose(), json!({"name": "gone"})).await;
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/keys/{gone}"), owner.expose(), None).await.status, 200);
+    let gone_digest = ApiKey::parse(&gone_secret).unwrap().digest();
+    make_pointer_legacy(&app, &account.id, &gone, Some(&gone_digest)).await;
+    assert_eq!(call(&app, "GET", &format!("/api/v1/keys/{}", ids[1]), owner.expose(), None).await.status, 404);
+
+    let first = hearken::admin::migrate_key_pointers(&app.app).await.unwrap();
+    assert_eq!((first.migrated, first.stale), (ids.len() as u64, 1));
+    let second = hearken::admin::migrate_key_pointers(&app.app).await.unwrap();
+    assert_eq!((second.migrated, second.stale), (0, 0), "nothing left to do");
+
+    for id in &ids {
+        let read = call(&app, "GET", &format!("/api/v1/keys/{id}"), owner.expose(), None).await;
+        assert_eq!((read.status, read.body["data"]["id"].as_str()), (200, Some(id.as_str())), "{}", read.body);
+    }
+    let pointers: Vec<String> = app
+        .all_items(&app.app.tables.keys)
+        .await
+        .iter()
+        .filter_map(|item| item["digest"].as_s().ok().filter(|d| d.starts_with("id#")).cloned())
+        .collect();
+    let mut expected: Vec<String> = ids.iter().map(|id| format!("id#{}#{id}", account.id)).collect();
+    expected.sort();
+    let mut pointers = pointers;
+    pointers.sort();
+    assert_eq!(pointers, expected, "one current pointer per live key, no other");
+    // Changes go on working: a deletion removes the current pointer.
+    assert_eq!(call(&app, "DELETE", &format!("/api/v1/keys/{}", ids[1]), owner.expose(), None).await.status, 200);
+    let left = app.all_items(&app.app.tables.keys).await;
+    assert!(!left.iter().any(|item| item["digest"].as_s().unwrap().ends_with(&ids[1])));
 }

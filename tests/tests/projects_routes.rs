@@ -207,10 +207,14 @@ async fn a_project_created_through_the_api_has_no_key_until_one_is_made() {
 }
 
 #[tokio::test]
-async fn a_project_key_lists_and_reaches_only_its_own_project() {
+async fn a_project_scoped_key_lists_and_reaches_only_its_own_project() {
     let app = spawn_app().await;
     let (account, first, first_key) = app.account_with_project(Plan::Pro).await;
     let (second, _) = hearken::admin::create_project(&app.app, &account.id, "Second", None).await.unwrap();
+    // As made, the key acts for its account (the reference's "all projects for the user").
+    let listed = app.call("GET", "/api/projects", first_key.expose(), None).await;
+    assert_eq!(listed.body["pagination"]["total"], 2, "{}", listed.body);
+    app.scope_to_project(&first_key).await;
     let listed = app.call("GET", "/api/projects", first_key.expose(), None).await;
     let ids: Vec<&str> = listed.body["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [first.id.as_str()]);

@@ -2,6 +2,8 @@
 //! WebDriver fills every kind of question, posts the page's own form and reads the thank-you page
 //! or the re-rendered page with its error messages; the API then shows what was (or was not)
 //! stored. The page is plain server-rendered HTML, so the flow is also run with JavaScript off.
+//! Every page is checked to render under its Content-Security-Policy: its inline styles apply
+//! (computed styles are the sheet's), its form posts, and the browser logs no CSP violation.
 //!
 //! Needs /usr/bin/chromium and /usr/bin/chromedriver: `infra/chromium.sh ensure` installs them.
 //! Screenshots land in `target/screenshots/` for a person to look at.
@@ -88,6 +90,8 @@ impl Browser {
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            // The console, where Chromium reports what a Content-Security-Policy refused.
+            "goog:loggingPrefs": {"browser": "ALL"},
         });
         let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -125,6 +129,57 @@ impl Browser {
 
     async fn source(&self) -> String {
         self.client.source().await.unwrap_or_default()
+    }
+
+    /// The browser console's entries since the last call (chromedriver's log endpoint).
+    async fn console(&self) -> Vec<Value> {
+        let session = self.session.as_deref().expect("a session");
+        let url = format!("http://127.0.0.1:{}/session/{session}/se/log", self.port);
+        let reply = reqwest::Client::new().post(url).json(&json!({"type": "browser"})).send().await;
+        let body: Value = reply.expect("chromedriver answers").json().await.expect("a JSON log");
+        body["value"].as_array().unwrap_or_else(|| panic!("a list of log entries: {body}")).clone()
+    }
+
+    /// The page on screen renders as its styles say, under the policy its answer carried: the one
+    /// inline sheet is loaded with its rules, computed styles are the sheet's (a refused sheet
+    /// leaves the browser's defaults: white body, grey button), and the console shows no refusal.
+    async fn assert_styled_under_its_policy(&self, what: &str) {
+        let script = r#"
+            const style = (selector, property) => {
+                const element = document.querySelector(selector);
+                return element ? getComputedStyle(element).getPropertyValue(property) : null;
+            };
+            const sheets = Array.from(document.styleSheets);
+            return {
+                sheets: sheets.length,
+                rules: sheets.reduce((n, sheet) => n + sheet.cssRules.length, 0),
+                body: style("body", "background-color"),
+                main: style("main", "max-width"),
+                button: style("button", "background-color"),
+                notice: style(".notice", "border-top-left-radius"),
+            };
+        "#;
+        let styles = self.client.execute(script, vec![]).await.expect("computed styles");
+        assert_eq!(styles["sheets"], 1, "{what}: one inline sheet: {styles}");
+        assert!(styles["rules"].as_u64().unwrap_or(0) >= 20, "{what}: the sheet's rules are loaded: {styles}");
+        assert_eq!(styles["body"], "rgb(245, 245, 247)", "{what}: body background {styles}");
+        assert_eq!(styles["main"], "576px", "{what}: main's max-width (36rem) {styles}");
+        if !styles["button"].is_null() {
+            assert_eq!(styles["button"], "rgb(10, 102, 216)", "{what}: the Send button {styles}");
+        }
+        if !styles["notice"].is_null() {
+            assert_eq!(styles["notice"], "12px", "{what}: the notice's corners {styles}");
+        }
+        let refused: Vec<Value> = self
+            .console()
+            .await
+            .into_iter()
+            .filter(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                message.contains("Content Security Policy") || message.contains("Refused to")
+            })
+            .collect();
+        assert!(refused.is_empty(), "{what}: the browser refused something: {refused:?}");
     }
 
     /// Saves a screenshot of the whole page as `target/screenshots/{name}.png` and checks it is a
@@ -272,9 +327,26 @@ async fn answer_every_kind_of_question(javascript: bool, screenshot_prefix: &str
         assert_eq!(browser.client.title().await.unwrap(), "off", "JavaScript is disabled");
     }
 
+    // Proof that the console shows what a policy refuses: this page's policy refuses its style.
+    let refusing = "data:text/html,<meta http-equiv=\"Content-Security-Policy\" content=\"style-src 'none'\">\
+                    <style>body{color:red}</style><p>probe</p>";
+    browser.client.goto(refusing).await.expect("probe page");
+    let console = browser.console().await;
+    assert!(
+        console.iter().any(|entry| entry["message"].as_str().is_some_and(|m| m.contains("Content Security Policy"))),
+        "a refused style is logged: {console:?}"
+    );
+
+    // The page comes with a policy that allows no script and no asset, only its inline styles.
+    let answer = app.http.get(app.url(&survey.page())).send().await.expect("the page answers");
+    let policy = answer.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(policy.contains("default-src 'none'") && policy.contains("style-src 'unsafe-inline'"), "{policy:?}");
+    assert!(!policy.contains("script-src"), "{policy}");
+
     browser.client.goto(&app.url(&survey.page())).await.expect("page opens");
     let page = browser.source().await;
     assert!(!page.contains("<script"), "the page has no script:\n{page}");
+    browser.assert_styled_under_its_policy("the form").await;
     // Readable on a phone: nothing wider than the narrow window, so no sideways scrolling.
     let script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth";
     let sideways = browser.client.execute(script, vec![]).await.expect("page width");
@@ -315,6 +387,8 @@ async fn answer_every_kind_of_question(javascript: bool, screenshot_prefix: &str
     assert_eq!(thank_you.text().await.unwrap(), THANKS);
     let heading = browser.client.find(Locator::Css("h1")).await.expect("h1");
     assert_eq!(heading.text().await.unwrap(), NAME);
+    // The form was posted under `form-action 'self'`, and the answer renders under its policy.
+    browser.assert_styled_under_its_policy("the thank-you page").await;
     let thanked = browser.screenshot(&format!("{screenshot_prefix}-thank-you")).await;
     eprintln!("screenshots: {} {}", filled.display(), thanked.display());
 
@@ -378,6 +452,7 @@ async fn a_wrong_answer_shows_the_error_at_its_field_keeps_the_answers_and_store
 
     let errors = browser.wait_for_id("errors").await;
     assert_eq!(errors.attr("role").await.unwrap().as_deref(), Some("alert"));
+    browser.assert_styled_under_its_policy("the page with errors").await;
     let error_id = format!("{rating}-error");
     // The message sits at the rating question, not only in the summary.
     let at_field = browser.client.find(Locator::Css(&format!("#question-{rating} #{error_id}"))).await;

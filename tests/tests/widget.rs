@@ -88,7 +88,10 @@ async fn widget_feedback_is_stored_with_source_widget_without_a_key() {
     assert_eq!(listed.body["pagination"]["total"], 1);
     assert_eq!(listed.body["data"][0]["id"], id);
     assert_eq!(listed.body["data"][0]["source"], "WIDGET");
-    assert_eq!(listed.body["data"][0], *data);
+    // The list is the answer, with the reference's `context.timestamp` (when it was received).
+    let mut expected = data.clone();
+    expected["context"]["timestamp"] = data["createdAt"].clone();
+    assert_eq!(listed.body["data"][0], expected);
 }
 
 #[tokio::test]
@@ -288,7 +291,7 @@ async fn the_context_is_validated_as_in_the_api() {
     assert_eq!((big_context.status, big_context.error()), (400, "Context must be at most 16 KiB of JSON"));
     let no_context = submit(&app, &project.id, None, json!({"message": "m", "context": null})).await;
     assert_eq!(no_context.status, 201);
-    assert!(no_context.body["data"].get("context").is_none(), "{}", no_context.body);
+    assert_eq!(no_context.body["data"]["context"], json!({}), "always an object: {}", no_context.body);
     assert_eq!(stored_feedback(&app).await, 1);
 }
 
@@ -340,4 +343,56 @@ async fn a_deleted_project_is_not_found() {
     assert_eq!((reply.status, reply.error()), (404, "Project not found"));
     assert_eq!(submit(&app, &project.id, None, json!({"message": "still here"})).await.status, 201);
     assert_eq!(stored_feedback(&app).await, 1);
+}
+
+/// The headers of every widget answer: JSON for scripts on other sites, which a browser must never
+/// render, sniff, frame or let load anything.
+fn assert_security_headers(reply: &Reply, what: &str) {
+    let policy = reply.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
+    let mut directives: Vec<&str> = policy.split(';').map(str::trim).filter(|d| !d.is_empty()).collect();
+    directives.sort_unstable();
+    assert_eq!(
+        directives,
+        ["base-uri 'none'", "default-src 'none'", "form-action 'none'", "frame-ancestors 'none'"],
+        "{what}: {policy}"
+    );
+    assert_eq!(reply.header("x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{what}");
+    assert_eq!(reply.header("referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(reply.header("content-type"), Some("application/json"), "{what}");
+}
+
+#[tokio::test]
+async fn every_widget_answer_carries_the_security_headers() {
+    let app = spawn_app().await;
+    let (_, project, key) = app.account_with_project(Plan::Pro).await;
+    let (_, limited, limited_key) = app.account_with_project(Plan::Pro).await;
+    allow_domains(&app, &limited.id, limited_key.expose(), &["example.com"]).await;
+    let unknown = hearken::ids::ProjectId::generate();
+    settle_in_one_minute_window().await;
+    let origin = Some("https://example.com");
+    let answers = [
+        ("stored", submit(&app, &project.id, origin, json!({"message": "Hi"})).await, 201),
+        ("no message", submit(&app, &project.id, origin, json!({})).await, 400),
+        ("malformed JSON", submit_raw(&app, &project.id, origin, "{").await, 400),
+        ("origin refused", submit(&app, &limited.id, Some("https://evil.example"), json!({"message": "x"})).await, 403),
+        ("unknown project", submit(&app, &unknown, origin, json!({"message": "x"})).await, 404),
+        ("malformed project", submit(&app, &"proj_<b>", origin, json!({"message": "x"})).await, 404),
+    ];
+    for (what, reply, status) in &answers {
+        assert_eq!(reply.status, *status, "{what}: {}", reply.body);
+        assert_security_headers(reply, what);
+    }
+    // Five of those counted (a malformed id is refused before the limit): requests 6 to 10 of the
+    // client's minute, then the 429.
+    for i in 0..5 {
+        assert_eq!(submit(&app, &project.id, origin, json!({"message": format!("m{i}")})).await.status, 201);
+    }
+    let refused = submit(&app, &project.id, origin, json!({"message": "eleventh"})).await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_security_headers(&refused, "429");
+    // The API's own answers are not pages: only nosniff.
+    let listed = list(&app, &project.id, key.expose()).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.header("x-content-type-options"), Some("nosniff"));
 }

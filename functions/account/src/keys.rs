@@ -1,14 +1,14 @@
-//! `/api/v1/keys` and `/api/v1/keys/{keyId}`: list (never a secret), create (owner keys only; the
-//! secret once), read, change (use case and expiry are fixed) and delete (refused from the very
-//! next request).
-
+//! `/api/v1/keys` and `/api/v1/keys/{keyId}`: list (never a secret; cursors hold a key id, never a
+//! digest), create (owner FULL keys only; the secret once; never more reach than the creating key),
+//! read, change (use case and expiry are fixed; restrictions stay within the changing key's own)
+//! and delete (refused from the very next request).
 use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey};
 use hearken::http::{data, deleted, json, json_body, optional_query, path_param, query_number};
 use hearken::ids::KeyId;
-use hearken::keys::{changes_from_json, new_key_from_json, KeyChanges, KeyView};
+use hearken::keys::{bound_by_creator, changes_from_json, check_change_within, new_key_from_json, KeyChanges, KeyView};
 use hearken::plans::Action;
 use hearken::store::feedback::Changed;
-use hearken::store::{keys, projects};
+use hearken::store::{keys, projects, s, Item};
 use hearken::time::Timestamp;
 use hearken::{cursor, App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -16,6 +16,13 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 const KEY_NOT_FOUND: Error = Error::NotFound("API key not found");
+/// A change that keeps meeting concurrent changes of the same key gives up after this many tries.
+const ATTEMPTS: usize = 3;
+
+/// The 409 of a change that kept meeting concurrent changes of the same key.
+fn raced() -> Error {
+    Error::Conflict("The API key changed while this request was changing it; please retry".to_owned())
+}
 
 /// A page of keys and the cursor of the next one (`null` on the last page).
 #[derive(Serialize)]
@@ -29,18 +36,30 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ReadAccount, project: None }).await?;
     let account = access.account.id.as_str();
     let limit = query_number(req, "limit", 25, 1, 100)?;
-    let start = optional_query(req, "cursor")
-        .map(|c| cursor::decode(&c, "keys", account, ("accountId", account), &["accountId", "id", "digest"]))
-        .transpose()?;
-    let (found, next) = keys::list(app, &access.account.id, limit as i32, start).await?;
-    let next_cursor = next.map(|key| cursor::encode("keys", account, &key));
+    let after = optional_query(req, "cursor").map(|c| position(&c, account)).transpose()?;
+    let (found, next) = keys::list(app, &access.account.id, limit as i32, after.as_ref()).await?;
+    let next_cursor = next.map(|id| {
+        let position: Item = [("accountId".to_owned(), s(account)), ("id".to_owned(), s(id.as_str()))].into();
+        cursor::encode("keys", account, &position)
+    });
     Ok(json(StatusCode::OK, &Page { data: found.iter().map(KeyView::of).collect(), next_cursor }))
+}
+
+/// The key id a cursor continues after: the cursor holds the account and that id only (never a
+/// digest), bound to this list and account by the cursor module's checks.
+fn position(text: &str, account: &str) -> Result<KeyId> {
+    let position = cursor::decode(text, "keys", account, ("accountId", account), &["accountId", "id"])?;
+    position.get("id").and_then(|id| id.as_s().ok()).and_then(|id| KeyId::parse(id)).ok_or_else(cursor::invalid)
 }
 
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
-    let request = new_key_from_json(json_body(req)?, access.account.plan, Timestamp::now())?;
-    check_projects(app, &access, &request.changes).await?;
+    let mut request = new_key_from_json(json_body(req)?, access.account.plan, Timestamp::now())?;
+    let asked = request.changes.clone();
+    // Never more reach than the creating key: its expiry, IPs, projects and limit bound the new
+    // key's (and are taken over when the request names none).
+    bound_by_creator(&access.key, &mut request)?;
+    check_projects(app, &access, &asked).await?;
     let (secret, mut record) = NewKey {
         family: Family::Account,
         account_id: access.account.id.clone(),
@@ -73,25 +92,33 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
 pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
     let changes = changes_from_json(json_body(req)?, access.account.plan)?;
-    let record = addressed(app, req, &access).await?;
+    // A key cannot lift, on any key, restrictions it has itself.
+    check_change_within(&access.key, &changes)?;
+    let mut record = addressed(app, req, &access).await?;
     check_projects(app, &access, &changes).await?;
-    match keys::save(app, &record, &changes).await? {
-        Changed::Done(()) => {
-            let mut after = record.clone();
-            changes.apply_to(&mut after);
-            Ok(data(StatusCode::OK, KeyView::of(&after)))
+    for _ in 0..ATTEMPTS {
+        match keys::save(app, &record, &changes).await? {
+            Changed::Done(()) => {
+                changes.apply_to(&mut record);
+                return Ok(data(StatusCode::OK, KeyView::of(&record)));
+            }
+            // Changed meanwhile (or gone: then 404): read it again.
+            Changed::Raced | Changed::ProjectGone => record = addressed(app, req, &access).await?,
         }
-        Changed::Raced | Changed::ProjectGone => Err(KEY_NOT_FOUND),
     }
+    Err(raced())
 }
 
 pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
-    let record = addressed(app, req, &access).await?;
-    match keys::delete(app, &record).await? {
-        Changed::Done(()) => Ok(deleted(record.id)),
-        Changed::Raced | Changed::ProjectGone => Err(KEY_NOT_FOUND),
+    let mut record = addressed(app, req, &access).await?;
+    for _ in 0..ATTEMPTS {
+        match keys::delete(app, &record).await? {
+            Changed::Done(()) => return Ok(deleted(record.id)),
+            Changed::Raced | Changed::ProjectGone => record = addressed(app, req, &access).await?,
+        }
     }
+    Err(raced())
 }
 
 /// `allowedProjects` may only name projects of the caller's account.

@@ -57,7 +57,10 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     // depend on them (a named project, the whole account); a key limited to projects needs to
     // know which of them still exist first.
     let (counters, (items, counted)) = match planned_scope(app, req, &access, owned).await? {
-        Planned::Owned(project, item) => (vec![item], fetch(Scope::Project(project.id)).await?),
+        Planned::Owned(owned) => {
+            let (project, item) = *owned;
+            (vec![item], fetch(Scope::Project(project.id)).await?)
+        }
         Planned::Project(project) => {
             let (found, fetched) =
                 tokio::join!(projects::get(app, account, &project), fetch(Scope::Project(project.clone())));
@@ -177,7 +180,7 @@ fn filters(req: &Request) -> Result<Filters> {
 /// What the list covers, as far as the request and the key say.
 enum Planned {
     /// The project named by id, read (and proven the caller's) by the access check.
-    Owned(Project, Item),
+    Owned(Box<(Project, Item)>),
     /// One project named by slug: the slug claim is the account's own, so the project it names
     /// is too, and its item can be read beside the page.
     Project(ProjectId),
@@ -190,11 +193,15 @@ enum Planned {
 }
 
 async fn planned_scope(app: &App, req: &Request, access: &Access, owned: Option<(Project, Item)>) -> Result<Planned> {
-    if let Some((project, item)) = owned {
-        return Ok(Planned::Owned(project, item));
+    if let Some(owned) = owned {
+        return Ok(Planned::Owned(Box::new(owned)));
     }
     let named = match optional_query(req, "projectSlug") {
         Some(slug) => {
+            // A slug that could never have been made names no project (and is never looked up).
+            let slug = hearken::slug::validate(&slug).map_err(|_| {
+                Error::bad_request("Query parameter 'projectSlug' must be a slug: lowercase letters, digits and single dashes, at most 64")
+            })?;
             let id = projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string();
             if !access.key.allows_project(&id) {
                 // Known only after the slug was read: give the call back, as for any refusal.

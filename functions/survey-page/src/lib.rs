@@ -10,7 +10,7 @@ use hearken::ids::SurveyId;
 use hearken::store::surveys;
 use hearken::surveys::SurveyStatus;
 use hearken::{App, Error, Result};
-use lambda_http::http::StatusCode;
+use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 const SHOW: &str = "GET /s/{surveyId}";
@@ -19,16 +19,33 @@ const SUBMIT: &str = "POST /s/{surveyId}";
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[SHOW, SUBMIT];
 
+/// What a browser may do with any answer of this function: apply the page's one inline `<style>`
+/// element (the page has no style attribute, script, image, font or external asset), post its
+/// form back to this origin, and nothing else: no framing by another site, no `<base>`.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req| async move {
+    let mut response = serve(req, |req| async move {
         match route_key(&req) {
             Some(SHOW) => show(app, &req).await,
             Some(SUBMIT) => submit::submit(app, &req).await,
             _ => Err(Error::NoRoute),
         }
     })
-    .await
+    .await;
+    // Every answer, HTML or JSON, success or error: set after `serve`, so its error answers too.
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 async fn show(app: &App, req: &Request) -> Result<Response<Body>> {

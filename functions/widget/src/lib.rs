@@ -13,7 +13,7 @@ use hearken::store::feedback::{self as stored, FeedbackItem};
 use hearken::store::projects;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
-use lambda_http::http::{header, StatusCode};
+use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 const SUBMIT: &str = "POST /api/widget/{projectId}/feedback";
@@ -23,15 +23,31 @@ pub const ROUTES: &[&str] = &[SUBMIT];
 
 const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
 
+/// The widget answers only JSON to scripts on other sites: a browser that renders an answer
+/// anyway may load, run, post or frame nothing.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    serve(req, |req| async move {
+    let mut response = serve(req, |req| async move {
         match route_key(&req) {
             Some(SUBMIT) => submit(app, &req).await,
             _ => Err(Error::NoRoute),
         }
     })
-    .await
+    .await;
+    // Every answer, success or error: set after `serve`, so its error answers too.
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {

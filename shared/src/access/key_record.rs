@@ -52,6 +52,12 @@ pub struct KeyRecord {
     pub family: Family,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<ProjectId>,
+    /// A project key (`mbk_`) that acts for its account on the Miniback API, as the reference
+    /// documents: every project, feedback across projects, new projects. Keys made before this
+    /// existed read `false` and stay bound to their project (no stored key gains reach by an
+    /// upgrade); so do keys minted with `{"scope": "project"}`. Meaningless for account keys.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub account_wide: bool,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -99,10 +105,26 @@ impl KeyRecord {
         Ok(())
     }
 
-    /// Whether the key may address a project (given as its id, well-formed or not): a project
-    /// key only its own, a key with an allow list only those, any other key any project.
+    /// What a project key reaches: `"account"` or `"project"` (`None` for account keys).
+    pub fn scope(&self) -> Option<&'static str> {
+        match self.family {
+            Family::Project if self.account_wide => Some("account"),
+            Family::Project => Some("project"),
+            Family::Account => None,
+        }
+    }
+
+    /// The project a project-scoped key is bound to (`None` for account keys and account-wide
+    /// project keys).
+    pub fn bound_project(&self) -> Option<&ProjectId> {
+        self.project_id.as_ref().filter(|_| !self.account_wide)
+    }
+
+    /// Whether the key may address a project (given as its id, well-formed or not): a
+    /// project-scoped key only its own, a key with an allow list only those, any other key any
+    /// project of its account.
     pub fn allows_project(&self, project: &str) -> bool {
-        let bound_elsewhere = self.project_id.as_ref().is_some_and(|own| own.as_str() != project);
+        let bound_elsewhere = self.bound_project().is_some_and(|own| own.as_str() != project);
         let outside_list =
             !self.allowed_projects.is_empty() && !self.allowed_projects.iter().any(|p| p.as_str() == project);
         !bound_elsewhere && !outside_list
@@ -110,11 +132,24 @@ impl KeyRecord {
 
     /// The projects the key is limited to, if it is limited: a list shows only their items.
     pub fn project_limit(&self) -> Option<Vec<ProjectId>> {
-        match &self.project_id {
+        match self.bound_project() {
             Some(own) => Some(vec![own.clone()]),
             None if !self.allowed_projects.is_empty() => Some(self.allowed_projects.clone()),
             None => None,
         }
+    }
+
+    /// Whether the key may create, change and delete keys: an account key (`sk_live_`), role
+    /// owner, use case FULL (what [`KeyRecord::forbids`] asks of `Action::ManageKeys`).
+    pub fn can_manage_keys(&self) -> bool {
+        self.family == Family::Account && self.role == Role::Owner && self.use_case == UseCase::Full
+    }
+
+    /// Whether the key has an IP list that no source address can ever pass: non-empty (so it
+    /// restricts) but with no entry that parses as an address or block (an item written by hand
+    /// or by an older version; the API only stores entries it has parsed).
+    pub fn ip_list_admits_nobody(&self) -> bool {
+        !self.allowed_ips.is_empty() && self.allowed_ips.iter().all(|entry| ip_allow::parse_entry(entry).is_none())
     }
 
     /// Use case and role: `Some(message)` when this key may not take the action.
@@ -131,7 +166,7 @@ impl KeyRecord {
             && self.family == Family::Project
         {
             return Some(
-                "A project key (mbk_) reaches only its project; use an account key (sk_live_) for the account, its keys and its surveys."
+                "A project key (mbk_) works on the Miniback API (/api/...); use an account key (sk_live_) for the account, its keys and its surveys."
                     .to_owned(),
             );
         }
@@ -164,6 +199,9 @@ impl NewKey {
             account_id: self.account_id,
             family: self.family,
             project_id: self.project_id,
+            // A new project key acts for its account, as the Miniback reference documents; a
+            // caller narrows it afterwards (`scope: project`, `allowedProjects`).
+            account_wide: self.family == Family::Project,
             name: self.name,
             description: None,
             role: self.role,
@@ -192,6 +230,7 @@ mod tests {
             account_id: AccountId::generate(),
             family: Family::Account,
             project_id: None,
+            account_wide: false,
             name: "test".into(),
             description: None,
             role: Role::Member,
@@ -248,6 +287,21 @@ mod tests {
     }
 
     #[test]
+    fn an_account_wide_project_key_addresses_every_project_unless_narrowed() {
+        let own = ProjectId::generate();
+        let other = ProjectId::generate();
+        let key = KeyRecord { family: Family::Project, project_id: Some(own.clone()), account_wide: true, ..key() };
+        assert_eq!(key.check_validity(Timestamp::now(), None, Some(other.as_str())), Ok(()));
+        assert_eq!(key.project_limit(), None);
+        let narrowed = KeyRecord { allowed_projects: vec![own.clone()], ..key.clone() };
+        assert_eq!(
+            narrowed.check_validity(Timestamp::now(), None, Some(other.as_str())),
+            Err(Refusal::ProjectNotAllowed)
+        );
+        assert_eq!(narrowed.project_limit(), Some(vec![own]));
+    }
+
+    #[test]
     fn a_project_key_only_addresses_its_own_project() {
         let own = ProjectId::generate();
         let key = KeyRecord { family: Family::Project, project_id: Some(own.clone()), ..key() };
@@ -276,6 +330,22 @@ mod tests {
         assert!(project_key.forbids(Action::ReadAccount).is_some());
         assert!(project_key.forbids(Action::ManageKeys).is_some());
         assert!(project_key.forbids(Action::Read).is_none());
+    }
+
+    #[test]
+    fn only_full_owner_account_keys_can_manage_keys() {
+        assert!(KeyRecord { role: Role::Owner, ..key() }.can_manage_keys());
+        assert!(!key().can_manage_keys(), "member");
+        assert!(!KeyRecord { role: Role::Owner, use_case: UseCase::ReadOnly, ..key() }.can_manage_keys());
+        let project = KeyRecord { role: Role::Owner, family: Family::Project, ..key() };
+        assert!(!project.can_manage_keys());
+    }
+
+    #[test]
+    fn an_ip_list_of_unparseable_entries_admits_nobody() {
+        assert!(!key().ip_list_admits_nobody(), "no list: anywhere");
+        assert!(!KeyRecord { allowed_ips: vec!["10.0.0.0/8".into()], ..key() }.ip_list_admits_nobody());
+        assert!(KeyRecord { allowed_ips: vec!["nowhere".into()], ..key() }.ip_list_admits_nobody());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The `from` / `to` of `/analytics` and `/topics`: UTC dates, both inclusive.
 
-use crate::time::Timestamp;
+use crate::time::{Timestamp, QUERY_YEARS};
 use crate::{Error, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, Days, NaiveDate};
 
 /// The longest range one request may cover.
 pub const MAX_DAYS: i64 = 366;
@@ -18,7 +18,8 @@ pub struct DateRange {
 
 impl DateRange {
     /// From the query's `from` and `to` (`2026-11-01`, or a datetime whose UTC day is taken);
-    /// 400 for a malformed date, `from` after `to`, or more than [`MAX_DAYS`] days.
+    /// 400 for a malformed date, one outside the years [`QUERY_YEARS`], `from` after `to`, or
+    /// more than [`MAX_DAYS`] days.
     pub fn from_query(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<DateRange> {
         let to = match to {
             Some(text) => parse(text, "to")?,
@@ -26,7 +27,8 @@ impl DateRange {
         };
         let from = match from {
             Some(text) => parse(text, "from")?,
-            None => to - chrono::Duration::days(DEFAULT_DAYS - 1),
+            // `to` is at least 2000-01-01 here, so this never leaves chrono's range.
+            None => to.checked_sub_days(Days::new(DEFAULT_DAYS as u64 - 1)).unwrap_or(NaiveDate::MIN),
         };
         if from > to {
             return Err(Error::bad_request(format!("'from' ({from}) must not be after 'to' ({to})")));
@@ -53,12 +55,20 @@ impl DateRange {
 }
 
 fn parse(text: &str, name: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .ok()
         .or_else(|| Timestamp::parse(text.trim()).map(|t| t.date()))
         .ok_or_else(|| {
             Error::bad_request(format!("Query parameter '{name}' must be an ISO 8601 date (UTC), e.g. 2026-11-30"))
-        })
+        })?;
+    if !QUERY_YEARS.contains(&date.year()) {
+        return Err(Error::bad_request(format!(
+            "Query parameter '{name}' must be a date in the years {} to {}, e.g. 2026-11-30",
+            QUERY_YEARS.start(),
+            QUERY_YEARS.end()
+        )));
+    }
+    Ok(date)
 }
 
 #[cfg(test)]
@@ -87,5 +97,23 @@ mod tests {
         assert!(error.to_string().contains("367 days"), "{error}");
         let range = DateRange::from_query(Some("2026-11-30T23:00:00-02:00"), Some("2026-12-01"), today).unwrap();
         assert_eq!(range.from, day("2026-12-01"));
+    }
+
+    #[test]
+    fn dates_outside_the_query_years_are_a_400_naming_the_field() {
+        let today = day("2026-12-01");
+        for text in ["-262143-01-15", "+262142-12-31", "262143-12-31", "1999-12-31", "0000-01-01", "10000-01-01"] {
+            let error = DateRange::from_query(None, Some(text), today).unwrap_err();
+            assert!(matches!(error, Error::BadRequest(_)) && error.to_string().contains("'to'"), "{text}: {error}");
+            let error = DateRange::from_query(Some(text), Some("2026-01-01"), today).unwrap_err();
+            assert!(matches!(error, Error::BadRequest(_)) && error.to_string().contains("'from'"), "{text}: {error}");
+        }
+        let error = DateRange::from_query(None, Some("1999-12-31T23:00:00Z"), today).unwrap_err();
+        assert!(error.to_string().contains("years 2000 to 9999"), "{error}");
+        // The first and last days allowed, with the default 30 days before a `to`.
+        let range = DateRange::from_query(None, Some("2000-01-01"), today).unwrap();
+        assert_eq!((range.from, range.days()), (day("1999-12-03"), 30));
+        let range = DateRange::from_query(Some("9999-12-31"), Some("9999-12-31"), today).unwrap();
+        assert_eq!(range.each_day().collect::<Vec<_>>(), vec![day("9999-12-31")]);
     }
 }

@@ -4,12 +4,14 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-/// A JSON response with the given status.
+/// A JSON response with the given status, marked `nosniff` (also when it is made outside
+/// `serve`, as the local gateway's own errors are).
 pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let text = serde_json::to_string(body).expect("response types serialise");
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(Body::Text(text))
         .expect("static headers are valid")
 }

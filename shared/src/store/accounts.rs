@@ -19,8 +19,9 @@ pub struct Account {
     pub created_at: Timestamp,
     #[serde(default)]
     pub project_count: u64,
-    /// Enabled owner keys (`sk_live_`, role owner): never allowed to fall to zero, or nobody
-    /// could manage the account's keys.
+    /// Owner keys that can always manage keys (`sk_live_`, role owner, FULL, enabled, no expiry,
+    /// an IP list that admits someone; see `store::keys::counts_as_owner`): never allowed to fall
+    /// to zero, or nobody could manage the account's keys.
     #[serde(default)]
     pub owner_keys: u64,
 }

@@ -1,4 +1,5 @@
-//! The keys table: key items by digest, listed per account through the `byAccount` index.
+//! The keys table: key items by digest, listed per account through the `byAccount` index, and one
+//! pointer item per key (`id#<accountId>#<keyId>`) to find a key by its id.
 
 use super::feedback::Changed;
 use super::{s, Item};
@@ -8,8 +9,9 @@ use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// How long a revoked key's tombstone stays (so it is refused with its own message), before
 /// DynamoDB's TTL removes it and the key reads as unknown.
@@ -64,18 +66,56 @@ pub async fn get_by_digest(app: &App, digest: &str) -> Result<Option<KeyRecord>>
 }
 
 /// The id of a key's pointer item: the table is keyed by digest, and this item (`target`: the
-/// digest) lets `/api/v1/keys/{keyId}` find a key with strongly consistent reads.
-fn pointer_id(id: &KeyId) -> String {
+/// digest) lets `/api/v1/keys/{keyId}` find a key with strongly consistent reads. The account is
+/// part of it, so another account's key id reads an empty item, exactly as an unknown id does:
+/// one read, nothing of the other account touched.
+fn pointer_id(account: &AccountId, id: &KeyId) -> String {
+    format!("id#{account}#{id}")
+}
+
+/// The pointer id of earlier versions (`id#<keyId>`), which [`migrate_pointers`] rewrites.
+fn legacy_pointer_id(id: &KeyId) -> String {
     format!("id#{id}")
 }
 
-/// The answer when a change would leave the account without an enabled owner key.
-pub const LAST_OWNER_KEY: &str =
-    "This is the account's last enabled owner key; create another owner key before disabling or deleting it";
+/// What every pointer item's id starts with.
+const POINTER_PREFIX: &str = "id#";
 
-/// Whether a key counts among the account's enabled owner keys.
-fn counts_as_owner(record: &KeyRecord) -> bool {
-    record.family == crate::access::Family::Account && record.role == crate::access::Role::Owner && record.enabled
+/// The answer when a change would leave the account without an owner key that [`counts_as_owner`].
+pub const LAST_OWNER_KEY: &str = "This is the account's last enabled owner key that can manage keys (role owner, useCase FULL, no expiry); create another such owner key before disabling or deleting it";
+
+/// Whether a key counts among the account's owner keys (the account item's `ownerKeys`), the keys
+/// the last-owner guard keeps at least one of so the account can always manage its keys: a key
+/// that may manage keys (account family, role owner, use case FULL), enabled, with no expiry and
+/// with no IP list that admits nobody.
+///
+/// A key with an `expiresAt` is not counted on purpose: it stops working on its own, with no
+/// request the guard could refuse, so counting it would let the account delete or disable its last
+/// lasting owner key and then be locked out when the expiring one lapses. A key limited to some
+/// IPs does count: it works from those. The properties that decide this are fixed at creation
+/// (family, role, use case, expiry) or changed only through [`save`] and [`delete`] (enabled, the
+/// IP list), which move the count in the same transaction.
+pub fn counts_as_owner(record: &KeyRecord) -> bool {
+    record.can_manage_keys() && record.enabled && record.expires_at.is_none() && !record.ip_list_admits_nobody()
+}
+
+/// The condition that the stored key still has the properties [`counts_as_owner`] read from
+/// `record` (enabled and, where it matters, the IP list), so a count moved alongside a write stays
+/// right under concurrent changes. Names `:was_enabled` and, when needed, `:was_ips` / `:no_ips`.
+fn as_read(record: &KeyRecord) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let mut condition = "enabled = :was_enabled".to_owned();
+    let mut values = vec![(":was_enabled", AttributeValue::Bool(record.enabled))];
+    if record.can_manage_keys() && record.expires_at.is_none() {
+        if record.allowed_ips.is_empty() {
+            condition.push_str(" AND (attribute_not_exists(allowedIps) OR size(allowedIps) = :no_ips)");
+            values.push((":no_ips", super::n(0)));
+        } else {
+            condition.push_str(" AND allowedIps = :was_ips");
+            let ips = record.allowed_ips.iter().map(|ip| s(ip.clone())).collect();
+            values.push((":was_ips", AttributeValue::L(ips)));
+        }
+    }
+    (condition, values)
 }
 
 /// The write that moves the account's count of enabled owner keys; taking one away holds only
@@ -101,7 +141,7 @@ pub fn store_new(app: &App, record: &KeyRecord) -> Result<Vec<TransactWriteItem>
         .condition_expression("attribute_not_exists(digest)");
     let pointer = Put::builder()
         .table_name(&app.tables.keys)
-        .item("digest", s(pointer_id(&record.id)))
+        .item("digest", s(pointer_id(&record.account_id, &record.id)))
         .item("target", s(record.digest.clone()))
         .condition_expression("attribute_not_exists(digest)");
     Ok(vec![
@@ -110,31 +150,48 @@ pub fn store_new(app: &App, record: &KeyRecord) -> Result<Vec<TransactWriteItem>
     ])
 }
 
-/// The writes that revoke a key: its tombstone replaces it (with no account or id, so no list
-/// shows it) and its id pointer goes (for one transaction). `only_if_account`: the key must still
-/// be that account's live key.
-pub fn revocation(
+/// The writes that revoke a key of `account`: its tombstone replaces it (with no account or id,
+/// so no list shows it) and its id pointer goes (for one transaction). `only_if_live`: the key
+/// must still be the account's live key (the first write's condition).
+pub fn revocation_in(
     app: &App,
+    account: &AccountId,
     digest: &str,
     id: Option<&KeyId>,
     reason: Revocation,
-    only_if_account: Option<&AccountId>,
+    only_if_live: bool,
 ) -> Result<Vec<TransactWriteItem>> {
+    let condition = only_if_live.then(|| ("accountId = :account".to_owned(), vec![(":account", s(account.as_str()))]));
+    let mut writes = vec![tombstone(app, digest, reason, condition)?];
+    if let Some(id) = id {
+        writes.push(delete_pointer(app, pointer_id(account, id))?);
+    }
+    Ok(writes)
+}
+
+/// The put of a revoked key's tombstone; `condition` (with its values) on the item it replaces.
+fn tombstone(
+    app: &App,
+    digest: &str,
+    reason: Revocation,
+    condition: Option<(String, Vec<(&str, AttributeValue)>)>,
+) -> Result<TransactWriteItem> {
     let now = Timestamp::now();
     let purge_at = now.unix_seconds() + TOMBSTONE_DAYS * 86_400;
     let tombstone = Tombstone { digest: digest.to_owned(), revoked_at: now, reason, purge_at };
     let mut put = Put::builder().table_name(&app.tables.keys).set_item(Some(serde_dynamo::to_item(&tombstone)?));
-    if let Some(account) = only_if_account {
-        put = put
-            .condition_expression("attribute_exists(digest) AND accountId = :account")
-            .expression_attribute_values(":account", s(account.as_str()));
+    if let Some((condition, values)) = condition {
+        put = put.condition_expression(format!("attribute_exists(digest) AND {condition}"));
+        for (name, value) in values {
+            put = put.expression_attribute_values(name, value);
+        }
     }
-    let mut writes = vec![TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build()];
-    if let Some(id) = id {
-        let pointer = Delete::builder().table_name(&app.tables.keys).key("digest", s(pointer_id(id)));
-        writes.push(TransactWriteItem::builder().delete(pointer.build().map_err(Error::internal)?).build());
-    }
-    Ok(writes)
+    Ok(TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build())
+}
+
+fn delete_pointer(app: &App, pointer: String) -> Result<TransactWriteItem> {
+    let delete = Delete::builder().table_name(&app.tables.keys).key("digest", s(pointer));
+    Ok(TransactWriteItem::builder().delete(delete.build().map_err(Error::internal)?).build())
 }
 
 /// Records when a key was last used. Only on a live key: a key deleted meanwhile (now a
@@ -156,15 +213,17 @@ pub async fn touch_last_used(app: &App, digest: &str, at: Timestamp) -> Result<(
     }
 }
 
-/// A page of the account's keys, newest first (a Query on the `byAccount` index), and the key to
-/// continue from.
+/// A page of the account's keys, newest first (a Query on the `byAccount` index), starting after
+/// the key `after` (ids sort by creation time), and the id to continue after when there is more
+/// (one item more is read to know; `None` on the last page). The position is a key id of the
+/// account, never another key's digest.
 pub async fn list(
     app: &App,
     account: &AccountId,
     limit: i32,
-    start: Option<Item>,
-) -> Result<(Vec<KeyRecord>, Option<Item>)> {
-    let call = app
+    after: Option<&KeyId>,
+) -> Result<(Vec<KeyRecord>, Option<KeyId>)> {
+    let mut query = app
         .db
         .query()
         .table_name(&app.tables.keys)
@@ -172,36 +231,43 @@ pub async fn list(
         .key_condition_expression("accountId = :a")
         .expression_attribute_values(":a", s(account.as_str()))
         .scan_index_forward(false)
-        .limit(limit)
-        .set_exclusive_start_key(start)
-        .send();
-    let out = db_call(call).await?;
-    let keys = out.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
-    Ok((keys, out.last_evaluated_key))
+        .limit(limit.saturating_add(1));
+    if let Some(after) = after {
+        query = query
+            .key_condition_expression("accountId = :a AND id < :after")
+            .expression_attribute_values(":after", s(after.as_str()));
+    }
+    let out = db_call(query.send()).await?;
+    let mut keys: Vec<KeyRecord> =
+        out.items.unwrap_or_default().into_iter().map(serde_dynamo::from_item).collect::<Result<_, _>>()?;
+    let more = keys.len() > limit.max(0) as usize;
+    keys.truncate(limit.max(0) as usize);
+    let next = if more { keys.last().map(|key| key.id.clone()) } else { None };
+    Ok((keys, next))
 }
 
 /// Every key of the account (for rules over all of them, such as "the last owner key").
 pub async fn all(app: &App, account: &AccountId) -> Result<Vec<KeyRecord>> {
     let mut keys = vec![];
-    let mut start = None;
+    let mut after = None;
     loop {
-        let (page, next) = list(app, account, 100, start).await?;
+        let (page, next) = list(app, account, 100, after.as_ref()).await?;
         keys.extend(page);
         match next {
-            Some(next) => start = Some(next),
+            Some(next) => after = Some(next),
             None => return Ok(keys),
         }
     }
 }
 
-/// A key of the account by its id (through its pointer item, strongly consistent); another
-/// account's reads as missing.
+/// A key of the account by its id, through its pointer item (strongly consistent). Another
+/// account's id reads an empty pointer, as an unknown id does: one read either way.
 pub async fn find(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
-    let call =
-        app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer_id(id))).consistent_read(true).send();
+    let pointer = pointer_id(account, id);
+    let call = app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer)).consistent_read(true).send();
     let target = db_call(call).await?.item.and_then(|item| item.get("target")?.as_s().ok().cloned());
     let Some(digest) = target else { return Ok(None) };
-    Ok(get_by_digest(app, &digest).await?.filter(|record| record.account_id == *account))
+    Ok(get_by_digest(app, &digest).await?.filter(|record| record.account_id == *account && record.id == *id))
 }
 
 /// Stores a new key with its id pointer (and counts it when it is an enabled owner key).
@@ -215,9 +281,10 @@ pub async fn put_new(app: &App, record: &KeyRecord) -> Result<()> {
 }
 
 /// Applies `changes` to a stored key, field by field (a concurrent change of other fields stands),
-/// moving the account's owner-key count in the same transaction when an owner key is disabled or
-/// enabled. `Raced` when the key was deleted, or enabled or disabled, meanwhile; 409 when it would
-/// disable the account's last enabled owner key.
+/// moving the account's owner-key count in the same transaction when the key starts or stops
+/// counting ([`counts_as_owner`]: enabled, or an IP list that admits nobody replaced). `Raced`
+/// when the key was deleted, or what decides its count changed, meanwhile (read it again and
+/// retry); 409 when it would take the account's last counted owner key out of the count.
 pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result<Changed<()>> {
     let mut after = record.clone();
     changes.apply_to(&mut after);
@@ -251,14 +318,17 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
     if !remove.is_empty() {
         expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
+    // The owner count below assumes the key is as read.
+    let (unchanged, was) = as_read(record);
     let mut update = Update::builder()
         .table_name(&app.tables.keys)
         .key("digest", s(record.digest.clone()))
         .update_expression(expression.trim())
-        // The owner count below assumes the key is as read: enabled or not.
-        .condition_expression("attribute_exists(digest) AND accountId = :account AND enabled = :was_enabled")
-        .expression_attribute_values(":account", s(record.account_id.as_str()))
-        .expression_attribute_values(":was_enabled", AttributeValue::Bool(record.enabled));
+        .condition_expression(format!("attribute_exists(digest) AND accountId = :account AND {unchanged}"))
+        .expression_attribute_values(":account", s(record.account_id.as_str()));
+    for (name, value) in was {
+        update = update.expression_attribute_values(name, value);
+    }
     for (name, field) in names {
         update = update.expression_attribute_names(name, field);
     }
@@ -281,11 +351,24 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
 }
 
 /// Deletes a key: its tombstone takes its place, so from the next request on it is refused as
-/// deleted. `Raced` when it was revoked meanwhile; 409 when it is the account's last enabled owner
-/// key (the count and the deletion are one transaction, so two deletions at once cannot both pass).
+/// deleted. `Raced` when it was revoked, or what decides its owner count changed, meanwhile; 409
+/// when it is the account's last counted owner key (the count and the deletion are one
+/// transaction, so two deletions at once cannot both pass).
 pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
-    let mut writes = revocation(app, &record.digest, Some(&record.id), Revocation::Deleted, Some(&record.account_id))?;
-    if counts_as_owner(record) {
+    let (unchanged, was) = as_read(record);
+    let mut values = vec![(":account", s(record.account_id.as_str()))];
+    values.extend(was);
+    let mut writes = vec![
+        tombstone(
+            app,
+            &record.digest,
+            Revocation::Deleted,
+            Some((format!("accountId = :account AND {unchanged}"), values)),
+        )?,
+        delete_pointer(app, pointer_id(&record.account_id, &record.id))?,
+    ];
+    let counted = counts_as_owner(record);
+    if counted {
         writes.push(owner_count(app, &record.account_id, -1)?);
     }
     let owner_write = writes.len() - 1;
@@ -293,10 +376,176 @@ pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
         Ok(_) => Ok(Changed::Done(())),
         Err(err) => match super::failed_conditions(&err) {
             Some(failed) if failed[0] => Ok(Changed::Raced),
-            Some(failed) if counts_as_owner(record) && failed[owner_write] => {
-                Err(Error::Conflict(LAST_OWNER_KEY.to_owned()))
-            }
+            Some(failed) if counted && failed[owner_write] => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
             _ => Err(err.into()),
         },
+    }
+}
+
+/// What [`migrate_pointers`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PointerMigration {
+    /// Pointers of the earlier format (`id#<keyId>`) rewritten as `id#<accountId>#<keyId>`.
+    pub migrated: u64,
+    /// Pointers (of either format) left behind by a revoked or missing key, removed.
+    pub stale: u64,
+}
+
+/// Rewrites the pointer items of earlier versions (`id#<keyId>`) in the current format
+/// (`id#<accountId>#<keyId>`): for each, one transaction writes the new pointer, deletes the old
+/// one and checks the key is still that account's live key, so a crash leaves each pointer either
+/// migrated or not, and a second run finds nothing left to do (resumable and idempotent). Pointers
+/// whose key was revoked or is missing are removed. A Scan of the keys table: an admin task, run
+/// once after deploying the version that reads the new pointers.
+pub async fn migrate_pointers(app: &App) -> Result<PointerMigration> {
+    let mut report = PointerMigration::default();
+    let mut start = None;
+    loop {
+        let call = app
+            .db
+            .scan()
+            .table_name(&app.tables.keys)
+            .filter_expression("begins_with(digest, :pointer)")
+            .expression_attribute_values(":pointer", s(POINTER_PREFIX))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send();
+        let out = db_call(call).await?;
+        for item in out.items.unwrap_or_default() {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            let (Some(pointer), Some(target)) = (text("digest"), text("target")) else { continue };
+            match migrate_pointer(app, &pointer, &target).await? {
+                Some(true) => report.migrated += 1,
+                Some(false) => report.stale += 1,
+                None => {}
+            }
+        }
+        match out.last_evaluated_key {
+            Some(next) => start = Some(next),
+            None => return Ok(report),
+        }
+    }
+}
+
+/// Migrates one pointer item: `Some(true)` rewritten, `Some(false)` removed as stale, `None` left
+/// as it is (current and live, or changed meanwhile: a later run looks again).
+async fn migrate_pointer(app: &App, pointer: &str, target: &str) -> Result<Option<bool>> {
+    let legacy = !pointer[POINTER_PREFIX.len()..].contains('#');
+    let live = get_by_digest(app, target).await?;
+    let still = |writes: &mut Vec<TransactWriteItem>| -> Result<()> {
+        let delete = Delete::builder()
+            .table_name(&app.tables.keys)
+            .key("digest", s(pointer))
+            .condition_expression("target = :target")
+            .expression_attribute_values(":target", s(target));
+        writes.push(TransactWriteItem::builder().delete(delete.build().map_err(Error::internal)?).build());
+        Ok(())
+    };
+    let mut writes = vec![];
+    let migrated = match live {
+        Some(record) if pointer == pointer_id(&record.account_id, &record.id) => return Ok(None),
+        Some(record) if legacy && pointer == legacy_pointer_id(&record.id) => {
+            still(&mut writes)?;
+            let put = Put::builder()
+                .table_name(&app.tables.keys)
+                .item("digest", s(pointer_id(&record.account_id, &record.id)))
+                .item("target", s(target))
+                .condition_expression("attribute_not_exists(digest) OR target = :target")
+                .expression_attribute_values(":target", s(target));
+            writes.push(TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build());
+            let check = ConditionCheck::builder()
+                .table_name(&app.tables.keys)
+                .key("digest", s(target))
+                .condition_expression("accountId = :account AND id = :id")
+                .expression_attribute_values(":account", s(record.account_id.as_str()))
+                .expression_attribute_values(":id", s(record.id.as_str()));
+            writes.push(TransactWriteItem::builder().condition_check(check.build().map_err(Error::internal)?).build());
+            true
+        }
+        // Revoked, missing, or a digest that holds another key: nothing to point at.
+        _ => {
+            still(&mut writes)?;
+            false
+        }
+    };
+    match super::transact(app, writes).await {
+        Ok(_) => Ok(Some(migrated)),
+        Err(err) if super::failed_conditions(&err).is_some() => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// What [`recount_owner_keys`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OwnerRecount {
+    /// Accounts looked at.
+    pub accounts: u64,
+    /// Accounts whose `ownerKeys` was set to the number of keys that [`counts_as_owner`].
+    pub corrected: u64,
+    /// Accounts whose keys changed while they were counted: run it again.
+    pub raced: u64,
+}
+
+/// Sets every account's `ownerKeys` to the number of its keys that [`counts_as_owner`] (for
+/// counts kept under an earlier rule, which also counted READ_ONLY, INGEST and expiring owner
+/// keys). Two consistent Scans (keys, then accounts); each account is set only if its count did
+/// not move since it was read (else it is reported as raced), so running it again is harmless.
+pub async fn recount_owner_keys(app: &App) -> Result<OwnerRecount> {
+    let mut counted: HashMap<String, u64> = HashMap::new();
+    for item in scan_all(app, &app.tables.keys).await? {
+        // Keys only: pointers and tombstones carry no account.
+        if !item.contains_key("accountId") || item.contains_key("revokedAt") {
+            continue;
+        }
+        let record: KeyRecord = serde_dynamo::from_item(item)?;
+        if counts_as_owner(&record) {
+            *counted.entry(record.account_id.to_string()).or_default() += 1;
+        }
+    }
+    let mut report = OwnerRecount::default();
+    for item in scan_all(app, &app.tables.accounts).await? {
+        let Some(id) = item.get("id").and_then(|v| v.as_s().ok()).filter(|id| AccountId::parse(id).is_some()) else {
+            continue;
+        };
+        report.accounts += 1;
+        let stored = super::number(&item, "ownerKeys");
+        let wanted = counted.get(id).copied().unwrap_or(0);
+        if stored == Some(wanted as i64) {
+            continue;
+        }
+        let mut update = app
+            .db
+            .update_item()
+            .table_name(&app.tables.accounts)
+            .key("id", s(id.as_str()))
+            .update_expression("SET ownerKeys = :wanted")
+            .expression_attribute_values(":wanted", super::n(wanted));
+        update = match stored {
+            Some(old) => {
+                update.condition_expression("ownerKeys = :old").expression_attribute_values(":old", super::n(old))
+            }
+            None => update.condition_expression("attribute_exists(id) AND attribute_not_exists(ownerKeys)"),
+        };
+        match db_call(update.send()).await {
+            Ok(_) => report.corrected += 1,
+            Err(err) if super::failed_condition(&err) => report.raced += 1,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(report)
+}
+
+/// Every item of a table (consistent Scan, page by page).
+async fn scan_all(app: &App, table: &str) -> Result<Vec<Item>> {
+    let mut items = vec![];
+    let mut start = None;
+    loop {
+        let call = app.db.scan().table_name(table).consistent_read(true).set_exclusive_start_key(start).send();
+        let out = db_call(call).await?;
+        items.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(next) => start = Some(next),
+            None => return Ok(items),
+        }
     }
 }

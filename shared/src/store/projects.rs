@@ -307,7 +307,14 @@ pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Op
         TransactWriteItem::builder().update(built(counts.build())?).build(),
     ];
     if let Some(digest) = &project.key_digest {
-        items.extend(super::keys::revocation(app, digest, project.key_id.as_ref(), Revocation::Deleted, None)?);
+        items.extend(super::keys::revocation_in(
+            app,
+            &project.account_id,
+            digest,
+            project.key_id.as_ref(),
+            Revocation::Deleted,
+            false,
+        )?);
     }
     match transact(app, items).await {
         Ok(_) => Ok(Some(())),
@@ -354,7 +361,14 @@ pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Resul
     let mut items = vec![TransactWriteItem::builder().update(built(point.build())?).build()];
     items.extend(super::keys::store_new(app, key)?);
     if let Some(old) = &project.key_digest {
-        items.extend(super::keys::revocation(app, old, project.key_id.as_ref(), Revocation::Regenerated, None)?);
+        items.extend(super::keys::revocation_in(
+            app,
+            &project.account_id,
+            old,
+            project.key_id.as_ref(),
+            Revocation::Regenerated,
+            false,
+        )?);
     }
     match transact(app, items).await {
         Ok(_) => Ok(Changed::Done(())),

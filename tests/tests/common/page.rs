@@ -187,6 +187,7 @@ pub struct Page {
     pub status: u16,
     pub content_type: String,
     pub retry_after: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub html: String,
     pub tags: Vec<Tag>,
 }
@@ -194,12 +195,13 @@ pub struct Page {
 impl Page {
     pub async fn from(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
-        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = response.headers().clone();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let content_type = header("content-type").unwrap_or_default();
         let retry_after = header("retry-after");
         let html = response.text().await.expect("body");
         let tags = tags(&html);
-        Page { status, content_type, retry_after, html, tags }
+        Page { status, content_type, retry_after, headers, html, tags }
     }
 
     pub fn is_html(&self) -> bool {
@@ -255,7 +257,14 @@ impl Page {
         assert!(div.has_class("question"), "question-{qid} has class question: {div:?}");
         let html = self.inner(div).to_owned();
         let tags = tags(&html);
-        Page { status: self.status, content_type: self.content_type.clone(), retry_after: None, html, tags }
+        Page {
+            status: self.status,
+            content_type: self.content_type.clone(),
+            retry_after: None,
+            headers: self.headers.clone(),
+            html,
+            tags,
+        }
     }
 
     /// The `<input>` with this id.
@@ -283,6 +292,48 @@ impl Page {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security headers.
+// ---------------------------------------------------------------------------------------------
+
+/// The directives of a `Content-Security-Policy` value, by name (sources in their order).
+pub fn csp_directives(policy: &str) -> HashMap<String, Vec<String>> {
+    policy
+        .split(';')
+        .filter_map(|directive| {
+            let mut words = directive.split_ascii_whitespace();
+            let name = words.next()?.to_ascii_lowercase();
+            Some((name, words.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+/// The headers every answer of the public survey page carries, HTML or JSON, success or error:
+/// a policy that lets the page apply its one inline `<style>` and post its form to its own origin,
+/// and nothing else (no script, image, font or connection; no framing; no `<base>`).
+pub fn assert_page_security_headers(headers: &reqwest::header::HeaderMap, what: &str) {
+    let header = |name: &str| {
+        headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("{what}: no {name} header"))
+    };
+    let policy = header("content-security-policy");
+    let directives = csp_directives(policy);
+    let expected: [(&str, &[&str]); 5] = [
+        ("default-src", &["'none'"]),
+        ("style-src", &["'unsafe-inline'"]),
+        ("form-action", &["'self'"]),
+        ("frame-ancestors", &["'none'"]),
+        ("base-uri", &["'none'"]),
+    ];
+    assert_eq!(directives.len(), expected.len(), "{what}: {policy}");
+    for (name, sources) in expected {
+        let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        assert_eq!(directives.get(name), Some(&sources), "{what}: {name} in {policy}");
+    }
+    assert_eq!(header("x-frame-options"), "DENY", "{what}");
+    assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
 }
 
 // ---------------------------------------------------------------------------------------------
