@@ -244,3 +244,42 @@ async fn migrate_key_pointers_rewrites_old_pointers_once() {
     let (code, recount) = admin(prefix, &["recount-owner-keys"]);
     assert_eq!((code, recount), (0, serde_json::json!({"accounts": 1, "corrected": 0, "raced": 0})));
 }
+
+#[tokio::test]
+async fn restrict_key_narrows_a_project_key_to_its_projects() {
+    let tables = Tables::create().await;
+    let prefix = tables.prefix.as_str();
+    let app = App::new(stack::client().await, tables::tables_for(&tables.template, prefix).unwrap());
+    let (_, account) = admin(prefix, &["create-account", "--name", "Narrow", "--plan", "STARTER"]);
+    let account_id = text(&account, "accountId").to_owned();
+    let (_, one) = admin(prefix, &["create-project", "--account", &account_id, "--name", "One"]);
+    let (_, two) = admin(prefix, &["create-project", "--account", &account_id, "--name", "Two"]);
+    let (one_id, two_id) = (text(&one, "projectId").to_owned(), text(&two, "projectId").to_owned());
+    let key = ApiKey::parse(text(&one, "apiKey")).unwrap();
+    let stored = hearken::store::keys::get_by_digest(&app, &key.digest()).await.unwrap().unwrap();
+    assert!(stored.allows_project(&two_id), "a new project key acts for its account");
+
+    let key_id = stored.id.to_string();
+    let args = ["restrict-key", "--account", &account_id, "--key", &key_id, "--projects", &one_id, "--rate-limit", "5"];
+    let (code, narrowed) = admin(prefix, &args);
+    assert_eq!(code, 0, "{narrowed}");
+    assert_eq!(narrowed["allowedProjects"], serde_json::json!([one_id]));
+    assert_eq!(narrowed["rateLimitPerMinute"], 5);
+    let stored = hearken::store::keys::get_by_digest(&app, &key.digest()).await.unwrap().unwrap();
+    assert!(stored.allows_project(&one_id) && !stored.allows_project(&two_id));
+
+    // Another account's project cannot be named; nothing changes.
+    let (_, stranger) = admin(prefix, &["create-account", "--name", "Other", "--plan", "STARTER"]);
+    let stranger_id = text(&stranger, "accountId").to_owned();
+    let (_, theirs) = admin(prefix, &["create-project", "--account", &stranger_id, "--name", "Theirs"]);
+    let args = ["restrict-key", "--account", &account_id, "--key", &key_id, "--projects", text(&theirs, "projectId")];
+    let (code, refused) = admin(prefix, &args);
+    assert_eq!(code, 1, "{refused}");
+    assert!(text(&refused, "error").contains("not a project of this account"), "{refused}");
+    // Nor can a key of another account be changed through this one.
+    let args = ["restrict-key", "--account", &stranger_id, "--key", &key_id, "--projects", ""];
+    let (code, refused) = admin(prefix, &args);
+    assert_eq!((code, text(&refused, "error")), (1, "API key not found"));
+    let (code, usage) = admin(prefix, &["restrict-key", "--account", &account_id, "--key", &key_id]);
+    assert_eq!(code, 2, "{usage}");
+}

@@ -167,6 +167,27 @@ pub async fn disable_key(app: &App, account: &AccountId, id: &KeyId) -> Result<K
     Err(Error::Conflict("The key kept changing while it was being disabled; please retry".to_owned()))
 }
 
+/// Narrows (or widens) a key of the account, project keys included: `changes` is a body as
+/// `PATCH /api/v1/keys/{keyId}` takes it (`allowedProjects`, `allowedIps`, `rateLimitPerMinute`,
+/// …), checked by the same rules; named projects must be the account's.
+pub async fn restrict_key(app: &App, account: &AccountId, id: &KeyId, changes: serde_json::Value) -> Result<KeyView> {
+    let (found, _) = accounts::get(app, account).await?.ok_or(ACCOUNT_NOT_FOUND)?;
+    let changes = crate::keys::changes_from_json(changes, found.plan)?;
+    for project in changes.allowed_projects.iter().flatten() {
+        if projects::get(app, account, project).await?.is_none() {
+            return Err(Error::bad_request(format!("allowedProjects: {project} is not a project of this account")));
+        }
+    }
+    for _ in 0..ATTEMPTS {
+        let mut record = keys::find(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
+        if let Changed::Done(()) = keys::save(app, &record, &changes).await? {
+            changes.apply_to(&mut record);
+            return Ok(KeyView::of(&record));
+        }
+    }
+    Err(Error::Conflict("The key kept changing while it was being changed; please retry".to_owned()))
+}
+
 /// Deletes a key of the account (refused from the next request on, as deleted). The last-owner
 /// guard holds here as on the API (409): create an owner key first.
 pub async fn delete_key(app: &App, account: &AccountId, id: &KeyId) -> Result<()> {

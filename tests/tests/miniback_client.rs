@@ -116,7 +116,7 @@ async fn a_project_scoped_key_stays_on_its_project() {
     let (account, owner) = app.account(Plan::Starter).await;
     let owner = owner.expose().to_owned();
     let (one, _) = hearken::admin::create_project(&app.app, &account.id, "One", None).await.unwrap();
-    let (two, _) = hearken::admin::create_project(&app.app, &account.id, "Two", None).await.unwrap();
+    let (two, two_key) = hearken::admin::create_project(&app.app, &account.id, "Two", None).await.unwrap();
     let scoped =
         call(&app, "POST", &format!("/api/projects/{}/api-key", one.id), &owner, Some(json!({"scope": "project"})))
             .await;

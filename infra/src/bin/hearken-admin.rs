@@ -21,6 +21,8 @@ const USAGE: &str = "usage:
   hearken-admin disable-key --account ACCOUNT_ID --key KEY_ID
   hearken-admin delete-key --account ACCOUNT_ID --key KEY_ID
                             (both keep the last-owner guard: create an owner key first)
+  hearken-admin restrict-key --account ACCOUNT_ID --key KEY_ID [--projects P1,P2] [--ips CIDR,...] [--rate-limit N]
+                            (any key, mbk_ included; an empty list, --projects '', lifts that restriction)
   hearken-admin rotate-project-key --project PROJECT_ID
                             (any plan; the old mbk_ key is refused at once as regenerated)
   hearken-admin migrate-key-pointers   (once after upgrading: id#<key> pointers to id#<account>#<key>)
@@ -120,6 +122,29 @@ async fn run(args: &[String]) -> Result<Value, (String, u8)> {
         "disable-key" => {
             let (account, key) = (account(args)?, key(args)?);
             to_json(admin::disable_key(&app, &account, &key).await.map_err(failed)?)
+        }
+        "restrict-key" => {
+            let (account, key) = (account(args)?, key(args)?);
+            let list = |name: &str| {
+                option(args, name)
+                    .map(|text| json!(text.split(',').map(str::trim).filter(|t| !t.is_empty()).collect::<Vec<_>>()))
+            };
+            let mut changes = serde_json::Map::new();
+            if let Some(projects) = list("--projects") {
+                changes.insert("allowedProjects".into(), projects);
+            }
+            if let Some(ips) = list("--ips") {
+                changes.insert("allowedIps".into(), ips);
+            }
+            if let Some(limit) = option(args, "--rate-limit") {
+                let limit: u32 =
+                    limit.parse().map_err(|_| (format!("--rate-limit must be a whole number\n{USAGE}"), 2))?;
+                changes.insert("rateLimitPerMinute".into(), json!(limit));
+            }
+            if changes.is_empty() {
+                return Err((format!("restrict-key needs --projects, --ips or --rate-limit\n{USAGE}"), 2));
+            }
+            to_json(admin::restrict_key(&app, &account, &key, Value::Object(changes)).await.map_err(failed)?)
         }
         "delete-key" => {
             let (account, key) = (account(args)?, key(args)?);
