@@ -129,6 +129,20 @@ async fn a_project_scoped_key_stays_on_its_project() {
     assert_eq!((other.status, other.error()), (403, texts::INVALID_KEY_OR_PROJECT));
     let listed = call(&app, "GET", "/api/projects", &scoped, None).await;
     assert_eq!(ids(&listed.body), vec![one.id.to_string()]);
+
+    // An owner narrows any key, a project key included, with allowedProjects.
+    let record = app.key_record(&two_key).await.expect("stored");
+    let wide = call(&app, "GET", &format!("/api/projects/{}", one.id), two_key.expose(), None).await;
+    assert_eq!(wide.status, 200, "as made, the key reaches every project: {}", wide.body);
+    let body = Some(json!({"allowedProjects": [two.id.to_string()]}));
+    let narrowed = call(&app, "PATCH", &format!("/api/v1/keys/{}", record.id), &owner, body).await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.body);
+    assert_eq!(narrowed.body["data"]["scope"], "account");
+    let refused = call(&app, "GET", &format!("/api/projects/{}", one.id), two_key.expose(), None).await;
+    assert_eq!((refused.status, refused.error()), (403, texts::INVALID_KEY_OR_PROJECT));
+    let listed = call(&app, "GET", "/api/projects", two_key.expose(), None).await;
+    assert_eq!(ids(&listed.body), vec![two.id.to_string()]);
+
     let bad =
         call(&app, "POST", &format!("/api/projects/{}/api-key", one.id), &owner, Some(json!({"scope": "galaxy"})))
             .await;

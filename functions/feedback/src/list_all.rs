@@ -6,7 +6,7 @@ use super::PROJECT_NOT_FOUND;
 use hearken::access::{authorize, authorize_owned, quota, Access, Addressed, Need};
 use hearken::error::Refusal;
 use hearken::feedback::{FeedbackView, Source, Status};
-use hearken::http::{json, optional_query, query_number};
+use hearken::http::{json, optional_query, query_number, Slice, MAX_OFFSET};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
@@ -19,9 +19,6 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
-/// Most items a page may skip (skipping costs a read of every skipped item): `offset` at most
-/// this, `(page − 1) × pageSize` too.
-const MAX_SKIP: u64 = 10_000;
 /// Longest search text, in characters.
 const MAX_SEARCH_CHARS: usize = 200;
 
@@ -116,18 +113,16 @@ impl Window {
             return Err(Error::bad_request("Use either 'page' and 'pageSize' or 'limit' and 'offset', not both"));
         }
         if sliced {
-            // The general rule: default 50, at most 100 (larger values are served as 100).
-            let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
-            let offset = query_number(req, "offset", 0, 0, MAX_SKIP)?;
+            let Slice { limit, offset } = Slice::of(req)?;
             return Ok(Window { offset, limit });
         }
         let page = query_number(req, "page", 1, 1, u64::MAX)?;
         // The documents give `pageSize` a maximum of 100: larger values are served as 100.
         let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
         match (page - 1).checked_mul(page_size) {
-            Some(skip) if skip <= MAX_SKIP => Ok(Window { offset: skip, limit: page_size }),
+            Some(skip) if skip <= MAX_OFFSET => Ok(Window { offset: skip, limit: page_size }),
             _ => Err(Error::bad_request(format!(
-                "Query parameter 'page' is too deep: at most {MAX_SKIP} items can be skipped; narrow the filters (e.g. start/end)"
+                "Query parameter 'page' is too deep: at most {MAX_OFFSET} items can be skipped; narrow the filters (e.g. start/end)"
             ))),
         }
     }

@@ -2,8 +2,8 @@
 
 use super::PROJECT_NOT_FOUND;
 use hearken::access::{authorize, authorize_owned, Addressed, Need};
-use hearken::feedback::{FeedbackView, NewFeedback, Source, Status};
-use hearken::http::{data, json, json_body, optional_query, path_param, query_number};
+use hearken::feedback::{NewFeedback, Source, Status};
+use hearken::http::{data, json_body, optional_query, path_param, Slice};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
@@ -11,10 +11,6 @@ use hearken::store::feedback::{self as stored, FeedbackItem};
 use hearken::{App, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
-
-/// Deepest offset served: skipping costs a read of every skipped item.
-const MAX_OFFSET: u64 = 10_000;
 
 /// The project in the path. The access check sees it as given; afterwards a malformed id is
 /// answered like a project that does not exist.
@@ -36,13 +32,11 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
     let (_, owned) = authorize_owned(app, req, Action::Read, Addressed::Project(&raw)).await?;
     let status = optional_query(req, "status").map(|s| Status::parse(&s)).transpose()?;
-    // The documents give `limit` a maximum of 100: larger values are served as 100.
-    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
-    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
+    let slice = Slice::of(req)?;
 
     // The access check read the project (ownership and totals); only the caller's is paged.
     let (project, item) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
-    let mut page = stored::list_for_project(app, &project.id, status, offset, limit).await?;
+    let mut page = stored::list_for_project(app, &project.id, status, slice.offset, slice.limit).await?;
     // The reference's list shows `context.timestamp`: when the sender gave none, it is when the
     // feedback was received.
     for feedback in &mut page {
@@ -50,22 +44,5 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
         feedback.context.get_or_insert_with(Default::default).entry("timestamp").or_insert(received.into());
     }
     let total = total(&item, status, None);
-    let has_more = offset + (page.len() as u64) < total;
-    Ok(json(StatusCode::OK, &Page { data: page, pagination: Pagination { total, limit, offset, has_more } }))
-}
-
-/// The documented list shape: `data` and `pagination {total, limit, offset, hasMore}`.
-#[derive(Serialize)]
-struct Page {
-    data: Vec<FeedbackView>,
-    pagination: Pagination,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Pagination {
-    total: u64,
-    limit: u64,
-    offset: u64,
-    has_more: bool,
+    Ok(slice.page(page, total))
 }

@@ -4,7 +4,7 @@
 mod api_key;
 
 use hearken::access::{authorize, authorize_owned, Access, Addressed, Need};
-use hearken::http::{data, deleted, json, json_body, path_param, query_number, route_key, serve};
+use hearken::http::{data, deleted, json_body, path_param, route_key, serve, Slice};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::projects::{ProjectInput, ProjectView};
@@ -15,7 +15,6 @@ use hearken::time::Timestamp;
 use hearken::{slug, App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
 
 const LIST: &str = "GET /api/projects";
 const CREATE: &str = "POST /api/projects";
@@ -73,34 +72,12 @@ async fn addressed(app: &App, req: &Request, action: Action) -> Result<(Access, 
 
 async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::Read, project: None }).await?;
-    // The reference's general rule for lists: `limit` (default 50, at most 100) and `offset`.
-    let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
-    let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
+    let slice = Slice::of(req)?;
     let all = projects::list(app, &access.account.id).await?;
     let visible: Vec<&Project> = all.iter().filter(|p| access.key.allows_project(p.id.as_str())).collect();
     let total = visible.len() as u64;
-    let page = visible.into_iter().skip(offset as usize).take(limit as usize).map(ProjectView::from).collect();
-    let has_more = offset + limit < total;
-    Ok(json(StatusCode::OK, &ProjectPage { data: page, pagination: Pagination { total, limit, offset, has_more } }))
-}
-
-/// Deepest `offset` a list serves (as the feedback lists).
-const MAX_OFFSET: u64 = 10_000;
-
-/// `{"data": [project…], "pagination": {total, limit, offset, hasMore}}`.
-#[derive(Serialize)]
-struct ProjectPage {
-    data: Vec<ProjectView>,
-    pagination: Pagination,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Pagination {
-    total: u64,
-    limit: u64,
-    offset: u64,
-    has_more: bool,
+    let page = visible.into_iter().skip(slice.offset as usize).take(slice.limit as usize).map(ProjectView::from);
+    Ok(slice.page(page.collect(), total))
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {

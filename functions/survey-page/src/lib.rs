@@ -5,12 +5,12 @@
 mod page;
 mod submit;
 
-use hearken::http::{html, path_param, route_key, serve};
+use hearken::http::{browser_facing, html, path_param, route_key, serve};
 use hearken::ids::SurveyId;
 use hearken::store::surveys;
 use hearken::surveys::SurveyStatus;
 use hearken::{App, Error, Result};
-use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 const SHOW: &str = "GET /s/{surveyId}";
@@ -27,7 +27,7 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let mut response = serve(req, |req| async move {
+    let response = serve(req, |req| async move {
         match route_key(&req) {
             Some(SHOW) => show(app, &req).await,
             Some(SUBMIT) => submit::submit(app, &req).await,
@@ -35,17 +35,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         }
     })
     .await;
-    // Every answer, HTML or JSON, success or error: set after `serve`, so its error answers too.
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
+    browser_facing(response, CONTENT_SECURITY_POLICY)
 }
 
 async fn show(app: &App, req: &Request) -> Result<Response<Body>> {

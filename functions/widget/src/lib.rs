@@ -4,7 +4,7 @@
 
 use hearken::access::rate_limit;
 use hearken::feedback::{NewFeedback, Source};
-use hearken::http::{data, json_body, path_param, route_key, serve, source_ip};
+use hearken::http::{browser_facing, data, json_body, path_param, route_key, serve, source_ip};
 use hearken::ids::ProjectId;
 use hearken::plans::WIDGET_PER_IP_PER_MINUTE;
 use hearken::projects::origin_allowed;
@@ -13,7 +13,7 @@ use hearken::store::feedback::{self as stored, FeedbackItem};
 use hearken::store::projects;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
-use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 const SUBMIT: &str = "POST /api/widget/{projectId}/feedback";
@@ -30,24 +30,14 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let mut response = serve(req, |req| async move {
+    let response = serve(req, |req| async move {
         match route_key(&req) {
             Some(SUBMIT) => submit(app, &req).await,
             _ => Err(Error::NoRoute),
         }
     })
     .await;
-    // Every answer, success or error: set after `serve`, so its error answers too.
-    let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ] {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
-    response
+    browser_facing(response, CONTENT_SECURITY_POLICY)
 }
 
 async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {

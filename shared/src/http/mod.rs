@@ -3,14 +3,16 @@
 //! the wrapper every handler runs in.
 
 mod errors;
+mod paging;
 mod request;
 mod response;
 mod serve;
 
 pub use errors::error_response;
+pub use paging::{Slice, MAX_OFFSET};
 pub use request::{
     content_type, form_body, json_body, optional_query, path_param, public_base, query_number, route_key, source_ip,
     BODY_LIMIT,
 };
-pub use response::{data, deleted, html, json};
+pub use response::{browser_facing, data, deleted, html, json};
 pub use serve::{serve, Surface};

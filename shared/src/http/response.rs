@@ -44,3 +44,19 @@ pub fn html(status: StatusCode, page: String) -> Response<Body> {
         .body(Body::Text(page))
         .expect("static headers are valid")
 }
+
+/// Adds what every answer a browser may render needs, after [`super::serve`] (so its error answers
+/// get them too): the route's `Content-Security-Policy`, no framing by another site (`X-Frame-Options`
+/// for older browsers), no type sniffing, and no `Referer` to the sites a page links to.
+pub fn browser_facing(mut response: Response<Body>, content_security_policy: &'static str) -> Response<Body> {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, content_security_policy),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+    response
+}
