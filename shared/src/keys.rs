@@ -211,6 +211,42 @@ pub fn check_change_within(changer: &KeyRecord, changes: &KeyChanges) -> Result<
     bound_changes(changer, &mut changes.clone(), false)
 }
 
+/// Whether `manager` may change or delete `target`: a key manages only keys no wider than itself,
+/// so a key limited to some projects, addresses, a rate or a lifetime cannot re-enable, unlock,
+/// lock out or delete a key that reaches more (403 naming what is wider). Checked on the key as it
+/// is and, for a change, as it would be after it.
+pub fn check_manages(manager: &KeyRecord, target: &KeyRecord) -> Result<()> {
+    let refused = |field: &str, why: &str| {
+        Err(Error::Forbidden(format!(
+            "{field}: this API key cannot manage a key that reaches more than it does ({why})"
+        )))
+    };
+    if !manager.allowed_projects.is_empty() {
+        let bound = target.bound_project().map(|own| vec![own.clone()]);
+        let reach = bound.unwrap_or_else(|| target.allowed_projects.clone());
+        if reach.is_empty() || reach.iter().any(|project| !manager.allowed_projects.contains(project)) {
+            return refused("allowedProjects", "projects outside this key's list");
+        }
+    }
+    if !manager.allowed_ips.is_empty()
+        && (target.allowed_ips.is_empty()
+            || target.allowed_ips.iter().any(|entry| !ip_inside(entry, &manager.allowed_ips)))
+    {
+        return refused("allowedIps", "addresses outside this key's list");
+    }
+    if let Some(own) = manager.rate_limit_per_minute {
+        if target.rate_limit_per_minute.is_none_or(|limit| limit > own) {
+            return refused("rateLimitPerMinute", "a higher per-minute limit");
+        }
+    }
+    if let Some(own) = manager.expires_at {
+        if target.expires_at.is_none_or(|expiry| expiry > own) {
+            return refused("expiresAt", "a later expiry");
+        }
+    }
+    Ok(())
+}
+
 /// Gives a new project key the restrictions of the key that makes it: its expiry, IP list and
 /// per-minute limit, its project scope (a project-scoped creator makes a project-scoped key) and
 /// (when the creator is limited to projects) the key's own project as its list. The creator may address the project (the access check saw to that), so the new key

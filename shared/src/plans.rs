@@ -7,9 +7,11 @@ use std::fmt;
 pub const WIDGET_PER_IP_PER_MINUTE: u32 = 10;
 
 /// Failed authentications (a key read and refused: unknown, revoked, disabled, expired, wrong IP)
-/// a client IP may make per minute before every further one answers 429: guessing keys, or a
-/// client stuck on a revoked one, is slowed down and shows up as 429s. A malformed key (bad
-/// checksum) is refused without a read and is not counted, since it costs nothing.
+/// a client IP (an IPv6 /64) may make per minute before every further one answers 429 with
+/// `Retry-After`: a burst of refused keys shows up as 429s and a client stuck on a revoked key is
+/// told to back off. A good key is never refused by it (so no neighbour behind the same NAT can
+/// lock a client out); guessing is made hopeless by the keys' 190 random bits, not by this window.
+/// A malformed key (bad checksum) is refused without a read and is not counted.
 pub const FAILED_AUTH_PER_IP_PER_MINUTE: u32 = 20;
 
 /// A billing plan.

@@ -59,8 +59,15 @@ pub fn budget() -> Budget {
 /// Whether a write may start now (see [`Budget`]). Outside a request (the admin CLI, the stream
 /// consumers, which have their own time) always.
 pub fn may_start_write() -> bool {
+    operations_fit(2)
+}
+
+/// Whether `count` more operations fit before the request's deadline (always, outside a request).
+/// A write whose outcome is unknown (it timed out) is replayed under its idempotency token when
+/// one fits: the budget kept room for it when the write started.
+pub fn operations_fit(count: u32) -> bool {
     let budget = budget();
-    SCOPE.try_with(|scope| scope.started.elapsed() + budget.operation * 2 <= budget.deadline).unwrap_or(true)
+    SCOPE.try_with(|scope| scope.started.elapsed() + budget.operation * count <= budget.deadline).unwrap_or(true)
 }
 
 /// What one request gathered.

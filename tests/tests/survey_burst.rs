@@ -2,6 +2,7 @@
 //! binary, so the burst meets no other test's load on the shared DynamoDB Local (which applies
 //! transactions one at a time; see the README on the local stack's timeouts).
 
+#[path = "api/common/mod.rs"]
 mod common;
 
 use common::page::*;

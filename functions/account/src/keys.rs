@@ -5,7 +5,9 @@
 use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey};
 use hearken::http::{data, deleted, json, json_body, optional_query, path_param, query_number};
 use hearken::ids::KeyId;
-use hearken::keys::{bound_by_creator, changes_from_json, check_change_within, new_key_from_json, KeyChanges, KeyView};
+use hearken::keys::{
+    bound_by_creator, changes_from_json, check_change_within, check_manages, new_key_from_json, KeyChanges, KeyView,
+};
 use hearken::plans::Action;
 use hearken::store::feedback::Changed;
 use hearken::store::{keys, projects, s, Item};
@@ -97,6 +99,9 @@ pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
     let mut record = addressed(app, req, &access).await?;
     check_projects(app, &access, &changes).await?;
     for _ in 0..ATTEMPTS {
+        if let Err(refusal) = check_manages_now_and_after(&access, &record, &changes) {
+            return Err(access.refuse(app, refusal).await);
+        }
         match keys::save(app, &record, &changes).await? {
             Changed::Done(()) => {
                 changes.apply_to(&mut record);
@@ -113,12 +118,23 @@ pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageKeys, project: None }).await?;
     let mut record = addressed(app, req, &access).await?;
     for _ in 0..ATTEMPTS {
+        if let Err(refusal) = check_manages(&access.key, &record) {
+            return Err(access.refuse(app, refusal).await);
+        }
         match keys::delete(app, &record).await? {
             Changed::Done(()) => return Ok(deleted(record.id)),
             Changed::Raced | Changed::ProjectGone => record = addressed(app, req, &access).await?,
         }
     }
     Err(raced())
+}
+
+/// The caller manages the key as it is and as the change would leave it.
+fn check_manages_now_and_after(access: &Access, record: &KeyRecord, changes: &KeyChanges) -> Result<()> {
+    check_manages(&access.key, record)?;
+    let mut after = record.clone();
+    changes.apply_to(&mut after);
+    check_manages(&access.key, &after)
 }
 
 /// `allowedProjects` may only name projects of the caller's account.

@@ -3,7 +3,7 @@
 //! dates count the matching items instead (see the README for what each costs).
 
 use super::PROJECT_NOT_FOUND;
-use hearken::access::{authorize, authorize_owned, quota, Access, Addressed, Need};
+use hearken::access::{authorize, authorize_owned, Access, Addressed, Need};
 use hearken::error::Refusal;
 use hearken::feedback::{FeedbackView, Source, Status};
 use hearken::http::{json, optional_query, query_number, Slice, MAX_OFFSET};
@@ -200,10 +200,7 @@ async fn planned_scope(app: &App, req: &Request, access: &Access, owned: Option<
             let id = projects::id_by_slug(app, &access.account.id, &slug).await?.ok_or(PROJECT_NOT_FOUND)?.to_string();
             if !access.key.allows_project(&id) {
                 // Known only after the slug was read: give the call back, as for any refusal.
-                if let Err(err) = quota::give_back(app, access.account.id.as_str(), Timestamp::now()).await {
-                    tracing::warn!(error = %err, "could not give back a refused call");
-                }
-                return Err(Error::KeyRefused(Refusal::ProjectNotAllowed));
+                return Err(access.refuse(app, Error::KeyRefused(Refusal::ProjectNotAllowed)).await);
             }
             Some(id)
         }

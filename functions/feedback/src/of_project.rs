@@ -1,10 +1,9 @@
 //! `GET` and `POST /api/projects/{projectId}/feedback`, as the Miniback reference shows them.
 
 use super::PROJECT_NOT_FOUND;
-use hearken::access::{authorize, authorize_owned, Addressed, Need};
+use hearken::access::{authorize_owned, Addressed};
 use hearken::feedback::{NewFeedback, Source, Status};
 use hearken::http::{data, json_body, optional_query, path_param, Slice};
-use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::store::counters::total;
 use hearken::store::feedback::{self as stored, FeedbackItem};
@@ -12,16 +11,13 @@ use hearken::{App, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-/// The project in the path. The access check sees it as given; afterwards a malformed id is
-/// answered like a project that does not exist.
-fn parse_project(raw: &str) -> Result<ProjectId> {
-    ProjectId::parse(raw).ok_or(PROJECT_NOT_FOUND)
-}
-
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
-    let access = authorize(app, req, Need { action: Action::SubmitFeedback, project: Some(&raw) }).await?;
-    let project = parse_project(&raw)?;
+    // The project is read beside the quota: only the caller's is ever written to (the write's
+    // condition still guards against a project deleted meanwhile).
+    let (access, owned) = authorize_owned(app, req, Action::SubmitFeedback, Addressed::Project(&raw)).await?;
+    let (project, _) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
+    let project = project.id;
     let input = NewFeedback::from_json(json_body(req)?)?;
     let item = FeedbackItem::new(&access.account.id, &project, input, Source::Api);
     stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;

@@ -90,6 +90,14 @@ fn project_scoped(req: &Request) -> Result<bool> {
 
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let (access, id) = authorize_on(app, req, action_for(req)).await?;
+    if access.key.family == Family::Project && access.key.project_id.as_ref() != Some(&id) {
+        // Regenerating revokes the project's live key: a project key does that only to itself.
+        let refusal = Error::Forbidden(
+            "A project key (mbk_) regenerates only its own project's key; use an owner key (sk_live_) for other projects"
+                .to_owned(),
+        );
+        return Err(access.refuse(app, refusal).await);
+    }
     let bound = project_scoped(req)?;
     for _ in 0..ATTEMPTS {
         let (project, _) = read(app, &access, &id).await?;

@@ -82,6 +82,14 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::Write, project: None }).await?;
+    if access.key.project_limit().is_some() {
+        // It could not reach the project it made, and would use up the plan's projects.
+        let refusal = Error::Forbidden(
+            "This API key is limited to some projects, so it cannot create projects; use a key without a project limit"
+                .to_owned(),
+        );
+        return Err(access.refuse(app, refusal).await);
+    }
     let input = ProjectInput::from_json(json_body(req)?)?;
     let name = input.require_name()?.to_owned();
     let now = Timestamp::now();
@@ -132,7 +140,10 @@ async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
 }
 
 async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (access, id) = authorize_on(app, req, Action::Write).await?;
-    projects::delete(app, &access.account.id, &id).await?.ok_or(PROJECT_NOT_FOUND)?;
-    Ok(deleted(id))
+    let raw = path_param(req, "projectId")?;
+    let (access, owned) = authorize_owned(app, req, Action::Write, Addressed::ProjectForRemoval(&raw)).await?;
+    // Only the caller's project is ever written to (its conditions still guard against races).
+    let (project, _) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
+    projects::delete(app, &access.account.id, &project.id).await?.ok_or(PROJECT_NOT_FOUND)?;
+    Ok(deleted(project.id))
 }

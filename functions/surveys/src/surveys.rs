@@ -6,6 +6,7 @@ use hearken::error::Refusal;
 use hearken::http::{data, json, json_body, optional_query, path_param, public_base, query_number};
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
+use hearken::store::projects;
 use hearken::store::surveys::{self as stored, SurveyItem, Updated, LIST_KEY};
 use hearken::surveys::{changes_from_json, new_survey_from_json, SurveyView};
 use hearken::time::Timestamp;
@@ -39,13 +40,18 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(json(StatusCode::OK, &page))
 }
 
-/// A project named by a survey must be one the key may address (its own restrictions first).
-fn check_key_reaches(access: &Access, project: Option<&ProjectId>) -> Result<()> {
-    match project {
-        Some(project) if !access.key.allows_project(project.as_str()) => {
-            Err(Error::KeyRefused(Refusal::ProjectNotAllowed))
-        }
-        _ => Ok(()),
+/// A project named by a survey must be one the key may address (its own restrictions first) and
+/// one of the account's: it is read before the survey's write names it, so another account's
+/// project item is never written against (the write's condition still guards against a project
+/// deleted meanwhile).
+async fn check_key_reaches(app: &App, access: &Access, project: Option<&ProjectId>) -> Result<()> {
+    let Some(project) = project else { return Ok(()) };
+    if !access.key.allows_project(project.as_str()) {
+        return Err(Error::KeyRefused(Refusal::ProjectNotAllowed));
+    }
+    match projects::get(app, &access.account.id, project).await? {
+        Some(_) => Ok(()),
+        None => Err(not_a_project(project)),
     }
 }
 
@@ -56,7 +62,7 @@ fn not_a_project(project: &ProjectId) -> Error {
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ManageSurveys, project: None }).await?;
     let survey = new_survey_from_json(json_body(req)?, Timestamp::now())?;
-    check_key_reaches(&access, survey.project_id.as_ref())?;
+    check_key_reaches(app, &access, survey.project_id.as_ref()).await?;
     let item = SurveyItem::new(&access.account.id, survey);
     if stored::create(app, &item).await?.is_none() {
         let project = item.survey.project_id.as_ref().expect("only a project can be missing");
@@ -85,7 +91,7 @@ pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
     let (access, item) = addressed(app, req, Action::ManageSurveys).await?;
     let body = json_body(req)?;
     let changes = changes_from_json(body, &item.survey.questions)?;
-    check_key_reaches(&access, changes.project_id.as_ref().and_then(Option::as_ref))?;
+    check_key_reaches(app, &access, changes.project_id.as_ref().and_then(Option::as_ref)).await?;
     if changes.questions.is_some() && item.survey.response_count > 0 {
         return Err(Error::bad_request(QUESTIONS_FIXED));
     }

@@ -46,10 +46,24 @@ pub struct Access {
     pub calls_this_month: u64,
 }
 
+impl Access {
+    /// A refusal known only after the access check counted the call (the key's restrictions seen
+    /// against what the request asks): the call is given back, as for every refusal, and the
+    /// refusal returned.
+    pub async fn refuse(&self, app: &App, refusal: Error) -> Error {
+        if let Err(err) = quota::give_back(app, self.account.id.as_str(), Timestamp::now()).await {
+            tracing::warn!(error = %err, "could not give back a refused call");
+        }
+        refusal
+    }
+}
+
 /// The one project or survey a route addresses by id, as given in the request.
 #[derive(Clone, Copy, Debug)]
 pub enum Addressed<'a> {
     Project(&'a str),
+    /// A project about to be deleted: found while active or already being deleted.
+    ProjectForRemoval(&'a str),
     Survey(&'a str),
 }
 
@@ -95,7 +109,7 @@ pub async fn authorize_owned(
     addressed: Addressed<'_>,
 ) -> Result<(Access, Owned)> {
     let project = match addressed {
-        Addressed::Project(raw) => Some(raw),
+        Addressed::Project(raw) | Addressed::ProjectForRemoval(raw) => Some(raw),
         Addressed::Survey(_) => None,
     };
     let (access, owned) = check(app, req, Need { action, project }, Some(addressed)).await?;
@@ -108,6 +122,10 @@ async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Res
     Ok(match addressed {
         Addressed::Project(raw) => Owned::Project(match ProjectId::parse(raw) {
             Some(id) => projects::get(app, account, &id).await?,
+            None => None,
+        }),
+        Addressed::ProjectForRemoval(raw) => Owned::Project(match ProjectId::parse(raw) {
+            Some(id) => projects::get_for_removal(app, account, &id).await?,
             None => None,
         }),
         Addressed::Survey(raw) => Owned::Survey(match SurveyId::parse(raw) {
@@ -124,7 +142,12 @@ async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Res
 /// and past the deployment's limit (`FAILED_AUTH_PER_IP_PER_MINUTE`) answered 429 instead of its own refusal. Every
 /// refusal costs the same (the key's read, then this window), so none says more than another.
 async fn failed(app: &App, req: &Request, refusal: Refusal, now: Timestamp) -> Error {
-    let client = source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // An IPv6 client holds a whole /64: one window for it, not one per address.
+    let client = match source_ip(req) {
+        Some(std::net::IpAddr::V6(ip)) => format!("{}/64", std::net::Ipv6Addr::from(u128::from(ip) & (!0u128 << 64))),
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_owned(),
+    };
     match rate_limit::hit(app, &format!("authfail#{client}"), now).await {
         Ok(window) if window.exceeds(app.settings.failed_auth_per_ip_per_minute) => Error::RateLimited {
             per: "this IP address after failed authentications",

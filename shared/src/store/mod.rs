@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::request_scope::{db_call, may_start_write};
+use crate::request_scope::{db_call, may_start_write, operations_fit};
 use crate::App;
 
 /// A DynamoDB item.
@@ -69,17 +69,23 @@ const MAX_BACKOFF_MS: u64 = 200;
 /// (full jitter, so a burst spreads out instead of colliding again) for as long as the request's
 /// budget lets a write start (`request_scope::may_start_write`: the last attempt and a read-back
 /// still fit before the deadline); any other failure returns at once. A write that may not start
-/// at all is not sent, and answers as a timeout (503): nothing was written. Every attempt carries the same client
-/// request token, so an attempt that timed out on the wire but committed is not applied twice by
-/// the next one (DynamoDB answers it as already done).
+/// at all is not sent, and answers as a timeout (503): nothing was written. Every attempt carries
+/// the same client request token, so an attempt whose outcome is unknown (it timed out, or the
+/// connection failed) is replayed with it while one more call fits before the deadline: DynamoDB
+/// applies a token once and answers a replay of an applied one as done, so a committed write is
+/// answered as committed instead of 503.
 pub async fn transact(
     app: &App,
     items: Vec<TransactWriteItem>,
 ) -> Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>> {
     let token = uuid::Uuid::new_v4().to_string();
     let mut attempt = 0u32;
+    let mut outcome_unknown = false;
     loop {
-        if !may_start_write() {
+        // A replay only finds out what an earlier attempt did; a fresh attempt needs room for
+        // itself and a read-back.
+        let fits = if outcome_unknown { operations_fit(1) } else { may_start_write() };
+        if !fits {
             return Err(SdkError::timeout_error("no time left in the request to start a write"));
         }
         let call = app.db.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token);
@@ -90,6 +96,9 @@ pub async fn transact(
                 let ceiling = (10u64 << attempt.min(5)).min(MAX_BACKOFF_MS);
                 let random = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().expect("8 bytes"));
                 tokio::time::sleep(Duration::from_millis(5 + random % ceiling)).await;
+            }
+            Err(SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) if operations_fit(1) => {
+                outcome_unknown = true;
             }
             other => return other,
         }

@@ -60,11 +60,21 @@ pub async fn get(app: &App, account: &AccountId, id: &ProjectId) -> Result<Optio
 
 /// Reads an active project whatever its account (for the public widget), strongly consistent.
 pub async fn get_active(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
+    Ok(read(app, id).await?.filter(|(project, _)| project.status == ACTIVE))
+}
+
+/// Reads a project of the account that is active or being deleted (a DELETE cut short between its
+/// two steps is finished by the next one); another account's reads as missing.
+pub async fn get_for_removal(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<(Project, Item)>> {
+    Ok(read(app, id).await?.filter(|(project, _)| project.account_id == *account))
+}
+
+async fn read(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
     let call =
         app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true).send();
     let Some(item) = db_call(call).await?.item else { return Ok(None) };
     let project: Project = serde_dynamo::from_item(item.clone())?;
-    Ok((project.status == ACTIVE).then_some((project, item)))
+    Ok(Some((project, item)))
 }
 
 /// Every project of the account, newest first. The `byAccount` index finds them (slug claims and
@@ -255,6 +265,11 @@ pub const DELETING: &str = "DELETING";
 /// background removal of its feedback (driven by the table's stream). A DELETE cut short between
 /// the two steps is finished by the next one. `None` when there is no such project.
 pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<()>> {
+    // The mark and the removal both need to fit: a mark left alone hides the project until the
+    // next DELETE finishes it, so it is not started without room for both.
+    if !crate::request_scope::operations_fit(3) {
+        return Err(Error::Unavailable("no time left in the request to start a write".into()));
+    }
     let mark = app
         .db
         .update_item()

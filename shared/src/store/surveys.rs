@@ -204,6 +204,18 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
         condition.push_str(" AND responseCount = :zero");
     }
     values.push((":account".into(), s(before.account_id.as_str())));
+    // Filed where it was when it was read: the key that changes it was judged on that project (a
+    // survey moved meanwhile answers as gone to this change).
+    match &before.survey.project_id {
+        Some(project) => {
+            condition.push_str(" AND projectId = :seenProject");
+            values.push((":seenProject".into(), s(project.as_str())));
+        }
+        None => {
+            condition.push_str(" AND (attribute_not_exists(projectId) OR attribute_type(projectId, :nullType))");
+            values.push((":nullType".into(), s("NULL")));
+        }
+    }
     let names: Vec<String> =
         sets.iter().filter_map(|clause| clause.strip_prefix('#')?.split(' ').next()).map(str::to_owned).collect();
     let mut update = Update::builder()
@@ -238,6 +250,9 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
             }
         }
         _ => {
+            if !crate::request_scope::may_start_write() {
+                return Err(Error::Unavailable("no time left in the request to start a write".into()));
+            }
             let call = app
                 .db
                 .update_item()

@@ -29,6 +29,8 @@ const INGEST_ONLY: &str = "This API key is INGEST only: it can only submit feedb
 const PROJECT_NOT_FOUND: &str = "Project not found";
 const FEEDBACK_NOT_FOUND: &str = "Feedback not found";
 const KEY_NOT_FOUND: &str = "API key not found";
+const LIMITED_CANNOT_CREATE: &str =
+    "This API key is limited to some projects, so it cannot create projects; use a key without a project limit";
 
 /// One keyed route of template.yaml (the keyless widget route is left out).
 struct Route {
@@ -541,8 +543,25 @@ async fn restricted_keys_are_refused_where_their_restriction_applies() {
                 world.expect_allowed("project in the key's list", route, &allowed, &limited).await;
             }
         } else {
-            // Routes that address no project are not refused for it.
-            let fresh = world.fresh_targets_in(&second, world.second_key.expose()).await;
+            // Routes that address no project are not refused for it; but the key makes no project
+            // (it could not reach it), and manages only keys within its projects.
+            let mut fresh = world.fresh_targets_in(&second, world.second_key.expose()).await;
+            if route.name() == "POST /api/projects" {
+                let refused = (403, LIMITED_CANNOT_CREATE);
+                world
+                    .expect_refused(
+                        "project-limited key creating a project",
+                        route,
+                        &fresh,
+                        Some(&limited),
+                        &[],
+                        refused,
+                    )
+                    .await;
+                continue;
+            }
+            let within = json!({"name": format!("Within {}", world.next()), "allowedProjects": [second]});
+            fresh.key = world.create_key(within).await.1;
             world.expect_allowed("project-limited key, no project addressed", route, &fresh, &limited).await;
         }
     }

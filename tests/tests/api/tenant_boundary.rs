@@ -376,3 +376,59 @@ async fn allowed_projects_bind_surveys_and_everything_filed_under_them() {
     let reply = app.call("PATCH", &format!("/api/v1/surveys/{in_mine}"), &limited, body).await;
     assert_eq!(reply.status, 403, "{}", reply.body);
 }
+
+/// A restricted owner key manages only keys no wider than itself: it cannot re-enable, unlock or
+/// delete a key that reaches more, and a project-limited key creates no project.
+#[tokio::test]
+async fn a_restricted_owner_key_cannot_manage_wider_keys_or_make_projects() {
+    let app = spawn_app().await;
+    let (account, owner) = app.account(Plan::Business).await;
+    let owner = owner.expose().to_owned();
+    let (project, project_key) = hearken::admin::create_project(&app.app, &account.id, "Mine", None).await.unwrap();
+    let (other, _) = hearken::admin::create_project(&app.app, &account.id, "Other", None).await.unwrap();
+    let create = |body: Value| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let reply = app.call("POST", "/api/v1/keys", &owner, Some(body)).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            (
+                reply.body["data"]["id"].as_str().unwrap().to_owned(),
+                reply.body["data"]["key"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (_, limited) =
+        create(json!({"name": "limited owner", "role": "owner", "allowedProjects": [project.id.to_string()]})).await;
+    let (wide_id, _) = create(json!({"name": "wide", "role": "member"})).await;
+    let (narrow_id, _) = create(json!({"name": "narrow", "allowedProjects": [project.id.to_string()]})).await;
+    let disabled = app.call("PATCH", &format!("/api/v1/keys/{wide_id}"), &owner, Some(json!({"enabled": false}))).await;
+    assert_eq!(disabled.status, 200, "{}", disabled.body);
+
+    for (method, body) in
+        [("PATCH", Some(json!({"enabled": true}))), ("PATCH", Some(json!({"name": "x"}))), ("DELETE", None)]
+    {
+        let reply = app.call(method, &format!("/api/v1/keys/{wide_id}"), &limited, body).await;
+        assert_eq!(reply.status, 403, "{method}: {}", reply.body);
+        assert!(reply.error().starts_with("allowedProjects:"), "{}", reply.body);
+    }
+    let still = app.call("GET", &format!("/api/v1/keys/{wide_id}"), &owner, None).await;
+    assert_eq!(still.body["data"]["enabled"], false, "{}", still.body);
+    // A key within its reach it does manage.
+    let renamed = app.call("PATCH", &format!("/api/v1/keys/{narrow_id}"), &limited, Some(json!({"name": "n2"}))).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    // An account-wide project key is wider too.
+    let record = app.key_record(&project_key).await.unwrap();
+    let reply = app.call("DELETE", &format!("/api/v1/keys/{}", record.id), &limited, None).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+
+    let made = app.call("POST", "/api/projects", &limited, Some(json!({"name": "Squat"}))).await;
+    assert_eq!(made.status, 403, "{}", made.body);
+    assert!(made.error().contains("cannot create projects"), "{}", made.body);
+
+    // A project key regenerates its own project's key only.
+    let (_, other_key) = (other.id.clone(), project_key.expose());
+    let reply = app.call("POST", &format!("/api/projects/{}/api-key", other.id), other_key, None).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    let reply = app.call("POST", &format!("/api/projects/{}/api-key", project.id), other_key, None).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+}

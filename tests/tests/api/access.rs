@@ -101,9 +101,10 @@ async fn the_access_check_costs_two_rounds_and_each_route_three_in_all() {
     let created = post(&app, &feedback_path(&project.id), key.expose()).await;
     let listed = get(&app, &feedback_path(&project.id), key.expose()).await;
     assert_eq!((created.status, listed.status), (201, 200));
-    // created: key, quota, window | transaction (+ last-used in the background)
+    // created: key | quota, window, project (the ownership proof) | transaction (+ last-used in
+    // the background)
     // listed:  key | quota, window, project (the ownership proof) | page
-    assert_eq!(created.db_calls_and_rounds(), (5, 3), "{:?}", created.header("server-timing"));
+    assert_eq!(created.db_calls_and_rounds(), (6, 3), "{:?}", created.header("server-timing"));
     assert_eq!(listed.db_calls_and_rounds(), (5, 3), "{:?}", listed.header("server-timing"));
     // A FREE key's GET stops after the access check: exactly its two rounds (the project it
     // addresses is read beside the quota, and not shown).
@@ -187,10 +188,11 @@ async fn a_key_is_refused_for_a_project_outside_its_list() {
 }
 
 #[tokio::test]
-async fn a_project_key_only_reaches_its_own_project() {
+async fn a_project_scoped_key_only_reaches_its_own_project() {
     let app = spawn_app().await;
     let (account, first, first_key) = app.account_with_project(Plan::Pro).await;
     let (second, _) = hearken::admin::create_project(&app.app, &account.id, "Second", None).await.unwrap();
+    app.scope_to_project(&first_key).await;
     let reply = post(&app, &feedback_path(&second.id), first_key.expose()).await;
     assert_eq!((reply.status, reply.error()), (403, texts::INVALID_KEY_OR_PROJECT));
     assert_eq!(post(&app, &feedback_path(&first.id), first_key.expose()).await.status, 201);

@@ -1075,12 +1075,18 @@ async fn a_survey_with_a_project_files_each_response_in_its_miniback_feedback() 
     };
     let first = by_response(&with_text);
     assert_eq!(first["message"], "Too slow", "the text answers");
-    assert_eq!(first["context"], json!({"surveyId": id, "responseId": with_text, "rating": 2}));
+    // The project list adds the reference's `context.timestamp` (when it was received).
+    let timestamp = first["createdAt"].clone();
+    assert_eq!(first["context"], json!({"surveyId": id, "responseId": with_text, "rating": 2, "timestamp": timestamp}));
     assert_eq!(first["status"], "NEW");
     assert!(first["id"].as_str().is_some_and(|f| f.starts_with("fb_")), "{first}");
     let second = by_response(&rating_only);
     assert!(second["message"].as_str().is_some_and(|m| m.contains('4')), "the rating when no text: {second}");
-    assert_eq!(second["context"], json!({"surveyId": id, "responseId": rating_only, "rating": 4}));
+    let timestamp = second["createdAt"].clone();
+    assert_eq!(
+        second["context"],
+        json!({"surveyId": id, "responseId": rating_only, "rating": 4, "timestamp": timestamp})
+    );
     assert_eq!(ids(&items[..2]), [second["id"].as_str().unwrap(), first["id"].as_str().unwrap()], "newest first");
 
     let by_source = app.call("GET", &format!("/api/feedback?project={}&source=SURVEY", project.id), &key, None).await;

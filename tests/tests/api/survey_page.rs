@@ -3,9 +3,7 @@
 //! posts with every validation rule, closed surveys, CORS, the honeypot, the per-IP limit, the
 //! monthly quota left alone, and 200 concurrent responses stored and counted exactly.
 
-mod common;
-
-use common::page::*;
+use crate::common::page::*;
 use hearken::plans::Plan;
 use hearken_tests::{settle_in_one_minute_window, spawn_app, spawn_app_with, Reply};
 use serde_json::{json, Value};
