@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the headless browser the real-browser test (tests/tests/survey_browser.rs) drives: the
+# Installs the headless browser the real-browser test (tests/tests/api/survey_browser.rs) drives: the
 # public survey page is plain HTML, and only a real browser proves its form posts and re-renders
 # the way people see it. Debian's packages, because they pair Chromium with the chromedriver of
 # exactly its version; idempotent, so `make test` and CI can call it every run.
