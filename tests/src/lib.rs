@@ -219,6 +219,14 @@ impl Reply {
     }
 }
 
+/// Percent-encodes every byte of `text` but the unreserved ones (RFC 3986), for a query value the
+/// handler must see exactly (cursors, hostile strings).
+pub fn encode(text: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(text, RESERVED).to_string()
+}
+
 /// Whether a timestamp is shown as the API promises: ISO 8601, UTC, milliseconds.
 pub fn is_iso_millis(text: &str) -> bool {
     text.len() == 24

@@ -23,7 +23,7 @@ use hearken::store::rollups;
 use hearken::store::s;
 use hearken::store::surveys::{self, SurveyItem};
 use hearken::time::Timestamp;
-use hearken_tests::{settle_in_one_minute_window, spawn_app_without_topics, texts, Reply, TestApp};
+use hearken_tests::{encode, settle_in_one_minute_window, spawn_app_without_topics, texts, Reply, TestApp};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -215,16 +215,6 @@ fn analytics_path(survey: &str, from: NaiveDate, to: NaiveDate) -> String {
 
 fn topics_path(survey: &str, from: NaiveDate, to: NaiveDate, limit: usize) -> String {
     format!("/api/v1/surveys/{survey}/topics?from={from}&to={to}&limit={limit}")
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A GET that must answer 200; its `data`.

@@ -14,7 +14,7 @@
 
 use futures::StreamExt;
 use hearken::plans::Plan;
-use hearken_tests::{spawn_app_without_topics, TestApp};
+use hearken_tests::{encode, spawn_app_without_topics, TestApp};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestError, TestRunner};
@@ -617,16 +617,6 @@ fn set_path(root: &mut Value, path: &[&str], value: Value) {
         }
     };
     set_path(child, rest, value);
-}
-
-/// Percent-encodes every byte but the unreserved ones: the handler sees exactly `text`.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `text` nearly as typed: only what would end the value is escaped, so percent signs, broken

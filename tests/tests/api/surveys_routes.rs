@@ -12,7 +12,7 @@ use base64::Engine;
 use hearken::ids::{ProjectId, SurveyId};
 use hearken::plans::Plan;
 use hearken::store::accounts::Account;
-use hearken_tests::{is_iso_millis, spawn_app, spawn_app_with, texts, Reply, TestApp};
+use hearken_tests::{encode, is_iso_millis, spawn_app, spawn_app_with, texts, Reply, TestApp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -107,16 +107,6 @@ async fn raw(app: &TestApp, method: &str, path: &str, key: &str, body: &str) -> 
         .header("content-type", "application/json")
         .body(body.to_owned());
     Reply::from(request.send().await.unwrap()).await
-}
-
-/// Percent-encodes a query value (cursors are opaque: nothing is assumed about their characters).
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `path` (which may carry a query) with one more query parameter.
