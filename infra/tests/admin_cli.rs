@@ -4,7 +4,7 @@
 use hearken::access::ApiKey;
 use hearken::analytics::DateRange;
 use hearken::ids::SurveyId;
-use hearken::store::rollups;
+use hearken::store::survey_days;
 use hearken::App;
 use hearken_local::template::Template;
 use hearken_local::{stack, tables};
@@ -108,14 +108,14 @@ async fn rollup_rolls_up_the_marked_days_of_the_tables_it_is_given_once() {
     let prefix = tables.prefix.as_str();
     let app = App::new(stack::client().await, tables::tables_for(&tables.template, prefix).unwrap());
     let survey = SurveyId::generate();
-    let yesterday = hearken::rollup::today().pred_opt().unwrap();
-    rollups::mark(&app, &survey, yesterday).await.unwrap();
+    let yesterday = hearken::rollup_job::today().pred_opt().unwrap();
+    survey_days::mark(&app, &survey, yesterday).await.unwrap();
 
     let (code, report) = admin(prefix, &["rollup"]);
     assert_eq!(code, 0, "{report}");
     assert_eq!((report["days"].as_u64(), report["stoppedEarly"].as_bool()), (Some(1), Some(false)), "{report}");
     let range = DateRange { from: yesterday, to: yesterday };
-    let days = rollups::days(&app, &survey, range).await.unwrap();
+    let days = survey_days::days(&app, &survey, range).await.unwrap();
     assert!(days.live.is_empty() && days.rolled_up.contains_key(&yesterday), "read from its rollup: {days:?}");
 
     let (code, again) = admin(prefix, &["rollup"]);
@@ -228,7 +228,7 @@ async fn migrate_key_pointers_rewrites_old_pointers_once() {
         app.db.delete_item().table_name(&app.tables.keys).key("digest", S(current)).send().await.unwrap();
         let put = app.db.put_item().table_name(&app.tables.keys).item("digest", S(format!("id#{}", key.id)));
         put.item("target", S(key.digest.clone())).send().await.unwrap();
-        assert!(hearken::store::keys::find(&app, &account.id, &key.id).await.unwrap().is_none());
+        assert!(hearken::store::keys::get(&app, &account.id, &key.id).await.unwrap().is_none());
     }
 
     let (code, first) = admin(prefix, &["migrate-key-pointers"]);
@@ -236,7 +236,7 @@ async fn migrate_key_pointers_rewrites_old_pointers_once() {
     let (code, again) = admin(prefix, &["migrate-key-pointers"]);
     assert_eq!((code, again), (0, serde_json::json!({"migrated": 0, "stale": 0})), "idempotent");
     for key in &keys {
-        let found = hearken::store::keys::find(&app, &account.id, &key.id).await.unwrap();
+        let found = hearken::store::keys::get(&app, &account.id, &key.id).await.unwrap();
         assert_eq!(found.map(|k| k.digest), Some(key.digest.clone()));
     }
 

@@ -4,15 +4,15 @@
 //! the one-off migrations of the keys table. Used by the `hearken-admin` CLI and by tests.
 
 use crate::access::{ApiKey, Family, KeyRecord, NewKey, Role, UseCase};
+use crate::api_keys::{KeyChanges, KeyView, NAME_MAX_CHARS};
 use crate::ids::{AccountId, KeyId, ProjectId};
-use crate::keys::{KeyChanges, KeyView, NAME_MAX_CHARS};
 use crate::plans::Plan;
 use crate::request_scope::db_call;
 use crate::store::accounts::{self, Account};
-use crate::store::feedback::Changed;
 use crate::store::keys::{self, OwnerRecount, PointerMigration};
 use crate::store::projects::{self, Project};
 use crate::store::s;
+use crate::store::Changed;
 use crate::time::Timestamp;
 use crate::{slug, App, Error, Result};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -83,7 +83,7 @@ pub async fn create_project(
         account_id: account.clone(),
         name: name.to_owned(),
         slug,
-        status: projects::ACTIVE.to_owned(),
+        status: crate::store::ProjectStatus::Active,
         created_at: now,
         updated_at: now,
         allowed_domains: vec![],
@@ -158,7 +158,7 @@ pub async fn list_keys(app: &App, account: &AccountId) -> Result<Vec<KeyView>> {
 pub async fn disable_key(app: &App, account: &AccountId, id: &KeyId) -> Result<KeyView> {
     let changes = KeyChanges { enabled: Some(false), ..KeyChanges::default() };
     for _ in 0..ATTEMPTS {
-        let mut record = keys::find(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
+        let mut record = keys::get(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
         if let Changed::Done(()) = keys::save(app, &record, &changes).await? {
             changes.apply_to(&mut record);
             return Ok(KeyView::of(&record));
@@ -172,14 +172,14 @@ pub async fn disable_key(app: &App, account: &AccountId, id: &KeyId) -> Result<K
 /// …), checked by the same rules; named projects must be the account's.
 pub async fn restrict_key(app: &App, account: &AccountId, id: &KeyId, changes: serde_json::Value) -> Result<KeyView> {
     let (found, _) = accounts::get(app, account).await?.ok_or(ACCOUNT_NOT_FOUND)?;
-    let changes = crate::keys::changes_from_json(changes, found.plan)?;
+    let changes = crate::api_keys::changes_from_json(changes, found.plan)?;
     for project in changes.allowed_projects.iter().flatten() {
         if projects::get(app, account, project).await?.is_none() {
             return Err(Error::bad_request(format!("allowedProjects: {project} is not a project of this account")));
         }
     }
     for _ in 0..ATTEMPTS {
-        let mut record = keys::find(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
+        let mut record = keys::get(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
         if let Changed::Done(()) = keys::save(app, &record, &changes).await? {
             changes.apply_to(&mut record);
             return Ok(KeyView::of(&record));
@@ -192,7 +192,7 @@ pub async fn restrict_key(app: &App, account: &AccountId, id: &KeyId, changes: s
 /// guard holds here as on the API (409): create an owner key first.
 pub async fn delete_key(app: &App, account: &AccountId, id: &KeyId) -> Result<()> {
     for _ in 0..ATTEMPTS {
-        let record = keys::find(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
+        let record = keys::get(app, account, id).await?.ok_or(KEY_NOT_FOUND)?;
         if let Changed::Done(()) = keys::delete(app, &record).await? {
             return Ok(());
         }
@@ -205,7 +205,7 @@ pub async fn delete_key(app: &App, account: &AccountId, id: &KeyId) -> Result<()
 /// makes one: FULL, no restriction.
 pub async fn rotate_project_key(app: &App, id: &ProjectId) -> Result<(Project, ApiKey)> {
     for _ in 0..ATTEMPTS {
-        let (project, _) = projects::get_active(app, id).await?.ok_or(Error::NotFound("Project not found"))?;
+        let (project, _) = projects::get_public(app, id).await?.ok_or(Error::NotFound("Project not found"))?;
         let (secret, record) = NewKey {
             family: Family::Project,
             account_id: project.account_id.clone(),

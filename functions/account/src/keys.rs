@@ -3,13 +3,13 @@
 //! read, change (use case and expiry are fixed; restrictions stay within the changing key's own)
 //! and delete (refused from the very next request).
 use hearken::access::{authorize, Access, Family, KeyRecord, Need, NewKey};
-use hearken::http::{data, deleted, json, json_body, optional_query, path_param, query_number};
-use hearken::ids::KeyId;
-use hearken::keys::{
+use hearken::api_keys::{
     bound_by_creator, changes_from_json, check_change_within, check_manages, new_key_from_json, KeyChanges, KeyView,
 };
+use hearken::http::{data, deleted, json, json_body, optional_query, path_param, query_number};
+use hearken::ids::KeyId;
 use hearken::plans::Action;
-use hearken::store::feedback::Changed;
+use hearken::store::Changed;
 use hearken::store::{keys, projects, s, Item};
 use hearken::time::Timestamp;
 use hearken::{cursor, App, Error, Result};
@@ -82,7 +82,7 @@ pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
 /// The key in the path, if it is one of the caller's account.
 async fn addressed(app: &App, req: &Request, access: &Access) -> Result<KeyRecord> {
     let id = KeyId::parse(&path_param(req, "keyId")?).ok_or(KEY_NOT_FOUND)?;
-    keys::find(app, &access.account.id, &id).await?.ok_or(KEY_NOT_FOUND)
+    keys::get(app, &access.account.id, &id).await?.ok_or(KEY_NOT_FOUND)
 }
 
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {

@@ -6,7 +6,7 @@ use hearken::access::{authorize_owned, Addressed};
 use hearken::analytics::{AnalyticsView, DateRange, TopicView};
 use hearken::http::{data, optional_query, path_param, query_number, route_key, serve};
 use hearken::plans::Action;
-use hearken::store::rollups;
+use hearken::store::survey_days;
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -46,7 +46,7 @@ async fn survey_days(
         Timestamp::now().date(),
     )?;
     let survey = owned.survey().ok_or(SURVEY_NOT_FOUND)?;
-    let days = rollups::range_totals(app, &survey.survey.id, range).await?;
+    let days = survey_days::range_totals(app, &survey.survey.id, range).await?;
     Ok((range, days))
 }
 

@@ -10,11 +10,11 @@
 use super::{addressed, authorize_on, read, ATTEMPTS};
 use hearken::access::key_source::presented_key;
 use hearken::access::{ApiKey, Family, KeyRecord, NewKey, Role, UseCase};
+use hearken::api_keys::bound_project_key;
 use hearken::http::{data, json_body};
 use hearken::ids::KeyId;
-use hearken::keys::bound_project_key;
 use hearken::plans::Action;
-use hearken::store::feedback::Changed;
+use hearken::store::Changed;
 use hearken::store::{keys, projects};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};

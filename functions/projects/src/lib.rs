@@ -8,9 +8,10 @@ use hearken::http::{data, deleted, json_body, path_param, route_key, serve, Slic
 use hearken::ids::ProjectId;
 use hearken::plans::Action;
 use hearken::projects::{ProjectInput, ProjectView};
-use hearken::store::feedback::Changed;
-use hearken::store::projects::{self, Project, ACTIVE};
+use hearken::store::projects::{self, Project};
+use hearken::store::Changed;
 use hearken::store::Item;
+use hearken::store::ProjectStatus;
 use hearken::time::Timestamp;
 use hearken::{slug, App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -98,7 +99,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
         account_id: access.account.id.clone(),
         slug: input.slug.unwrap_or_else(|| slug::derive(&name)),
         name,
-        status: ACTIVE.to_owned(),
+        status: ProjectStatus::Active,
         created_at: now,
         updated_at: now,
         allowed_domains: input.allowed_domains.unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The nightly rollup, run by an EventBridge schedule (template.yaml: 02:00 UTC). The event itself
 //! carries nothing the run needs; the invocation's deadline decides when it stops.
 
-use hearken::rollup::{self, RollupReport};
+use hearken::rollup_job::{self, RollupReport};
 use hearken::{App, Result};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ const MARGIN: Duration = Duration::from_secs(60);
 pub async fn handle(app: &App, _event: serde_json::Value, deadline_ms: u64) -> Result<RollupReport> {
     let now_ms = hearken::time::Timestamp::now().unix_millis().max(0) as u64;
     let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(MARGIN);
-    let report = rollup::run(app, rollup::today(), Instant::now() + left).await?;
+    let report = rollup_job::run(app, rollup_job::today(), Instant::now() + left).await?;
     tracing::info!(
         days = report.days,
         responses_read = report.responses_read,

@@ -11,7 +11,7 @@ mod survey;
 use aws_lambda_events::event::dynamodb::Event;
 use hearken::ids::SurveyId;
 use hearken::store::responses::ResponseItem;
-use hearken::store::rollups::{self, PENDING_SHARDS};
+use hearken::store::survey_days::{self, PENDING_SHARDS};
 use hearken::{App, Error, Result};
 use hearken_topics::Embedder;
 use serde::Serialize;
@@ -75,12 +75,12 @@ pub struct NightlyReport {
 pub async fn nightly(app: &App, deadline_ms: u64) -> Result<NightlyReport> {
     let margin_ms = 120_000;
     let mut report = NightlyReport::default();
-    let tomorrow = hearken::rollup::today() + chrono::Duration::days(1);
+    let tomorrow = hearken::rollup_job::today() + chrono::Duration::days(1);
     let mut done: Vec<SurveyId> = vec![];
     for shard in 0..PENDING_SHARDS {
         let mut start = None;
         loop {
-            let (marks, next) = rollups::pending_page(app, shard, tomorrow, start).await?;
+            let (marks, next) = survey_days::pending_page(app, shard, tomorrow, start).await?;
             for (survey, _) in marks {
                 if done.contains(&survey) {
                     continue;

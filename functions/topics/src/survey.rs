@@ -4,7 +4,7 @@ use crate::embedder;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use hearken::ids::SurveyId;
 use hearken::store::responses::ResponseItem;
-use hearken::store::{surveys, topics};
+use hearken::store::{response_topics, surveys};
 use hearken::surveys::Survey;
 use hearken::{App, Error, Result};
 use hearken_topics::{derive_topics_with_previous, ResponseVectors, Sample, TopicSet, TOPIC_SET_FORMAT};
@@ -18,14 +18,14 @@ const PARALLEL_WRITES: usize = 8;
 
 /// Whether a survey with `total` responses should have its set derived again now: when it has
 /// none, or has grown by a quarter (at least 3 responses) since the last derivation.
-fn due(set: Option<&topics::StoredSet>, total: u64) -> bool {
+fn due(set: Option<&response_topics::StoredSet>, total: u64) -> bool {
     match set {
         None => total > 0,
         Some(set) => total >= set.derived_from + (set.derived_from / 4).max(3),
     }
 }
 
-fn read_set(stored: Option<&topics::StoredSet>) -> Option<TopicSet> {
+fn read_set(stored: Option<&response_topics::StoredSet>) -> Option<TopicSet> {
     let set: TopicSet = serde_json::from_slice(&stored?.bytes).ok()?;
     (set.format == TOPIC_SET_FORMAT).then_some(set)
 }
@@ -37,7 +37,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
 
 /// Embeds, assigns and stores the topics of a survey's new responses; re-derives the set when due.
 pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseItem>) -> Result<()> {
-    let (item, stored) = tokio::join!(surveys::get_public(app, survey), topics::get_set(app, survey));
+    let (item, stored) = tokio::join!(surveys::get_public(app, survey), response_topics::get_set(app, survey));
     let (Some(item), stored) = (item?, stored?) else { return Ok(()) };
     let texts: Vec<String> = responses.iter().map(|r| item.survey.text_of(&r.response.answers)).collect();
     let embedder = embedder()?;
@@ -52,23 +52,23 @@ pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseIt
     let set = read_set(stored.as_ref());
     let derive = due(stored.as_ref(), item.survey.response_count);
     let all: Vec<&ResponseItem> = responses.iter().collect();
-    topics::mark_days(app, &all).await?;
+    response_topics::mark_days(app, &all).await?;
     for (response, text) in responses.iter().zip(&texts) {
         if text.trim().is_empty() {
-            topics::set_topics(app, response, &[], None).await?;
+            response_topics::set_topics(app, response, &[], None).await?;
             continue;
         }
         let v = vectors.next().ok_or_else(|| Error::internal("fewer vectors than texts"))?;
         if derive {
             // Topics come from the new set, below: until then the response shows `null`
             // ("not processed yet"), never a name the new set is about to replace.
-            topics::set_vectors(app, response, v.to_bytes()).await?;
+            response_topics::set_vectors(app, response, v.to_bytes()).await?;
         } else {
             let assigned = set.as_ref().map(|s| s.assign(text, &v)).unwrap_or_default();
-            topics::set_topics(app, response, &assigned, Some(v.to_bytes())).await?;
+            response_topics::set_topics(app, response, &assigned, Some(v.to_bytes())).await?;
         }
     }
-    topics::mark_days(app, &all).await?;
+    response_topics::mark_days(app, &all).await?;
     if derive {
         rederive_with(app, &item.survey, set).await?;
     }
@@ -78,13 +78,13 @@ pub async fn process_new(app: &App, survey: &SurveyId, responses: Vec<ResponseIt
 /// Derives a survey's topic set again (keeping the names of topics that did not change) and
 /// re-assigns the responses it was derived from.
 pub async fn rederive(app: &App, survey: &SurveyId) -> Result<()> {
-    let (item, stored) = tokio::join!(surveys::get_public(app, survey), topics::get_set(app, survey));
+    let (item, stored) = tokio::join!(surveys::get_public(app, survey), response_topics::get_set(app, survey));
     let (Some(item), stored) = (item?, stored?) else { return Ok(()) };
     rederive_with(app, &item.survey, read_set(stored.as_ref())).await
 }
 
 async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -> Result<()> {
-    let mut recent = topics::recent(app, &survey.id, DERIVE_SAMPLE).await?;
+    let mut recent = response_topics::recent(app, &survey.id, DERIVE_SAMPLE).await?;
     // Derivation reads its samples oldest first.
     recent.reverse();
     // What the set is derived from: every response but those the function has not reached yet
@@ -92,7 +92,7 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
     // would let a set derived from the first few of a burst stand for the whole burst.
     let unreached = recent.iter().filter(|p| p.vectors.is_none() && p.item.response.topics.is_none()).count() as u64;
     let total = survey.response_count.max(recent.len() as u64).saturating_sub(unreached);
-    let rows: Vec<(topics::Processed, String, ResponseVectors)> = recent
+    let rows: Vec<(response_topics::Processed, String, ResponseVectors)> = recent
         .into_iter()
         .filter_map(|p| {
             let vectors = ResponseVectors::from_bytes(p.vectors.as_deref()?).ok()?;
@@ -110,7 +110,7 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
     })
     .await?;
     let bytes = serde_json::to_vec(&set).map_err(Error::internal)?;
-    topics::put_set(app, &survey.id, bytes, total).await?;
+    response_topics::put_set(app, &survey.id, bytes, total).await?;
     // Responses that already show topics are changed first and responses still showing `null`
     // last, so once none is `null` the whole assignment is in place.
     let changes: Vec<(ResponseItem, Vec<String>)> = rows
@@ -120,16 +120,16 @@ async fn rederive_with(app: &App, survey: &Survey, previous: Option<TopicSet>) -
         .collect();
     let (pending, shown): (Vec<_>, Vec<_>) = changes.into_iter().partition(|(item, _)| item.response.topics.is_none());
     let changed: Vec<&ResponseItem> = shown.iter().chain(&pending).map(|(item, _)| item).collect();
-    topics::mark_days(app, &changed).await?;
+    response_topics::mark_days(app, &changed).await?;
     let after: Vec<ResponseItem> = changed.into_iter().cloned().collect();
     for batch in [shown, pending] {
         stream::iter(batch)
-            .map(|(item, assigned)| async move { topics::set_topics(app, &item, &assigned, None).await })
+            .map(|(item, assigned)| async move { response_topics::set_topics(app, &item, &assigned, None).await })
             .buffer_unordered(PARALLEL_WRITES)
             .try_collect::<Vec<()>>()
             .await?;
     }
-    topics::mark_days(app, &after.iter().collect::<Vec<_>>()).await?;
+    response_topics::mark_days(app, &after.iter().collect::<Vec<_>>()).await?;
     tracing::info!(survey = %survey.id, responses = rows.len(), topics = set.topics.len(), "topics derived");
     Ok(())
 }

@@ -45,7 +45,7 @@ async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let client = format!("widget#{}", source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
     let now = Timestamp::now();
     // The project and the client's minute window are read in one round.
-    let (found, window) = tokio::join!(projects::get_active(app, &project), rate_limit::hit(app, &client, now));
+    let (found, window) = tokio::join!(projects::get_public(app, &project), rate_limit::hit(app, &client, now));
     let window = window?;
     set_rate_headers(window.headers(WIDGET_PER_IP_PER_MINUTE));
     if window.exceeds(WIDGET_PER_IP_PER_MINUTE) {

@@ -110,7 +110,7 @@ async fn run(args: &[String]) -> Result<Value, (String, u8)> {
         "create-key" => {
             let (account, name, role) = (account(args)?, required(args, "--name")?, role(args)?);
             let (record, secret) = admin::create_key(&app, &account, name, role).await.map_err(failed)?;
-            let mut view = to_json(hearken::keys::KeyView::of(&record))?;
+            let mut view = to_json(hearken::api_keys::KeyView::of(&record))?;
             view["key"] = json!(secret.expose());
             Ok(view)
         }

@@ -23,10 +23,10 @@ use hearken::analytics::DateRange;
 use hearken::ids::SurveyId;
 use hearken::plans::Plan;
 use hearken::request_scope::RequestScope;
-use hearken::rollup::RollupReport;
+use hearken::rollup_job::RollupReport;
 use hearken::store::responses::ResponseItem;
 use hearken::store::surveys::{self, SurveyItem};
-use hearken::store::{rollups, s, Item};
+use hearken::store::{s, survey_days, Item};
 use hearken::surveys::{new_survey_from_json, AnswerValue, Answers, Survey};
 use hearken::time::Timestamp;
 use hearken::App;
@@ -380,7 +380,7 @@ async fn fill(app: &App, survey: &Survey, plan: &FillPlan) -> Result<(u64, u64),
     let marked: Vec<NaiveDate> =
         (0..plan.per_day.len()).filter(|i| plan.per_day[*i] > 0).map(|i| plan.day(i)).collect();
     stream::iter(&marked)
-        .map(|day| rollups::mark(app, &survey.id, *day))
+        .map(|day| survey_days::mark(app, &survey.id, *day))
         .buffer_unordered(IN_FLIGHT)
         .try_collect::<Vec<()>>()
         .await
@@ -591,7 +591,7 @@ async fn items_read(app: &App, survey: &SurveyId, range: DateRange, plan: &FillP
         }
     }
     // Which days the routes count live, as they decide it.
-    let live = rollups::days(app, survey, range).await.map_err(|e| e.to_string())?.live;
+    let live = survey_days::days(app, survey, range).await.map_err(|e| e.to_string())?.live;
     let live_responses = live.iter().map(|day| plan.count_on(*day)).sum();
     Ok(ItemsRead { day_items, live_days: live.len() as u64, live_responses })
 }
@@ -610,7 +610,7 @@ async fn run_rollup(app: &App, today: NaiveDate) -> Result<RollupResult, String>
     let deadline = Instant::now() + Duration::from_secs(15 * 60);
     let started = Instant::now();
     // In a request scope, so that its DynamoDB calls are counted the way a route's are.
-    let (report, scope) = RequestScope::run(hearken::rollup::run(app, today, deadline)).await;
+    let (report, scope) = RequestScope::run(hearken::rollup_job::run(app, today, deadline)).await;
     let time = started.elapsed();
     let report = report.map_err(|e| e.to_string())?;
     if report.stopped_early {

@@ -130,7 +130,7 @@ async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Res
         }),
         Addressed::Survey(raw) => Owned::Survey(match SurveyId::parse(raw) {
             // A survey filed to a project outside the key's projects is invisible to the key.
-            Some(id) => surveys::find(app, account, &id).await?.filter(|item| {
+            Some(id) => surveys::get(app, account, &id).await?.filter(|item| {
                 item.survey.project_id.as_ref().is_none_or(|project| key.allows_project(project.as_str()))
             }),
             None => None,

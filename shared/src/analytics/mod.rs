@@ -2,10 +2,10 @@
 //! `/analytics` and `/topics` built from days — whether a day came from its nightly rollup or was
 //! counted live from its responses, it is the same [`DayRollup`], so the answer is the same.
 
+mod day_totals;
 mod range;
 mod report;
-mod rollup;
 
+pub use day_totals::{DayRollup, ResponseFacts, TopicTally};
 pub use range::{DateRange, MAX_DAYS};
 pub use report::{AnalyticsView, DayTrend, TopicView};
-pub use rollup::{DayRollup, ResponseFacts, TopicTally};

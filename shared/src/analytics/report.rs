@@ -1,7 +1,7 @@
 //! The answers of `GET /api/v1/surveys/{surveyId}/analytics` and `/topics`, built from the days of
 //! a range (each a [`DayRollup`], however it was computed).
 
-use super::rollup::{average, DayRollup};
+use super::day_totals::{average, DayRollup};
 use super::DateRange;
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! Every write moves the project's and the account's counters in the same transaction.
 
 use super::counters::{account_counts_id, Deltas};
-use super::{failed_conditions, s, transact, Item};
+use super::{failed_conditions, s, transact, Changed, Item, ProjectStatus};
 use crate::feedback::{FeedbackView, NewFeedback, Source, Status};
 use crate::ids::{AccountId, FeedbackId, ProjectId};
 use crate::request_scope::db_call;
@@ -84,7 +84,7 @@ fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<[T
         .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
         .expression_attribute_names("#state", "status")
         .expression_attribute_values(":account", s(item.account_id.as_str()))
-        .expression_attribute_values(":active", s(super::projects::ACTIVE))
+        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()))
         .build()
         .map_err(Error::internal)?;
     let account = deltas
@@ -134,16 +134,6 @@ pub async fn get(app: &App, account: &AccountId, id: &FeedbackId) -> Result<Opti
     let Some(item) = db_call(call).await?.item else { return Ok(None) };
     let item: FeedbackItem = serde_dynamo::from_item(item)?;
     Ok((item.account_id == *account).then_some(item))
-}
-
-/// What a conditional change of feedback found.
-#[derive(Debug)]
-pub enum Changed<T> {
-    Done(T),
-    /// The project is gone (its feedback is being removed): answer as if the feedback were.
-    ProjectGone,
-    /// The item changed or vanished since it was read: read again and retry.
-    Raced,
 }
 
 /// Changes the status of `item` (as read) and moves the counters, in one transaction.

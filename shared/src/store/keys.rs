@@ -1,11 +1,11 @@
 //! The keys table: key items by digest, listed per account through the `byAccount` index, and one
 //! pointer item per key (`id#<accountId>#<keyId>`) to find a key by its id.
 
-use super::feedback::Changed;
+use super::Changed;
 use super::{s, Item};
 use crate::access::KeyRecord;
+use crate::api_keys::KeyChanges;
 use crate::ids::{AccountId, KeyId};
-use crate::keys::KeyChanges;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
@@ -262,7 +262,7 @@ pub async fn all(app: &App, account: &AccountId) -> Result<Vec<KeyRecord>> {
 
 /// A key of the account by its id, through its pointer item (strongly consistent). Another
 /// account's id reads an empty pointer, as an unknown id does: one read either way.
-pub async fn find(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
+pub async fn get(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
     let pointer = pointer_id(account, id);
     let call = app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer)).consistent_read(true).send();
     let target = db_call(call).await?.item.and_then(|item| item.get("target")?.as_s().ok().cloned());

@@ -7,10 +7,10 @@ pub mod feedback;
 pub mod keys;
 pub mod plan_conditions;
 pub mod projects;
+pub mod response_topics;
 pub mod responses;
-pub mod rollups;
+pub mod survey_days;
 pub mod surveys;
-pub mod topics;
 pub mod usage;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -21,6 +21,37 @@ use std::time::Duration;
 
 use crate::request_scope::{db_call, may_start_write, operations_fit};
 use crate::App;
+
+/// What a conditional change found.
+#[derive(Debug)]
+pub enum Changed<T> {
+    Done(T),
+    /// The project is gone (its feedback is being removed): answer as if the feedback were.
+    ProjectGone,
+    /// The item changed or vanished since it was read: read again and retry.
+    Raced,
+}
+
+/// Where a project is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ProjectStatus {
+    /// Shown by every route, takes feedback.
+    Active,
+    /// Its DELETE is under way: no route shows it, and no feedback write (which requires
+    /// `ACTIVE`) can move its counters any more.
+    Deleting,
+}
+
+impl ProjectStatus {
+    /// As stored and as conditions compare it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Active => "ACTIVE",
+            ProjectStatus::Deleting => "DELETING",
+        }
+    }
+}
 
 /// A DynamoDB item.
 pub type Item = HashMap<String, AttributeValue>;

@@ -4,10 +4,9 @@
 //! is being removed in the background).
 
 use super::counters::{account_counts_id, AddClause, Deltas};
-use super::feedback::Changed;
 use super::keys::Revocation;
 use super::plan_conditions::under_plan_limit;
-use super::{failed_conditions, n, s, transact, Item};
+use super::{failed_conditions, n, s, transact, Changed, Item, ProjectStatus};
 use crate::access::KeyRecord;
 use crate::ids::{AccountId, KeyId, ProjectId};
 use crate::request_scope::db_call;
@@ -24,7 +23,7 @@ pub struct Project {
     pub account_id: AccountId,
     pub name: String,
     pub slug: String,
-    pub status: String,
+    pub status: ProjectStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// Hosts the public widget accepts feedback from; empty means any.
@@ -36,9 +35,6 @@ pub struct Project {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_digest: Option<String>,
 }
-
-/// A project's status while it exists.
-pub const ACTIVE: &str = "ACTIVE";
 
 fn slug_claim_id(account: &AccountId, slug: &str) -> String {
     format!("slug#{account}#{slug}")
@@ -55,12 +51,12 @@ fn slug_taken(slug: &str) -> Error {
 /// Reads a project of the account (strongly consistent). A project of another account reads as
 /// missing, exactly like one that does not exist.
 pub async fn get(app: &App, account: &AccountId, id: &ProjectId) -> Result<Option<(Project, Item)>> {
-    Ok(get_active(app, id).await?.filter(|(project, _)| project.account_id == *account))
+    Ok(get_public(app, id).await?.filter(|(project, _)| project.account_id == *account))
 }
 
 /// Reads an active project whatever its account (for the public widget), strongly consistent.
-pub async fn get_active(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
-    Ok(read(app, id).await?.filter(|(project, _)| project.status == ACTIVE))
+pub async fn get_public(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
+    Ok(read(app, id).await?.filter(|(project, _)| project.status == ProjectStatus::Active))
 }
 
 /// Reads a project of the account that is active or being deleted (a DELETE cut short between its
@@ -116,7 +112,7 @@ pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
             let out = db_call(app.db.batch_get_item().request_items(&app.tables.projects, keys).send()).await?;
             for item in out.responses.and_then(|mut r| r.remove(&app.tables.projects)).unwrap_or_default() {
                 let project: Project = serde_dynamo::from_item(item)?;
-                if project.account_id == *account && project.status == ACTIVE {
+                if project.account_id == *account && project.status == ProjectStatus::Active {
                     live.push(project);
                 }
             }
@@ -231,7 +227,7 @@ pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Chan
             AttributeValue::L(after.allowed_domains.iter().map(|d| s(d.clone())).collect()),
         )
         .expression_attribute_values(":at", s(after.updated_at.to_iso()))
-        .expression_attribute_values(":active", s(ACTIVE))
+        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()))
         .expression_attribute_values(":old_slug", s(before.slug.clone()));
     let mut items = vec![TransactWriteItem::builder().update(built(write.build())?).build()];
     if before.slug != after.slug {
@@ -254,10 +250,6 @@ pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Chan
     }
 }
 
-/// A project's status while its DELETE is under way: no route shows it, and no feedback write
-/// (which requires ACTIVE) can move its counters any more.
-pub const DELETING: &str = "DELETING";
-
 /// Deletes a project of the account in two steps, so a busy project cannot starve its DELETE:
 /// (1) it is marked DELETING — from then on it is gone from every route and its counters are
 /// frozen; (2) one transaction removes the project, its slug claim, its key, its place in the
@@ -278,8 +270,8 @@ pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Op
         .update_expression("SET #status = :deleting")
         .condition_expression("attribute_exists(id) AND accountId = :account AND #status IN (:active, :deleting)")
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":deleting", s(DELETING))
-        .expression_attribute_values(":active", s(ACTIVE))
+        .expression_attribute_values(":deleting", s(ProjectStatus::Deleting.as_str()))
+        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()))
         .expression_attribute_values(":account", s(account.as_str()))
         .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
         .send();
@@ -294,7 +286,7 @@ pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Op
         .key("id", s(project.id.as_str()))
         .condition_expression("#status = :deleting")
         .expression_attribute_names("#status", "status")
-        .expression_attribute_values(":deleting", s(DELETING));
+        .expression_attribute_values(":deleting", s(ProjectStatus::Deleting.as_str()));
     let claim = Delete::builder()
         .table_name(&app.tables.projects)
         .key("id", s(slug_claim_id(&project.account_id, &project.slug)));
@@ -364,7 +356,7 @@ pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Resul
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":id", s(key.id.as_str()))
         .expression_attribute_values(":digest", s(key.digest.clone()))
-        .expression_attribute_values(":active", s(ACTIVE));
+        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()));
     point = match &project.key_digest {
         Some(old) => point
             .condition_expression("attribute_exists(id) AND #status = :active AND keyDigest = :old")

@@ -89,7 +89,7 @@ pub async fn submit(
     let mut writes = vec![
         TransactWriteItem::builder().update(count).build(),
         TransactWriteItem::builder().put(put).build(),
-        super::rollups::mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
+        super::survey_days::mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
     ];
     if let Some(feedback) = filed {
         writes.extend(create_writes(app, feedback)?);

@@ -53,7 +53,7 @@ fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<
         .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
         .expression_attribute_names("#state", "status")
         .expression_attribute_values(":account", s(account.as_str()))
-        .expression_attribute_values(":active", s(super::projects::ACTIVE))
+        .expression_attribute_values(":active", s(super::ProjectStatus::Active.as_str()))
         .build()
         .map_err(Error::internal)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -94,7 +94,7 @@ pub async fn get_public(app: &App, id: &SurveyId) -> Result<Option<SurveyItem>> 
 }
 
 /// A survey of the account by id; another account's reads as missing.
-pub async fn find(app: &App, account: &AccountId, id: &SurveyId) -> Result<Option<SurveyItem>> {
+pub async fn get(app: &App, account: &AccountId, id: &SurveyId) -> Result<Option<SurveyItem>> {
     Ok(get_public(app, id).await?.filter(|item| item.account_id == *account))
 }
 
@@ -275,7 +275,7 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
         }
     };
     // Read again to tell why (or, after a transaction, to answer the survey as it now is).
-    let now = find(app, &before.account_id, &before.survey.id).await?;
+    let now = get(app, &before.account_id, &before.survey.id).await?;
     Ok(match (failed, now) {
         (_, None) => Updated::Gone,
         (Some(()), Some(item)) if item.survey.response_count > 0 && changes.questions.is_some() => {

@@ -17,10 +17,10 @@ use futures::stream::{self, StreamExt};
 use hearken::analytics::DayRollup;
 use hearken::ids::SurveyId;
 use hearken::plans::Plan;
-use hearken::rollup::{self, RollupReport};
+use hearken::rollup_job::{self, RollupReport};
 use hearken::store::responses::{self, ResponseItem, Submitted};
-use hearken::store::rollups;
 use hearken::store::s;
+use hearken::store::survey_days;
 use hearken::store::surveys::{self, SurveyItem};
 use hearken::time::Timestamp;
 use hearken_tests::{encode, settle_in_one_minute_window, spawn_app_without_topics, texts, Reply, TestApp};
@@ -52,7 +52,7 @@ async fn away_from_midnight() {
 /// Today (UTC), once clear of midnight.
 async fn today() -> NaiveDate {
     away_from_midnight().await;
-    rollup::today()
+    rollup_job::today()
 }
 
 fn days_before(day: NaiveDate, days: i64) -> NaiveDate {
@@ -190,7 +190,7 @@ async fn set_topics(app: &TestApp, survey: &str, fact: &mut Fact, topics: &[&str
         .await
         .expect("topics written");
     let id = SurveyId::parse(survey).expect("a survey id");
-    rollups::mark(&app.app, &id, fact.day).await.expect("day marked");
+    survey_days::mark(&app.app, &id, fact.day).await.expect("day marked");
     fact.topics = Some(topics.iter().map(|t| t.to_string()).collect());
 }
 
@@ -768,7 +768,7 @@ async fn analytics_and_topics_add_up_the_responses() {
     ]);
     for stage in ["live", "after the rollup"] {
         if stage == "after the rollup" {
-            let report = rollup::run(&app.app, today, far()).await.unwrap();
+            let report = rollup_job::run(&app.app, today, far()).await.unwrap();
             assert_eq!((report.days, report.responses_read, report.stopped_early), (2, 7, false), "{report:?}");
         }
         let answer = data(&app, &key, &analytics_path(&id, from, today)).await;
@@ -894,14 +894,14 @@ async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
     let early: Vec<NaiveDate> = past.iter().copied().filter(|_| rng.u64(..100) < 40).collect();
     let survey = SurveyId::parse(&id).unwrap();
     for day in &early {
-        let (read, cleared) = rollup::roll_day(&app.app, &survey, *day).await.unwrap();
+        let (read, cleared) = rollup_job::roll_day(&app.app, &survey, *day).await.unwrap();
         assert_eq!((read, cleared), (within(&facts, *day, *day).count() as u64, true), "{}", what("roll_day"));
     }
     let mixed = read_all(app, key, &reads).await;
     assert_same_answers(&reads, &live, &mixed, &what("live vs half rolled up"));
 
     // Rolled up: the same answers, and rollups that hold each day's totals.
-    let report = rollup::run(&app.app, today, far()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, far()).await.unwrap();
     let rest: Vec<&Fact> = facts.iter().filter(|f| f.day < today && !early.contains(&f.day)).collect();
     let expected = RollupReport {
         days: (past.len() - early.len()) as u64,
@@ -928,7 +928,7 @@ async fn property_round(app: &TestApp, key: &str, seed: u64, today: NaiveDate) {
     facts.extend(write_all(app, &fixture.item, late).await);
     let live = read_all(app, key, &reads).await;
     check_reads(&reads, &live, &facts, &what("live after changes"));
-    let report = rollup::run(&app.app, today, far()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, far()).await.unwrap();
     assert!(!report.stopped_early && report.remarked == 0, "{}: {report:?}", what("the second run"));
     let rolled = read_all(app, key, &reads).await;
     assert_same_answers(&reads, &live, &rolled, &what("live vs rolled up after changes"));
@@ -976,22 +976,22 @@ async fn the_rollup_is_idempotent_and_recounts_a_day_marked_again() {
     let mut facts = some_responses(&app, &fixture, today, 11).await;
     let past: BTreeSet<NaiveDate> = facts.iter().map(|f| f.day).filter(|d| *d < today).collect();
 
-    let first = rollup::run(&app.app, today, far()).await.unwrap();
+    let first = rollup_job::run(&app.app, today, far()).await.unwrap();
     assert_eq!((first.days, first.stopped_early), (past.len() as u64, false));
     let once = day_items(&app, &id).await;
     check_rollup_items(&once, &facts, today, "first run");
     let answer = data(&app, &key, &analytics_path(&id, days_before(today, 45), today)).await;
 
     // Nothing marked: a second run does nothing and leaves every item as it was.
-    let second = rollup::run(&app.app, today, far()).await.unwrap();
+    let second = rollup_job::run(&app.app, today, far()).await.unwrap();
     assert_eq!(second, RollupReport::default());
     assert_eq!(day_items(&app, &id).await.rollups, once.rollups);
 
     // Every day marked again (as topic changes do) and rolled up again: the same items.
     for day in &past {
-        rollups::mark(&app.app, &survey, *day).await.unwrap();
+        survey_days::mark(&app.app, &survey, *day).await.unwrap();
     }
-    let third = rollup::run(&app.app, today, far()).await.unwrap();
+    let third = rollup_job::run(&app.app, today, far()).await.unwrap();
     assert_eq!((third.days, third.remarked, third.stopped_early), (past.len() as u64, 0, false));
     let again = day_items(&app, &id).await;
     assert_eq!(again.rollups_without(&["computedAt"]), once.rollups_without(&["computedAt"]), "rolled up twice");
@@ -1003,10 +1003,10 @@ async fn the_rollup_is_idempotent_and_recounts_a_day_marked_again() {
     let day = *past.iter().next().unwrap();
     let late = write(&app, &fixture.item, spec(at(day, 12 * 3_600_000), Some(2), true, true)).await;
     facts.push(late);
-    assert!(rollups::mark_count(&app.app, &survey, day).await.unwrap().is_some(), "the day is marked again");
+    assert!(survey_days::mark_count(&app.app, &survey, day).await.unwrap().is_some(), "the day is marked again");
     let answer = data(&app, &key, &analytics_path(&id, days_before(today, 45), today)).await;
     check_analytics(&answer, &facts, days_before(today, 45), today, "after a late response");
-    let fourth = rollup::run(&app.app, today, far()).await.unwrap();
+    let fourth = rollup_job::run(&app.app, today, far()).await.unwrap();
     let expected = RollupReport {
         days: 1,
         responses_read: within(&facts, day, day).count() as u64,
@@ -1057,15 +1057,15 @@ async fn after_a_crash_half_way_the_next_run_gives_the_items_of_a_clean_run() {
     let survey = SurveyId::parse(&crashed.id).unwrap();
     let days: Vec<NaiveDate> = past.iter().copied().collect();
     for day in days.iter().step_by(2) {
-        rollup::roll_day(&app.app, &survey, *day).await.unwrap();
+        rollup_job::roll_day(&app.app, &survey, *day).await.unwrap();
     }
     let wrong = DayRollup { responses: 999, rating_sum: 999, rating_count: 1, ..DayRollup::default() };
-    rollups::put_rollup(&app.app, &survey, days[1], wrong).await.unwrap();
+    survey_days::put_rollup(&app.app, &survey, days[1], wrong).await.unwrap();
     assert_same_answers(&crashed_reads, &clean_live, &read_all(&app, &key, &crashed_reads).await, "after the crash");
 
     // A run whose deadline has passed stops at once and leaves every mark.
     let marks = (day_items(&app, &crashed.id).await.marked(), day_items(&app, &clean.id).await.marked());
-    let report = rollup::run(&app.app, today, Instant::now()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, Instant::now()).await.unwrap();
     assert_eq!(report, RollupReport { stopped_early: true, ..RollupReport::default() });
     assert_eq!((day_items(&app, &crashed.id).await.marked(), day_items(&app, &clean.id).await.marked()), marks);
 
@@ -1074,7 +1074,7 @@ async fn after_a_crash_half_way_the_next_run_gives_the_items_of_a_clean_run() {
     let marked_past = marks.0.iter().chain(&marks.1).filter(|d| **d < today).count() as u64;
     let (mut days_rolled, mut budget_ms, mut runs) = (0, 5, 0);
     loop {
-        let report = rollup::run(&app.app, today, Instant::now() + Duration::from_millis(budget_ms)).await.unwrap();
+        let report = rollup_job::run(&app.app, today, Instant::now() + Duration::from_millis(budget_ms)).await.unwrap();
         days_rolled += report.days;
         runs += 1;
         assert_eq!(report.remarked, 0);
@@ -1131,7 +1131,7 @@ async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone()
     }
 
     // Past its deadline: stops at once, every mark left.
-    let report = rollup::run(&app.app, today, Instant::now()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, Instant::now()).await.unwrap();
     assert_eq!(report, RollupReport { stopped_early: true, ..RollupReport::default() });
     for ((fixture, facts), marked) in surveys.iter().zip(&before) {
         assert_eq!(&day_items(&app, &fixture.id).await.marked(), marked);
@@ -1141,7 +1141,7 @@ async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone()
     }
 
     // The next run does it all: every finished day, from the index; today's marks stay.
-    let report = rollup::run(&app.app, today, far()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, far()).await.unwrap();
     let expected = RollupReport { days: past_days, responses_read: past_responses, remarked: 0, stopped_early: false };
     assert_eq!(report, expected);
     let mut still_marked = BTreeSet::new();
@@ -1159,9 +1159,9 @@ async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone()
     // The index holds no finished day any more, and exactly today's marks.
     let mut finished = vec![];
     let mut with_today = BTreeSet::new();
-    for shard in 0..rollups::PENDING_SHARDS {
-        finished.extend(rollups::pending_page(&app.app, shard, today, None).await.unwrap().0);
-        let (marks, next) = rollups::pending_page(&app.app, shard, today.succ_opt().unwrap(), None).await.unwrap();
+    for shard in 0..survey_days::PENDING_SHARDS {
+        finished.extend(survey_days::pending_page(&app.app, shard, today, None).await.unwrap().0);
+        let (marks, next) = survey_days::pending_page(&app.app, shard, today.succ_opt().unwrap(), None).await.unwrap();
         assert!(next.is_none());
         for (survey, day) in marks {
             assert_eq!(day, today);
@@ -1171,7 +1171,7 @@ async fn the_rollup_finds_its_work_in_the_index_resumes_and_leaves_today_alone()
     assert_eq!(finished, vec![], "no finished day left in the index");
     assert_eq!(with_today, still_marked);
     // Nothing left to do.
-    assert_eq!(rollup::run(&app.app, today, far()).await.unwrap(), RollupReport::default());
+    assert_eq!(rollup_job::run(&app.app, today, far()).await.unwrap(), RollupReport::default());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1237,7 +1237,7 @@ async fn a_response_belongs_to_its_utc_day_to_the_millisecond() {
         [(json!(0), json!(null)), (json!(1), json!(1.0)), (json!(2), json!(3.5)), (json!(1), json!(4.0))]
     );
 
-    let report = rollup::run(&app.app, today, far()).await.unwrap();
+    let report = rollup_job::run(&app.app, today, far()).await.unwrap();
     assert_eq!((report.days, report.responses_read), (2, 3));
     let items = day_items(&app, &id).await;
     check_rollup_items(&items, &facts, today, "rolled up");
@@ -1267,7 +1267,7 @@ async fn a_rolled_up_range_costs_the_same_calls_whatever_the_number_of_responses
             .collect();
         write_all(&app, &fixture.item, specs).await;
     }
-    rollup::run(&app.app, today, far()).await.unwrap();
+    rollup_job::run(&app.app, today, far()).await.unwrap();
 
     settle_in_one_minute_window().await;
     let from = days_before(today, 89);

@@ -105,7 +105,7 @@ pub async fn recent(app: &App, survey: &SurveyId, limit: usize) -> Result<Vec<Pr
 }
 
 /// Sets a response's topics (and, when given, its vectors). The caller marks the response's day
-/// before and after a batch of these ([`super::rollups::mark`]), so a rollup that counted the day
+/// before and after a batch of these ([`super::survey_days::mark`]), so a rollup that counted the day
 /// in between counts it again — one mark write per day and batch instead of one per response,
 /// which would contend with the responses' own transactions on the same item.
 pub async fn set_topics(app: &App, item: &ResponseItem, topics: &[String], vectors: Option<Vec<u8>>) -> Result<()> {
@@ -134,7 +134,7 @@ pub async fn mark_days(app: &App, items: &[&ResponseItem]) -> Result<()> {
     days.sort();
     days.dedup();
     for (survey, day) in days {
-        super::rollups::mark(app, &survey, day).await?;
+        super::survey_days::mark(app, &survey, day).await?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 
 use crate::analytics::DayRollup;
 use crate::ids::SurveyId;
-use crate::store::rollups::{self, PENDING_SHARDS};
+use crate::store::survey_days::{self, PENDING_SHARDS};
 use crate::time::Timestamp;
 use crate::{App, Result};
 use chrono::NaiveDate;
@@ -43,7 +43,7 @@ pub async fn run(app: &App, today: NaiveDate, deadline: Instant) -> Result<Rollu
                 report.stopped_early = true;
                 return Ok(report);
             }
-            let (marks, next) = rollups::pending_page(app, shard, today, start).await?;
+            let (marks, next) = survey_days::pending_page(app, shard, today, start).await?;
             let done: Vec<Option<(u64, bool)>> = stream::iter(marks)
                 .map(|(survey, day)| async move {
                     if Instant::now() >= deadline {
@@ -84,11 +84,11 @@ pub async fn run(app: &App, today: NaiveDate, deadline: Instant) -> Result<Rollu
 pub async fn roll_day(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<(u64, bool)> {
     // The mark is read before the responses: anything written after this read moves the mark, so
     // clearing it below fails and the day is counted again next time.
-    let Some(marks) = rollups::mark_count(app, survey, day).await? else { return Ok((0, true)) };
-    let responses = rollups::responses_of_days(app, survey, day, day).await?.remove(&day).unwrap_or_default();
+    let Some(marks) = survey_days::mark_count(app, survey, day).await? else { return Ok((0, true)) };
+    let responses = survey_days::responses_of_days(app, survey, day, day).await?.remove(&day).unwrap_or_default();
     let totals = DayRollup::of(&responses);
-    rollups::put_rollup(app, survey, day, totals).await?;
-    let cleared = rollups::clear_mark(app, survey, day, marks).await?;
+    survey_days::put_rollup(app, survey, day, totals).await?;
+    let cleared = survey_days::clear_mark(app, survey, day, marks).await?;
     Ok((responses.len() as u64, cleared))
 }
 
