@@ -19,11 +19,6 @@ const DELETE: &str = "DELETE /api/feedback/{id}";
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[PROJECT_LIST, PROJECT_CREATE, LIST, GET, UPDATE, DELETE];
 
-/// A project that does not exist, or belongs to another account (SPEC §1: both answer alike).
-const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
-/// Feedback that does not exist, is another account's, or is outside the key's projects.
-const FEEDBACK_NOT_FOUND: Error = Error::NotFound("Feedback not found");
-
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {

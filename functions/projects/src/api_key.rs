@@ -7,15 +7,13 @@
 //! the Miniback reference shows. The new key never has more reach than the key that made it: it
 //! takes over that key's expiry, IP list, per-minute limit and project limit.
 
-use super::{addressed, authorize_on, read, ATTEMPTS};
+use super::addressed;
 use hearken::access::key_source::presented_key;
-use hearken::access::{ApiKey, Family, KeyRecord, NewKey, Role, UseCase};
-use hearken::api_keys::bound_project_key;
-use hearken::http::{data, json_body};
-use hearken::ids::KeyId;
+use hearken::access::{authorize, ApiKey, Family, KeyRecord, Need};
+use hearken::http::{data, json_body, path_param};
+use hearken::ids::{KeyId, ProjectId};
+use hearken::ops::{project_keys, PROJECT_NOT_FOUND};
 use hearken::plans::Action;
-use hearken::store::Changed;
-use hearken::store::{keys, projects};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -51,13 +49,9 @@ impl KeyView {
     }
 }
 
-const NO_KEY: Error =
-    Error::NotFound("This project has no API key yet. Create one with POST /api/projects/{projectId}/api-key.");
-
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (_, project, _) = addressed(app, req, Action::Read).await?;
-    let digest = project.key_digest.ok_or(NO_KEY)?;
-    let record = keys::get_by_digest(app, &digest).await?.ok_or(NO_KEY)?;
+    let (_, project) = addressed(app, req, Action::Read, false).await?;
+    let record = project_keys::key_of(app, &project).await?;
     Ok(data(StatusCode::OK, KeyView::of(&record, None)))
 }
 
@@ -89,37 +83,11 @@ fn project_scoped(req: &Request) -> Result<bool> {
 }
 
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (access, id) = authorize_on(app, req, action_for(req)).await?;
-    if access.key.family == Family::Project && access.key.project_id.as_ref() != Some(&id) {
-        // Regenerating revokes the project's live key: a project key does that only to itself.
-        let refusal = Error::Forbidden(
-            "A project key (mbk_) regenerates only its own project's key; use an owner key (sk_live_) for other projects"
-                .to_owned(),
-        );
-        return Err(access.refuse(app, refusal).await);
-    }
+    let raw = path_param(req, "projectId")?;
+    let access = authorize(app, req, Need { action: action_for(req), project: Some(&raw) }).await?;
+    // A malformed id answers like a missing one.
+    let id = ProjectId::parse(&raw).ok_or(PROJECT_NOT_FOUND)?;
     let bound = project_scoped(req)?;
-    for _ in 0..ATTEMPTS {
-        let (project, _) = read(app, &access, &id).await?;
-        let (secret, mut record) = NewKey {
-            family: Family::Project,
-            account_id: access.account.id.clone(),
-            project_id: Some(project.id.clone()),
-            name: format!("Project key: {}", project.name),
-            role: Role::Member,
-            use_case: UseCase::Full,
-        }
-        .issue();
-        if bound {
-            record.account_wide = false;
-        }
-        bound_project_key(&access.key, &mut record);
-        match projects::replace_key(app, &project, &record).await? {
-            Changed::Done(()) => {
-                return Ok(data(StatusCode::CREATED, KeyView::of(&record, Some(secret.expose().to_owned()))))
-            }
-            Changed::Raced | Changed::ProjectGone => continue,
-        }
-    }
-    Err(Error::Conflict("The project's key changed while a new one was being made; please retry".to_owned()))
+    let (secret, record) = project_keys::rotate_key(app, &access, &id, bound).await?;
+    Ok(data(StatusCode::CREATED, KeyView::of(&record, Some(secret.expose().to_owned()))))
 }

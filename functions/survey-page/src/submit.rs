@@ -4,15 +4,12 @@
 //! filed in that project's feedback.
 
 use crate::page::{self, Filled};
-use hearken::access::rate_limit;
-use hearken::feedback::Source;
+use hearken::access::rate_limit::read_beside_client_window;
 use hearken::http::{content_type, data, form_body, html, json_body, path_param, source_ip};
 use hearken::ids::{ResponseId, SurveyId};
-use hearken::request_scope::set_rate_headers;
-use hearken::store::feedback::FeedbackItem;
-use hearken::store::responses::{self, ResponseItem, Submitted};
+use hearken::ops::survey_responses::{submit_response, Submission};
 use hearken::store::surveys::{self, SurveyItem};
-use hearken::surveys::{filed_feedback, Answers, SurveyStatus};
+use hearken::surveys::{Answers, SurveyStatus};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -36,9 +33,6 @@ impl Post {
     }
 }
 
-/// Attempts at storing one response when the survey changes under it.
-const ATTEMPTS: usize = 3;
-
 pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let is_form = match content_type(req).as_deref() {
         Some("application/x-www-form-urlencoded") => true,
@@ -46,12 +40,9 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         _ => return Err(Error::UnsupportedMediaType("application/x-www-form-urlencoded or application/json")),
     };
     let Some(id) = SurveyId::parse(&path_param(req, "surveyId")?) else { return not_found(is_form) };
-    let client = format!("survey#{}", source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
     let limit = app.settings.survey_responses_per_ip_per_minute;
-    // The survey and the client's minute window are read in one round.
-    let (found, window) = tokio::join!(surveys::get_public(app, &id), rate_limit::hit(app, &client, Timestamp::now()));
-    let window = window?;
-    set_rate_headers(window.headers(limit));
+    let read = surveys::get_public(app, &id);
+    let (window, found) = read_beside_client_window(app, "survey", source_ip(req), limit, read).await?;
     if window.exceeds(limit) {
         if is_form {
             let wait = window.reset() - Timestamp::now().unix_seconds();
@@ -65,7 +56,7 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
             reset: window.reset(),
         });
     }
-    let Some(mut survey) = found? else { return not_found(is_form) };
+    let Some(survey) = found? else { return not_found(is_form) };
     let post = if is_form { Post::Form(form_body(req)?) } else { Post::Json(json_body(req)?) };
     if survey.survey.status != SurveyStatus::Active {
         return not_accepting(&survey, is_form);
@@ -74,52 +65,11 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         tracing::info!(survey = %survey.survey.id, "honeypot filled: response dropped");
         return Ok(stored_answer(&survey, &post, ResponseId::generate()));
     }
-    for _ in 0..ATTEMPTS {
-        let answers = match check(&survey, &post)? {
-            Ok(answers) => answers,
-            Err(page) => return Ok(*page),
-        };
-        let response = survey.survey.response(answers);
-        let id = response.id.clone();
-        let item = ResponseItem::new(response);
-        let mut filed = survey.survey.project_id.as_ref().map(|project| {
-            FeedbackItem::new(
-                &survey.account_id,
-                project,
-                filed_feedback(&survey.survey, &item.response),
-                Source::Survey,
-            )
-        });
-        let mut outcome = store(app, &survey, &item, filed.as_ref()).await?;
-        if outcome == Submitted::ProjectGone {
-            // The team deleted the project since: the customer's answer still counts.
-            filed = None;
-            outcome = store(app, &survey, &item, filed.as_ref()).await?;
-        }
-        match outcome {
-            Submitted::Stored => return Ok(stored_answer(&survey, &post, id)),
-            Submitted::ProjectGone => return Err(Error::internal("project condition failed without a project")),
-            Submitted::SurveyChanged => {
-                survey = match surveys::get_public(app, &survey.survey.id).await? {
-                    None => return not_found(is_form),
-                    Some(now) if now.survey.status != SurveyStatus::Active => return not_accepting(&now, is_form),
-                    Some(now) => now,
-                };
-            }
-        }
-    }
-    Err(Error::Unavailable("the survey kept changing while a response was stored".into()))
-}
-
-/// Stores the response; when the write's outcome is unknown (it timed out), reads whether it
-/// landed, so a customer is never told to retry an answer that was kept.
-async fn store(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Option<&FeedbackItem>) -> Result<Submitted> {
-    match responses::submit(app, survey, item, filed).await {
-        Err(Error::Unavailable(details)) => match responses::exists(app, item).await {
-            Ok(true) => Ok(Submitted::Stored),
-            _ => Err(Error::Unavailable(details)),
-        },
-        other => other,
+    match submit_response(app, survey, |survey| check(survey, &post)).await? {
+        Submission::Stored(id, survey) => Ok(stored_answer(&survey, &post, id)),
+        Submission::SurveyGone => not_found(is_form),
+        Submission::NotAccepting(survey) => not_accepting(&survey, is_form),
+        Submission::Rejected(page) => Ok(*page),
     }
 }
 

@@ -32,6 +32,3 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     })
     .await
 }
-
-/// What a survey id of another account, an unknown one and a malformed one all answer.
-const SURVEY_NOT_FOUND: Error = Error::NotFound("Survey not found");

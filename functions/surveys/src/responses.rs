@@ -1,14 +1,14 @@
 //! `GET /api/v1/surveys/{surveyId}/feedback`: a survey's responses, newest first, with every
 //! answer; cursor pagination and the filters `since`, `maxRating` and `lowRated`.
 
-use crate::SURVEY_NOT_FOUND;
 use hearken::access::{authorize_owned, Addressed};
 use hearken::http::{json, optional_query, path_param, query_number};
+use hearken::ops::{surveys, SURVEY_NOT_FOUND};
 use hearken::plans::Action;
-use hearken::store::responses::{self, ResponseFilters};
+use hearken::store::responses::ResponseFilters;
 use hearken::surveys::ResponseView;
 use hearken::time::Timestamp;
-use hearken::{cursor, App, Error, Result};
+use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -53,20 +53,8 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
     let filters = filters(req)?;
     // The access check read the survey: only one the key may see has its partition read.
     let survey = owned.survey().ok_or(SURVEY_NOT_FOUND)?;
-    let id = survey.survey.id.clone();
-    // The cursor is bound to the survey and the filters; its key must sit in the survey's own
-    // partition, so it can never open another survey's responses.
-    let scope = format!(
-        "{}|{id}|since={:?}|max={:?}|low={}",
-        access.account.id, filters.since_ms, filters.max_rating, filters.low_rated
-    );
-    let start = optional_query(req, "cursor")
-        .map(|c| cursor::decode(&c, "responses", &scope, ("pk", id.as_str()), filters.position_key()))
-        .transpose()?;
-    let (found, next) = responses::list(app, id.as_str(), &filters, limit, start).await?;
-    let page = Page {
-        data: found.into_iter().map(|response| ResponseView::of(response, &survey.survey)).collect(),
-        next_cursor: next.map(|key| cursor::encode("responses", &scope, &key)),
-    };
-    Ok(json(StatusCode::OK, &page))
+    let after = optional_query(req, "cursor");
+    let (found, next_cursor) = surveys::responses(app, &access, &survey, &filters, limit, after.as_deref()).await?;
+    let data = found.into_iter().map(|response| ResponseView::of(response, &survey.survey)).collect();
+    Ok(json(StatusCode::OK, &Page { data, next_cursor }))
 }

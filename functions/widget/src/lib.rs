@@ -2,16 +2,14 @@
 //! project's `allowedDomains` (any origin when empty), limited per client IP, stored with source
 //! WIDGET, and not counted against the account's monthly API quota.
 
-use hearken::access::rate_limit;
+use hearken::access::rate_limit::read_beside_client_window;
 use hearken::feedback::{NewFeedback, Source};
 use hearken::http::{browser_facing, data, json_body, path_param, route_key, serve, source_ip};
 use hearken::ids::ProjectId;
+use hearken::ops::{feedback, PROJECT_NOT_FOUND};
 use hearken::plans::WIDGET_PER_IP_PER_MINUTE;
 use hearken::projects::origin_allowed;
-use hearken::request_scope::set_rate_headers;
-use hearken::store::feedback::{self as stored, FeedbackItem};
 use hearken::store::projects;
-use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -20,8 +18,6 @@ const SUBMIT: &str = "POST /api/widget/{projectId}/feedback";
 
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[SUBMIT];
-
-const PROJECT_NOT_FOUND: Error = Error::NotFound("Project not found");
 
 /// The widget answers only JSON to scripts on other sites: a browser that renders an answer
 /// anyway may load, run, post or frame nothing.
@@ -42,18 +38,11 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let project = ProjectId::parse(&path_param(req, "projectId")?).ok_or(PROJECT_NOT_FOUND)?;
-    let client = format!("widget#{}", source_ip(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
-    let now = Timestamp::now();
-    // The project and the client's minute window are read in one round.
-    let (found, window) = tokio::join!(projects::get_public(app, &project), rate_limit::hit(app, &client, now));
-    let window = window?;
-    set_rate_headers(window.headers(WIDGET_PER_IP_PER_MINUTE));
-    if window.exceeds(WIDGET_PER_IP_PER_MINUTE) {
-        return Err(Error::RateLimited {
-            per: "the widget, per client IP address,",
-            limit: WIDGET_PER_IP_PER_MINUTE,
-            reset: window.reset(),
-        });
+    let limit = WIDGET_PER_IP_PER_MINUTE;
+    let read = projects::get_public(app, &project);
+    let (window, found) = read_beside_client_window(app, "widget", source_ip(req), limit, read).await?;
+    if window.exceeds(limit) {
+        return Err(Error::RateLimited { per: "the widget, per client IP address,", limit, reset: window.reset() });
     }
     let (project, _) = found?.ok_or(PROJECT_NOT_FOUND)?;
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
@@ -61,7 +50,6 @@ async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         return Err(Error::Forbidden("This origin is not allowed to send feedback to this project".to_owned()));
     }
     let input = NewFeedback::from_json(json_body(req)?)?;
-    let item = FeedbackItem::new(&project.account_id, &project.id, input, Source::Widget);
-    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
-    Ok(data(StatusCode::CREATED, &item.view))
+    let created = feedback::submit(app, &project.account_id, &project.id, input, Source::Widget).await?;
+    Ok(data(StatusCode::CREATED, created))
 }

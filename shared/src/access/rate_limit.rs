@@ -2,10 +2,12 @@
 //! usage table. The window counts every request that reached it, so a client hammering past its
 //! limit stays refused until the window turns.
 
-use crate::request_scope::RateHeaders;
+use crate::request_scope::{set_rate_headers, RateHeaders};
 use crate::store::usage::hit_minute_window;
 use crate::time::Timestamp;
 use crate::{App, Result};
+use std::future::Future;
+use std::net::IpAddr;
 
 /// The current window of a key after counting this request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +46,23 @@ pub async fn hit(app: &App, subject: &str, now: Timestamp) -> Result<Window> {
     let start = window_start(now);
     let hits = hit_minute_window(app, subject, start).await?;
     Ok(Window { hits, start })
+}
+
+/// A public route's first round: `read` (the project or survey the request names) runs beside the
+/// count of this request in the client IP's window for `route`, whose `X-RateLimit-*` headers are
+/// set for the answer. The caller refuses past `limit` in its own shape (JSON or a page).
+pub async fn read_beside_client_window<T>(
+    app: &App,
+    route: &str,
+    ip: Option<IpAddr>,
+    limit: u32,
+    read: impl Future<Output = Result<T>>,
+) -> Result<(Window, Result<T>)> {
+    let client = format!("{route}#{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    let (found, window) = tokio::join!(read, hit(app, &client, Timestamp::now()));
+    let window = window?;
+    set_rate_headers(window.headers(limit));
+    Ok((window, found))
 }
 
 #[cfg(test)]

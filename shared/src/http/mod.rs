@@ -9,7 +9,7 @@ mod response;
 mod serve;
 
 pub use errors::error_response;
-pub use paging::{Slice, MAX_OFFSET};
+pub use paging::{Slice, Window, MAX_OFFSET};
 pub use request::{
     content_type, form_body, json_body, optional_query, path_param, public_base, query_number, route_key, source_ip,
     BODY_LIMIT,

@@ -3,7 +3,7 @@
 //! that follows it.
 
 use super::{json, query_number};
-use crate::Result;
+use crate::{Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -45,6 +45,71 @@ struct Page<T> {
 #[serde(rename_all = "camelCase")]
 struct Pagination {
     total: u64,
+    limit: u64,
+    offset: u64,
+    has_more: bool,
+}
+
+/// Which slice of a list a page-numbered route (`GET /api/feedback`) is asked for: `page` and
+/// `pageSize` (its own style) or `limit` and `offset` (the general rule); `pagination` answers in
+/// both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Window {
+    pub fn of(req: &Request) -> Result<Window> {
+        let given = |name| super::optional_query(req, name).is_some();
+        let (paged, sliced) = (given("page") || given("pageSize"), given("limit") || given("offset"));
+        if paged && sliced {
+            return Err(Error::bad_request("Use either 'page' and 'pageSize' or 'limit' and 'offset', not both"));
+        }
+        if sliced {
+            let Slice { limit, offset } = Slice::of(req)?;
+            return Ok(Window { offset, limit });
+        }
+        let page = query_number(req, "page", 1, 1, u64::MAX)?;
+        // The documents give `pageSize` a maximum of 100: larger values are served as 100.
+        let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
+        match (page - 1).checked_mul(page_size) {
+            Some(skip) if skip <= MAX_OFFSET => Ok(Window { offset: skip, limit: page_size }),
+            _ => Err(Error::bad_request(format!(
+                "Query parameter 'page' is too deep: at most {MAX_OFFSET} items can be skipped; narrow the filters (e.g. start/end)"
+            ))),
+        }
+    }
+
+    /// `{"data": [...], "pagination": {page, pageSize, total, totalPages, limit, offset, hasMore}}`.
+    /// With an offset that is not a multiple of the limit, `page` is the page the first item falls on.
+    pub fn page<T: Serialize>(self, data: Vec<T>, total: u64) -> Response<Body> {
+        let pagination = PagePagination {
+            page: self.offset / self.limit + 1,
+            page_size: self.limit,
+            total,
+            total_pages: total.div_ceil(self.limit),
+            limit: self.limit,
+            offset: self.offset,
+            has_more: self.offset.saturating_add(self.limit) < total,
+        };
+        json(StatusCode::OK, &Numbered { data, pagination })
+    }
+}
+
+#[derive(Serialize)]
+struct Numbered<T> {
+    data: Vec<T>,
+    pagination: PagePagination,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PagePagination {
+    page: u64,
+    page_size: u64,
+    total: u64,
+    total_pages: u64,
     limit: u64,
     offset: u64,
     has_more: bool,

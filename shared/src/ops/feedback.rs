@@ -1,0 +1,106 @@
+//! Miniback feedback, one item at a time: submitted (API, widget, survey copy), read with its
+//! project, its status changed, deleted.
+
+use super::{raced, ATTEMPTS, FEEDBACK_NOT_FOUND, PROJECT_NOT_FOUND};
+use crate::access::Access;
+use crate::feedback::{FeedbackView, NewFeedback, Source, Status};
+use crate::http::Slice;
+use crate::ids::{AccountId, FeedbackId, ProjectId};
+use crate::store::counters::total;
+use crate::store::feedback::{self as stored, FeedbackItem};
+use crate::store::projects::{self, Project};
+use crate::store::{Changed, Item};
+use crate::{App, Result};
+use serde::Serialize;
+
+/// Stores new feedback in a project the caller was proven to own (or, for the widget, an active
+/// project): the write's condition still guards against the project being deleted meanwhile.
+pub async fn submit(
+    app: &App,
+    account: &AccountId,
+    project: &ProjectId,
+    input: NewFeedback,
+    source: Source,
+) -> Result<FeedbackView> {
+    let item = FeedbackItem::new(account, project, input, source);
+    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
+    Ok(item.view)
+}
+
+/// A page of one project's feedback (read by the access check, with its counters), and its total.
+/// The reference's list shows `context.timestamp`: when the sender gave none, it is when the
+/// feedback was received.
+pub async fn list_of_project(
+    app: &App,
+    project: &Project,
+    counters: &Item,
+    status: Option<Status>,
+    slice: Slice,
+) -> Result<(Vec<FeedbackView>, u64)> {
+    let mut page = stored::list_for_project(app, &project.id, status, slice.offset, slice.limit).await?;
+    for feedback in &mut page {
+        let received = feedback.created_at.to_iso();
+        feedback.context.get_or_insert_with(Default::default).entry("timestamp").or_insert(received.into());
+    }
+    Ok((page, total(counters, status, None)))
+}
+
+/// Feedback with the project it belongs to, as `GET /api/feedback/{id}` shows it.
+#[derive(Serialize)]
+pub struct WithProject {
+    #[serde(flatten)]
+    pub feedback: FeedbackView,
+    pub project: ProjectRef,
+}
+
+#[derive(Serialize)]
+pub struct ProjectRef {
+    pub id: ProjectId,
+    pub name: String,
+    pub slug: String,
+}
+
+/// The feedback `raw` names, if it is the caller's and within the key's projects.
+async fn find(app: &App, access: &Access, raw: &str) -> Result<FeedbackItem> {
+    let id = FeedbackId::parse(raw).ok_or(FEEDBACK_NOT_FOUND)?;
+    let item = stored::get(app, &access.account.id, &id).await?.ok_or(FEEDBACK_NOT_FOUND)?;
+    if !access.key.allows_project(item.project_id.as_str()) {
+        return Err(FEEDBACK_NOT_FOUND);
+    }
+    Ok(item)
+}
+
+/// Reads feedback and its project. Feedback of a project being deleted is gone for every route,
+/// as the project is.
+pub async fn read(app: &App, access: &Access, raw: &str) -> Result<WithProject> {
+    let item = find(app, access, raw).await?;
+    let (project, _) = projects::get(app, &access.account.id, &item.project_id).await?.ok_or(FEEDBACK_NOT_FOUND)?;
+    let project = ProjectRef { id: project.id, name: project.name, slug: project.slug };
+    Ok(WithProject { feedback: item.view, project })
+}
+
+/// Sets the status (and moves the counters); a change raced by another is read again and retried.
+pub async fn change_status(app: &App, access: &Access, raw: &str, status: Status) -> Result<FeedbackView> {
+    for _ in 0..ATTEMPTS {
+        let item = find(app, access, raw).await?;
+        match stored::set_status(app, &item, status).await? {
+            Changed::Done(updated) => return Ok(updated.view),
+            Changed::ProjectGone => return Err(FEEDBACK_NOT_FOUND),
+            Changed::Raced => continue,
+        }
+    }
+    Err(raced("The feedback changed while it was being updated"))
+}
+
+/// Deletes feedback (and moves the counters); a delete raced by a change is read again and retried.
+pub async fn remove(app: &App, access: &Access, raw: &str) -> Result<FeedbackId> {
+    for _ in 0..ATTEMPTS {
+        let item = find(app, access, raw).await?;
+        match stored::delete(app, &item).await? {
+            Changed::Done(()) => return Ok(item.view.id),
+            Changed::ProjectGone => return Err(FEEDBACK_NOT_FOUND),
+            Changed::Raced => continue,
+        }
+    }
+    Err(raced("The feedback changed while it was being deleted"))
+}
