@@ -3,12 +3,16 @@
 .PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench
 
 DYNAMODB := infra/dynamodb-local.sh run
+# One build serves every target: exactly what `cargo test --workspace` builds (the same packages
+# and features, so nothing compiles twice, candle included); binaries then run straight from target/.
+BUILD := cargo test --workspace --no-run -q
+BIN := $${CARGO_TARGET_DIR:-target}/debug
 
 ## Start the whole API on 127.0.0.1:$${PORT:-3000} over DynamoDB Local; prints demo keys and curl lines.
 dev:
 	infra/model.sh fetch >/dev/null
-	cargo build -q -p hearken-local --bins
-	$(DYNAMODB) cargo run -q -p hearken-local --bin hearken-local
+	$(BUILD)
+	$(DYNAMODB) $(BIN)/hearken-local
 
 ## Run every test (unit, HTTP end to end, the survey page in headless Chromium, events, admin CLI)
 ## against one DynamoDB Local. Installs Debian's chromium + chromium-driver first if missing.
@@ -23,7 +27,8 @@ unit:
 
 ## The admin CLI: make admin ARGS="create-account --name Acme --plan STARTER" (needs a running stack's env).
 admin:
-	cargo run -q -p hearken-local --bin hearken-admin -- $(ARGS)
+	$(BUILD)
+	$(BIN)/hearken-admin $(ARGS)
 
 fmt:
 	cargo fmt --all
@@ -57,7 +62,8 @@ deploy: sam-build
 ## The nightly rollup's handler, now, against the stack `make dev` runs (export the
 ## AWS_ENDPOINT_URL_DYNAMODB and HEARKEN_TABLE_PREFIX it prints first).
 rollup:
-	cargo run -q -p hearken-local --bin hearken-admin -- rollup
+	$(BUILD)
+	$(BIN)/hearken-admin rollup
 
 ## Topic quality: the local stack and ../shared/tools/score-topics on the labelled fixtures.
 score-topics:

@@ -12,7 +12,8 @@ files=("$@")
 [[ ${#files[@]} -gt 0 ]] || files=("$shared"/fixtures/topics/*.jsonl)
 
 infra/model.sh fetch >/dev/null
-cargo build -q -p hearken-local --bins
+# The same build as `make test` (same features): nothing compiles twice.
+cargo test --workspace --no-run -q
 
 if [[ -z "${AWS_ENDPOINT_URL_DYNAMODB:-}" ]]; then
   exec infra/dynamodb-local.sh run "$0" "${files[@]}"

@@ -6,34 +6,16 @@
 //! re-assigns the responses it read; every change of a response's topics marks its day, so
 //! `/topics` (rollups + live days) and `/feedback` always show the same assignment.
 
-mod survey;
+mod model;
 
 use aws_lambda_events::event::dynamodb::Event;
 use hearken::ids::SurveyId;
+use hearken::ops::topics::{self, NightlyReport};
 use hearken::store::responses::ResponseItem;
-use hearken::store::survey_days::{self, PENDING_SHARDS};
-use hearken::{App, Error, Result};
-use hearken_topics::Embedder;
-use serde::Serialize;
+use hearken::{App, Result};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-pub use survey::{process_new, rederive};
-
-static EMBEDDER: OnceLock<Embedder> = OnceLock::new();
-
-/// The model, loaded once per process (`HEARKEN_MODEL_DIR`, or the directory `infra/model.sh
-/// fetch` fills).
-pub fn embedder() -> Result<&'static Embedder> {
-    if let Some(embedder) = EMBEDDER.get() {
-        return Ok(embedder);
-    }
-    let dir = hearken_topics::default_model_dir();
-    let loaded = Embedder::load(&dir).map_err(|e| {
-        Error::internal(format!("cannot load the topics model from {} (run infra/model.sh fetch): {e}", dir.display()))
-    })?;
-    Ok(EMBEDDER.get_or_init(|| loaded))
-}
+pub use model::{model, Model};
 
 /// Handles one stream batch: new responses, grouped by survey. An error makes Lambda retry the
 /// batch; processing is idempotent (a response's topics are set, not added).
@@ -54,50 +36,19 @@ pub async fn handle(app: &App, event: Event) -> Result<()> {
         let item: ResponseItem = serde_dynamo::from_item(record.change.new_image)?;
         by_survey.entry(item.pk.clone()).or_default().push(item);
     }
+    if by_survey.is_empty() {
+        return Ok(());
+    }
+    let model = model()?;
     for (survey, responses) in by_survey {
         if let Some(survey) = SurveyId::parse(&survey) {
-            process_new(app, &survey, responses).await?;
+            topics::process_new(app, &model, &survey, responses).await?;
         }
     }
     Ok(())
 }
 
-/// What a nightly run did.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NightlyReport {
-    pub surveys: u64,
-    pub stopped_early: bool,
-}
-
-/// The nightly re-derivation: every survey with a marked day (new responses since its last
-/// rollup) gets its topic set derived again, until `deadline_ms` (Unix ms) is near.
+/// The nightly re-derivation of every survey that got responses, until `deadline_ms` (Unix ms).
 pub async fn nightly(app: &App, deadline_ms: u64) -> Result<NightlyReport> {
-    let margin_ms = 120_000;
-    let mut report = NightlyReport::default();
-    let tomorrow = hearken::rollup_job::today() + chrono::Duration::days(1);
-    let mut done: Vec<SurveyId> = vec![];
-    for shard in 0..PENDING_SHARDS {
-        let mut start = None;
-        loop {
-            let (marks, next) = survey_days::pending_page(app, shard, tomorrow, start).await?;
-            for (survey, _) in marks {
-                if done.contains(&survey) {
-                    continue;
-                }
-                if hearken::time::Timestamp::now().unix_millis().max(0) as u64 + margin_ms > deadline_ms {
-                    report.stopped_early = true;
-                    return Ok(report);
-                }
-                rederive(app, &survey).await?;
-                done.push(survey);
-                report.surveys += 1;
-            }
-            start = next;
-            if start.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(report)
+    topics::nightly(app, &model()?, deadline_ms).await
 }

@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     hearken::logging::init();
     let app = hearken::App::from_env().await?;
     // Loading the model is the cold start; do it before the first event, not during it.
-    hearken_topics_function::embedder()?;
+    hearken_topics_function::model()?;
     let app = &app;
     run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
         let (payload, deadline) = (event.payload, event.context.deadline);
