@@ -42,7 +42,8 @@ pub async fn handle(app: &App, event: Event) -> Result<()> {
     let model = model()?;
     for (survey, responses) in by_survey {
         if let Some(survey) = SurveyId::parse(&survey) {
-            topics::process_new(app, &model, &survey, responses).await?;
+            // Boxed: the topic steps' future is deep, and the runtime's would nest it again.
+            Box::pin(topics::process_new(app, &model, &survey, responses)).await?;
         }
     }
     Ok(())
@@ -50,5 +51,5 @@ pub async fn handle(app: &App, event: Event) -> Result<()> {
 
 /// The nightly re-derivation of every survey that got responses, until `deadline_ms` (Unix ms).
 pub async fn nightly(app: &App, deadline_ms: u64) -> Result<NightlyReport> {
-    topics::nightly(app, &model()?, deadline_ms).await
+    Box::pin(topics::nightly(app, &model()?, deadline_ms)).await
 }
