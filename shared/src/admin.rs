@@ -6,16 +6,15 @@
 use crate::access::{ApiKey, Family, KeyRecord, NewKey, Role, UseCase};
 use crate::api_keys::{KeyChanges, KeyView, NAME_MAX_CHARS};
 use crate::ids::{AccountId, KeyId, ProjectId};
+use crate::ops::projects::{new_project, new_project_key};
+use crate::ops::KEY_NOT_FOUND;
 use crate::plans::Plan;
-use crate::request_scope::db_call;
 use crate::store::accounts::{self, Account};
 use crate::store::keys::{self, OwnerRecount, PointerMigration};
 use crate::store::projects::{self, Project};
-use crate::store::s;
 use crate::store::Changed;
 use crate::time::Timestamp;
 use crate::{slug, App, Error, Result};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 /// Creates an account and its first owner key (`sk_live_…`, FULL), together or not at all.
 pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Account, ApiKey)> {
@@ -40,15 +39,7 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         use_case: UseCase::Full,
     }
     .issue();
-    let put_account = Put::builder()
-        .table_name(&app.tables.accounts)
-        .set_item(Some(serde_dynamo::to_item(&account)?))
-        .condition_expression("attribute_not_exists(id)")
-        .build()
-        .map_err(Error::internal)?;
-    let mut items = vec![TransactWriteItem::builder().put(put_account).build()];
-    items.extend(crate::store::keys::store_new(app, &key)?);
-    crate::store::transact(app, items).await?;
+    accounts::create(app, &account, &key).await?;
     Ok((account, secret))
 }
 
@@ -67,29 +58,10 @@ pub async fn create_project(
         Some(given) => slug::validate(given)?,
         None => slug::derive(name),
     };
-    let now = Timestamp::now();
-    let id = ProjectId::generate();
-    let (secret, key) = NewKey {
-        family: Family::Project,
-        account_id: account.clone(),
-        project_id: Some(id.clone()),
-        name: format!("Project key: {name}"),
-        role: Role::Member,
-        use_case: UseCase::Full,
-    }
-    .issue();
-    let project = Project {
-        id,
-        account_id: account.clone(),
-        name: name.to_owned(),
-        slug,
-        status: crate::store::ProjectStatus::Active,
-        created_at: now,
-        updated_at: now,
-        allowed_domains: vec![],
-        key_id: Some(key.id.clone()),
-        key_digest: Some(key.digest.clone()),
-    };
+    // The same rows the API makes, with the project's key made in the same transaction.
+    let mut project = new_project(account, name, Some(slug), vec![]);
+    let (secret, key) = new_project_key(&project);
+    (project.key_id, project.key_digest) = (Some(key.id.clone()), Some(key.digest.clone()));
     projects::create(app, &project, Some(&key)).await?;
     Ok((project, secret))
 }
@@ -101,23 +73,10 @@ pub async fn set_plan(app: &App, account: &AccountId, plan: Plan) -> Result<()> 
 
 /// Sets the calls already counted this month (tests and support: "this account has N left").
 pub async fn set_calls_this_month(app: &App, account: &AccountId, calls: u64) -> Result<()> {
-    let attribute = accounts::calls_attribute(&Timestamp::now().month_key());
-    let call = app
-        .db
-        .update_item()
-        .table_name(&app.tables.accounts)
-        .key("id", s(account.as_str()))
-        .update_expression("SET #calls = :calls")
-        .condition_expression("attribute_exists(id)")
-        .expression_attribute_names("#calls", attribute)
-        .expression_attribute_values(":calls", crate::store::n(calls))
-        .send();
-    db_call(call).await?;
-    Ok(())
+    crate::store::quota::set_calls(app, account, &Timestamp::now().month_key(), calls).await
 }
 
 const ACCOUNT_NOT_FOUND: Error = Error::NotFound("Account not found");
-const KEY_NOT_FOUND: Error = Error::NotFound("API key not found");
 /// A change that keeps meeting concurrent changes gives up after this many tries.
 const ATTEMPTS: usize = 3;
 

@@ -2,12 +2,12 @@
 //! binary, so the burst meets no other test's load on the shared DynamoDB Local (which applies
 //! transactions one at a time; see the README on the local stack's timeouts).
 
-#[path = "api/common/mod.rs"]
-mod common;
+#[path = "api/common/page.rs"]
+mod page;
 
-use common::page::*;
 use hearken::plans::Plan;
 use hearken_tests::{spawn_app_with, Reply};
+use page::*;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 

@@ -1,12 +1,14 @@
 //! Accounts: one item each, which also carries the current month's call counter (see
 //! `access::quota`) and the number of projects (for the plan's project limit).
 
-use super::{failed_condition, s, Item};
+use super::{failed_condition, get_with_item, s, Built, Item, Transaction};
+use crate::access::KeyRecord;
 use crate::ids::AccountId;
 use crate::plans::Plan;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
+use aws_sdk_dynamodb::types::Put;
 use serde::{Deserialize, Serialize};
 
 /// An account item.
@@ -38,14 +40,19 @@ pub fn calls_in(item: &Item, month_key: &str) -> u64 {
 
 /// Reads an account (strongly consistent).
 pub async fn get(app: &App, id: &AccountId) -> Result<Option<(Account, Item)>> {
-    let out = db_call(
-        app.db.get_item().table_name(&app.tables.accounts).key("id", s(id.as_str())).consistent_read(true).send(),
-    )
-    .await?;
-    match out.item {
-        Some(item) => Ok(Some((serde_dynamo::from_item(item.clone())?, item))),
-        None => Ok(None),
-    }
+    get_with_item(app.db.get_item().table_name(&app.tables.accounts).key("id", s(id.as_str())).consistent_read(true))
+        .await
+}
+
+/// Stores a new account and its first owner key, together or not at all.
+pub async fn create(app: &App, account: &Account, owner_key: &KeyRecord) -> Result<()> {
+    let put = Put::builder()
+        .table_name(&app.tables.accounts)
+        .set_item(Some(serde_dynamo::to_item(account)?))
+        .condition_expression("attribute_not_exists(id)")
+        .built()?;
+    let writes = Transaction::new().put("account", put).writes("new key", super::keys::store_new(app, owner_key)?);
+    Ok(writes.send(app).await?)
 }
 
 /// Changes an account's plan; `NotFound` when there is no such account.

@@ -4,14 +4,14 @@
 //! Every write moves the project's and the account's counters in the same transaction.
 
 use super::counters::{account_counts_id, Deltas};
-use super::{failed_conditions, s, transact, Changed, Item, ProjectStatus};
+use super::{get_as, s, write_unprocessed, Built, Changed, Pages, ProjectStatus, Transaction, TxError};
 use crate::feedback::{FeedbackView, NewFeedback, Source, Status};
 use crate::ids::{AccountId, FeedbackId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
-use crate::{App, Error, Result};
+use crate::{App, Result};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, Select, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, Select, Update};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -20,6 +20,10 @@ const FEEDBACK_SK: &str = "feedback";
 
 /// Items asked of one Query (DynamoDB also stops at 1 MB).
 const QUERY_BATCH: u64 = 1000;
+
+/// The write that moves the project's counters in every feedback write: its condition fails when
+/// the project is gone (or not the account's, or being deleted).
+pub(crate) const PROJECT_COUNTERS: &str = "project counters";
 
 /// A feedback item as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -78,62 +82,53 @@ impl FeedbackItem {
 
 /// The counter updates of a feedback write: the project (which must still be the account's and
 /// active) and the account's counts item.
-fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<[TransactWriteItem; 2]> {
+fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<Transaction> {
     let project = deltas
         .apply(Update::builder().table_name(&app.tables.projects).key("id", s(item.project_id.as_str())), None)
         .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
         .expression_attribute_names("#state", "status")
         .expression_attribute_values(":account", s(item.account_id.as_str()))
-        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()))
-        .build()
-        .map_err(Error::internal)?;
-    let account = deltas
-        .apply(
-            Update::builder().table_name(&app.tables.projects).key("id", s(account_counts_id(&item.account_id))),
-            None,
-        )
-        .build()
-        .map_err(Error::internal)?;
-    Ok([TransactWriteItem::builder().update(project).build(), TransactWriteItem::builder().update(account).build()])
+        .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()));
+    let account = deltas.apply(
+        Update::builder().table_name(&app.tables.projects).key("id", s(account_counts_id(&item.account_id))),
+        None,
+    );
+    Ok(Transaction::new().update(PROJECT_COUNTERS, project.built()?).update("account counters", account.built()?))
 }
 
-/// The writes that store new feedback: the project's counters (first: its condition fails when
-/// the project is gone), the account's counters and the item. One transaction must carry all three.
-pub fn create_writes(app: &App, item: &FeedbackItem) -> Result<[TransactWriteItem; 3]> {
+/// The writes that store new feedback: the project's counters, the account's counters and the
+/// item. One transaction must carry all three.
+pub(crate) fn create_writes(app: &App, item: &FeedbackItem) -> Result<Transaction> {
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(Error::internal)?;
-    let [project, account] = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source))?;
-    Ok([project, account, TransactWriteItem::builder().put(put).build()])
+        .built()?;
+    let counters = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source))?;
+    Ok(counters.put("feedback item", put))
 }
 
 /// Stores new feedback and moves the counters in one transaction: all stand or fall together.
 /// `None` when the project does not exist (any more) for this account.
 pub async fn create(app: &App, item: &FeedbackItem) -> Result<Option<()>> {
-    let items = create_writes(app, item)?.to_vec();
-    match transact(app, items).await {
-        Ok(_) => Ok(Some(())),
-        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(None),
+    match create_writes(app, item)?.send(app).await {
+        Ok(()) => Ok(Some(())),
+        Err(err) if err.failed(PROJECT_COUNTERS) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
 
 /// Reads feedback of the account by id (strongly consistent); another account's reads as missing.
 pub async fn get(app: &App, account: &AccountId, id: &FeedbackId) -> Result<Option<FeedbackItem>> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.feedback)
         .key("pk", s(id.as_str()))
         .key("sk", s(FEEDBACK_SK))
-        .consistent_read(true)
-        .send();
-    let Some(item) = db_call(call).await?.item else { return Ok(None) };
-    let item: FeedbackItem = serde_dynamo::from_item(item)?;
-    Ok((item.account_id == *account).then_some(item))
+        .consistent_read(true);
+    let item: Option<FeedbackItem> = get_as(request).await?;
+    Ok(item.filter(|item| item.account_id == *account))
 }
 
 /// Changes the status of `item` (as read) and moves the counters, in one transaction.
@@ -152,11 +147,9 @@ pub async fn set_status(app: &App, item: &FeedbackItem, status: Status) -> Resul
         .expression_attribute_values(":ps", s(updated.project_status.clone()))
         .expression_attribute_values(":as", s(updated.account_status.clone()))
         .expression_attribute_values(":at", s(updated.view.updated_at.to_iso()))
-        .build()
-        .map_err(Error::internal)?;
-    let [project, account] = counter_updates(app, item, &Deltas::moved(item.view.status, status, item.view.source))?;
-    let items = vec![project, account, TransactWriteItem::builder().update(write).build()];
-    conditional(transact(app, items).await, updated)
+        .built()?;
+    let counters = counter_updates(app, item, &Deltas::moved(item.view.status, status, item.view.source))?;
+    conditional(counters.update("feedback item", write).send(app).await, updated)
 }
 
 /// Deletes `item` (as read) and takes it off the counters, in one transaction.
@@ -168,30 +161,18 @@ pub async fn delete(app: &App, item: &FeedbackItem) -> Result<Changed<()>> {
         .condition_expression("attribute_exists(pk) AND #status = :old")
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":old", s(item.view.status.as_str()))
-        .build()
-        .map_err(Error::internal)?;
-    let [project, account] = counter_updates(app, item, &Deltas::removed(item.view.status, item.view.source))?;
-    let items = vec![project, account, TransactWriteItem::builder().delete(delete).build()];
-    conditional(transact(app, items).await, ())
+        .built()?;
+    let counters = counter_updates(app, item, &Deltas::removed(item.view.status, item.view.source))?;
+    conditional(counters.delete("feedback item", delete).send(app).await, ())
 }
 
-fn conditional<T, R>(
-    result: std::result::Result<
-        R,
-        aws_sdk_dynamodb::error::SdkError<
-            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-            aws_sdk_dynamodb::config::http::HttpResponse,
-        >,
-    >,
-    value: T,
-) -> Result<Changed<T>> {
+/// What a change of an existing item found.
+fn conditional<T>(result: Result<(), TxError>, value: T) -> Result<Changed<T>> {
     match result {
-        Ok(_) => Ok(Changed::Done(value)),
-        Err(err) => match failed_conditions(&err).as_deref() {
-            Some([true, ..]) => Ok(Changed::ProjectGone),
-            Some(_) => Ok(Changed::Raced),
-            None => Err(err.into()),
-        },
+        Ok(()) => Ok(Changed::Done(value)),
+        Err(err) if err.failed(PROJECT_COUNTERS) => Ok(Changed::ProjectGone),
+        Err(err) if err.any_failed() => Ok(Changed::Raced),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -348,51 +329,33 @@ pub async fn list(app: &App, scope: &Scope, filters: &Filters, skip: u64, limit:
     }
     let query = ListQuery::new(app, scope, filters);
     let filtered = !query.filters.is_empty();
-    let mut start: Option<Item> = None;
+    let mut pages = Pages::default();
     let mut skipped = 0u64;
     while skipped < skip {
-        let out = if filtered {
+        let request = if filtered {
             let keys = format!("pk, sk, id, {}", query.key_name);
-            db_call(
-                query
-                    .build(filters)
-                    .projection_expression(keys)
-                    .limit(QUERY_BATCH as i32)
-                    .set_exclusive_start_key(start.clone())
-                    .send(),
-            )
-            .await?
+            query.build(filters).projection_expression(keys).limit(QUERY_BATCH as i32)
         } else {
             let batch = (skip - skipped).min(QUERY_BATCH) as i32;
-            db_call(
-                query.build(filters).select(Select::Count).limit(batch).set_exclusive_start_key(start.clone()).send(),
-            )
-            .await?
+            query.build(filters).select(Select::Count).limit(batch)
         };
+        let Some(out) = pages.next(request).await? else { return Ok(vec![]) };
         let matched = out.count.max(0) as u64;
         if filtered && skipped + matched >= skip {
             // The last skipped match is where the page starts.
             let items = out.items.unwrap_or_default();
             let Some(last) = items.get((skip - skipped) as usize - 1) else { return Ok(vec![]) };
-            start = Some(last.clone());
+            pages = Pages::from(Some(last.clone()));
             break;
         }
         skipped += matched;
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(vec![]);
-        }
     }
     let mut page = Vec::with_capacity(limit as usize);
     while (page.len() as u64) < limit {
         let batch = if filtered { QUERY_BATCH } else { (limit - page.len() as u64).min(QUERY_BATCH) } as i32;
-        let out = db_call(query.build(filters).limit(batch).set_exclusive_start_key(start).send()).await?;
+        let Some(out) = pages.next(query.build(filters).limit(batch)).await? else { break };
         for item in out.items.unwrap_or_default().into_iter().take((limit - page.len() as u64) as usize) {
             page.push(serde_dynamo::from_item(item)?);
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
         }
     }
     Ok(page)
@@ -405,16 +368,12 @@ pub async fn count(app: &App, scope: &Scope, filters: &Filters) -> Result<u64> {
         return Ok(0);
     }
     let query = ListQuery::new(app, scope, filters);
-    let mut start: Option<Item> = None;
+    let mut pages = Pages::default();
     let mut total = 0u64;
-    loop {
-        let out = db_call(query.build(filters).select(Select::Count).set_exclusive_start_key(start).send()).await?;
+    while let Some(out) = pages.next(query.build(filters).select(Select::Count)).await? {
         total += out.count.max(0) as u64;
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(total);
-        }
     }
+    Ok(total)
 }
 
 /// A page of a project's feedback for `GET /api/projects/{projectId}/feedback` (offset paging).
@@ -455,22 +414,12 @@ pub async fn keys_of_project(app: &App, project: &ProjectId, limit: i32) -> Resu
 /// Deletes up to 25 feedback items by key, retrying what DynamoDB leaves unprocessed.
 pub async fn delete_batch(app: &App, keys: &[(String, String)]) -> Result<()> {
     use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
-    let mut requests: Vec<WriteRequest> = keys
+    let requests = keys
         .iter()
         .map(|(pk, sk)| {
-            let delete = DeleteRequest::builder().key("pk", s(pk.clone())).key("sk", s(sk.clone())).build();
-            delete.map(|d| WriteRequest::builder().delete_request(d).build()).map_err(Error::internal)
+            let delete = DeleteRequest::builder().key("pk", s(pk.clone())).key("sk", s(sk.clone())).built()?;
+            Ok(WriteRequest::builder().delete_request(delete).build())
         })
         .collect::<Result<_>>()?;
-    let mut attempt = 0u32;
-    while !requests.is_empty() {
-        let call = app.db.batch_write_item().request_items(&app.tables.feedback, requests).send();
-        let out = db_call(call).await?;
-        requests = out.unprocessed_items.and_then(|mut m| m.remove(&app.tables.feedback)).unwrap_or_default();
-        if !requests.is_empty() {
-            attempt += 1;
-            tokio::time::sleep(std::time::Duration::from_millis(20 * u64::from(attempt.min(10)))).await;
-        }
-    }
-    Ok(())
+    write_unprocessed(app, &app.tables.feedback, requests).await
 }

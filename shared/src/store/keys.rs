@@ -1,8 +1,7 @@
 //! The keys table: key items by digest, listed per account through the `byAccount` index, and one
 //! pointer item per key (`id#<accountId>#<keyId>`) to find a key by its id.
 
-use super::Changed;
-use super::{s, Item};
+use super::{all_items, get_item, s, Built, Changed, Item, Pages, Transaction};
 use crate::access::KeyRecord;
 use crate::api_keys::KeyChanges;
 use crate::ids::{AccountId, KeyId};
@@ -12,6 +11,11 @@ use crate::{App, Error, Result};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+/// The labels of a key's writes whose failed conditions mean something: the key item (it changed
+/// or went meanwhile) and the account's owner-key count (it would drop to zero).
+const KEY: &str = "key";
+const OWNER_COUNT: &str = "owner key count";
 
 /// How long a revoked key's tombstone stays (so it is refused with its own message), before
 /// DynamoDB's TTL removes it and the key reads as unknown.
@@ -47,8 +51,8 @@ pub enum Lookup {
 
 /// Reads a key by the digest of its secret, strongly consistent so a revocation holds at once.
 pub async fn lookup(app: &App, digest: &str) -> Result<Lookup> {
-    let call = app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true).send();
-    match db_call(call).await?.item {
+    let request = app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true);
+    match get_item(request).await? {
         None => Ok(Lookup::Missing),
         Some(item) if item.contains_key("revokedAt") => {
             Ok(Lookup::Revoked(serde_dynamo::from_item::<_, Tombstone>(item)?.reason))
@@ -120,7 +124,7 @@ fn as_read(record: &KeyRecord) -> (String, Vec<(&'static str, AttributeValue)>) 
 
 /// The write that moves the account's count of enabled owner keys; taking one away holds only
 /// while another is left.
-fn owner_count(app: &App, account: &AccountId, delta: i64) -> Result<TransactWriteItem> {
+fn owner_count(app: &App, account: &AccountId, delta: i64) -> Result<Update> {
     let mut update = Update::builder()
         .table_name(&app.tables.accounts)
         .key("id", s(account.as_str()))
@@ -130,7 +134,7 @@ fn owner_count(app: &App, account: &AccountId, delta: i64) -> Result<TransactWri
         true => update.condition_expression("ownerKeys > :one").expression_attribute_values(":one", super::n(1)),
         false => update.condition_expression("attribute_exists(id)"),
     };
-    Ok(TransactWriteItem::builder().update(update.build().map_err(Error::internal)?).build())
+    update.built()
 }
 
 /// The writes that store a new key: the key and its id pointer (for one transaction).
@@ -145,8 +149,8 @@ pub fn store_new(app: &App, record: &KeyRecord) -> Result<Vec<TransactWriteItem>
         .item("target", s(record.digest.clone()))
         .condition_expression("attribute_not_exists(digest)");
     Ok(vec![
-        TransactWriteItem::builder().put(key.build().map_err(Error::internal)?).build(),
-        TransactWriteItem::builder().put(pointer.build().map_err(Error::internal)?).build(),
+        TransactWriteItem::builder().put(key.built()?).build(),
+        TransactWriteItem::builder().put(pointer.built()?).build(),
     ])
 }
 
@@ -162,9 +166,9 @@ pub fn revocation_in(
     only_if_live: bool,
 ) -> Result<Vec<TransactWriteItem>> {
     let condition = only_if_live.then(|| ("accountId = :account".to_owned(), vec![(":account", s(account.as_str()))]));
-    let mut writes = vec![tombstone(app, digest, reason, condition)?];
+    let mut writes = vec![TransactWriteItem::builder().put(tombstone(app, digest, reason, condition)?).build()];
     if let Some(id) = id {
-        writes.push(delete_pointer(app, pointer_id(account, id))?);
+        writes.push(TransactWriteItem::builder().delete(delete_pointer(app, pointer_id(account, id))?).build());
     }
     Ok(writes)
 }
@@ -175,7 +179,7 @@ fn tombstone(
     digest: &str,
     reason: Revocation,
     condition: Option<(String, Vec<(&str, AttributeValue)>)>,
-) -> Result<TransactWriteItem> {
+) -> Result<Put> {
     let now = Timestamp::now();
     let purge_at = now.unix_seconds() + TOMBSTONE_DAYS * 86_400;
     let tombstone = Tombstone { digest: digest.to_owned(), revoked_at: now, reason, purge_at };
@@ -186,12 +190,11 @@ fn tombstone(
             put = put.expression_attribute_values(name, value);
         }
     }
-    Ok(TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build())
+    put.built()
 }
 
-fn delete_pointer(app: &App, pointer: String) -> Result<TransactWriteItem> {
-    let delete = Delete::builder().table_name(&app.tables.keys).key("digest", s(pointer));
-    Ok(TransactWriteItem::builder().delete(delete.build().map_err(Error::internal)?).build())
+fn delete_pointer(app: &App, pointer: String) -> Result<Delete> {
+    Delete::builder().table_name(&app.tables.keys).key("digest", s(pointer)).built()
 }
 
 /// Records when a key was last used. Only on a live key: a key deleted meanwhile (now a
@@ -264,20 +267,19 @@ pub async fn all(app: &App, account: &AccountId) -> Result<Vec<KeyRecord>> {
 /// account's id reads an empty pointer, as an unknown id does: one read either way.
 pub async fn get(app: &App, account: &AccountId, id: &KeyId) -> Result<Option<KeyRecord>> {
     let pointer = pointer_id(account, id);
-    let call = app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer)).consistent_read(true).send();
-    let target = db_call(call).await?.item.and_then(|item| item.get("target")?.as_s().ok().cloned());
+    let request = app.db.get_item().table_name(&app.tables.keys).key("digest", s(pointer)).consistent_read(true);
+    let target = get_item(request).await?.and_then(|item| item.get("target")?.as_s().ok().cloned());
     let Some(digest) = target else { return Ok(None) };
     Ok(get_by_digest(app, &digest).await?.filter(|record| record.account_id == *account && record.id == *id))
 }
 
 /// Stores a new key with its id pointer (and counts it when it is an enabled owner key).
 pub async fn put_new(app: &App, record: &KeyRecord) -> Result<()> {
-    let mut writes = store_new(app, record)?;
+    let mut writes = Transaction::new().writes("new key", store_new(app, record)?);
     if counts_as_owner(record) {
-        writes.push(owner_count(app, &record.account_id, 1)?);
+        writes = writes.update(OWNER_COUNT, owner_count(app, &record.account_id, 1)?);
     }
-    super::transact(app, writes).await?;
-    Ok(())
+    Ok(writes.send(app).await?)
 }
 
 /// Applies `changes` to a stored key, field by field (a concurrent change of other fields stands),
@@ -335,18 +337,16 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
     for (name, value) in values {
         update = update.expression_attribute_values(name, value);
     }
-    let mut writes = vec![TransactWriteItem::builder().update(update.build().map_err(Error::internal)?).build()];
+    let mut writes = Transaction::new().update(KEY, update.built()?);
     let delta = i64::from(counts_as_owner(&after)) - i64::from(counts_as_owner(record));
     if delta != 0 {
-        writes.push(owner_count(app, &record.account_id, delta)?);
+        writes = writes.update(OWNER_COUNT, owner_count(app, &record.account_id, delta)?);
     }
-    match super::transact(app, writes).await {
-        Ok(_) => Ok(Changed::Done(())),
-        Err(err) => match super::failed_conditions(&err).as_deref() {
-            Some([true, ..]) => Ok(Changed::Raced),
-            Some([_, true]) => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
-            _ => Err(err.into()),
-        },
+    match writes.send(app).await {
+        Ok(()) => Ok(Changed::Done(())),
+        Err(err) if err.failed(KEY) => Ok(Changed::Raced),
+        Err(err) if err.failed(OWNER_COUNT) => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -358,27 +358,18 @@ pub async fn delete(app: &App, record: &KeyRecord) -> Result<Changed<()>> {
     let (unchanged, was) = as_read(record);
     let mut values = vec![(":account", s(record.account_id.as_str()))];
     values.extend(was);
-    let mut writes = vec![
-        tombstone(
-            app,
-            &record.digest,
-            Revocation::Deleted,
-            Some((format!("accountId = :account AND {unchanged}"), values)),
-        )?,
-        delete_pointer(app, pointer_id(&record.account_id, &record.id))?,
-    ];
-    let counted = counts_as_owner(record);
-    if counted {
-        writes.push(owner_count(app, &record.account_id, -1)?);
+    let condition = Some((format!("accountId = :account AND {unchanged}"), values));
+    let mut writes = Transaction::new()
+        .put(KEY, tombstone(app, &record.digest, Revocation::Deleted, condition)?)
+        .delete("key pointer", delete_pointer(app, pointer_id(&record.account_id, &record.id))?);
+    if counts_as_owner(record) {
+        writes = writes.update(OWNER_COUNT, owner_count(app, &record.account_id, -1)?);
     }
-    let owner_write = writes.len() - 1;
-    match super::transact(app, writes).await {
-        Ok(_) => Ok(Changed::Done(())),
-        Err(err) => match super::failed_conditions(&err) {
-            Some(failed) if failed[0] => Ok(Changed::Raced),
-            Some(failed) if counted && failed[owner_write] => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
-            _ => Err(err.into()),
-        },
+    match writes.send(app).await {
+        Ok(()) => Ok(Changed::Done(())),
+        Err(err) if err.failed(KEY) => Ok(Changed::Raced),
+        Err(err) if err.failed(OWNER_COUNT) => Err(Error::Conflict(LAST_OWNER_KEY.to_owned())),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -399,18 +390,15 @@ pub struct PointerMigration {
 /// once after deploying the version that reads the new pointers.
 pub async fn migrate_pointers(app: &App) -> Result<PointerMigration> {
     let mut report = PointerMigration::default();
-    let mut start = None;
-    loop {
-        let call = app
-            .db
-            .scan()
-            .table_name(&app.tables.keys)
-            .filter_expression("begins_with(digest, :pointer)")
-            .expression_attribute_values(":pointer", s(POINTER_PREFIX))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send();
-        let out = db_call(call).await?;
+    let scan = app
+        .db
+        .scan()
+        .table_name(&app.tables.keys)
+        .filter_expression("begins_with(digest, :pointer)")
+        .expression_attribute_values(":pointer", s(POINTER_PREFIX))
+        .consistent_read(true);
+    let mut pages = Pages::default();
+    while let Some(out) = pages.next(scan.clone()).await? {
         for item in out.items.unwrap_or_default() {
             let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
             let (Some(pointer), Some(target)) = (text("digest"), text("target")) else { continue };
@@ -420,11 +408,8 @@ pub async fn migrate_pointers(app: &App) -> Result<PointerMigration> {
                 None => {}
             }
         }
-        match out.last_evaluated_key {
-            Some(next) => start = Some(next),
-            None => return Ok(report),
-        }
     }
+    Ok(report)
 }
 
 /// Migrates one pointer item: `Some(true)` rewritten, `Some(false)` removed as stale, `None` left
@@ -432,45 +417,37 @@ pub async fn migrate_pointers(app: &App) -> Result<PointerMigration> {
 async fn migrate_pointer(app: &App, pointer: &str, target: &str) -> Result<Option<bool>> {
     let legacy = !pointer[POINTER_PREFIX.len()..].contains('#');
     let live = get_by_digest(app, target).await?;
-    let still = |writes: &mut Vec<TransactWriteItem>| -> Result<()> {
-        let delete = Delete::builder()
-            .table_name(&app.tables.keys)
-            .key("digest", s(pointer))
-            .condition_expression("target = :target")
-            .expression_attribute_values(":target", s(target));
-        writes.push(TransactWriteItem::builder().delete(delete.build().map_err(Error::internal)?).build());
-        Ok(())
-    };
-    let mut writes = vec![];
-    let migrated = match live {
+    // The old pointer goes only while it still points where it was read pointing.
+    let still = Delete::builder()
+        .table_name(&app.tables.keys)
+        .key("digest", s(pointer))
+        .condition_expression("target = :target")
+        .expression_attribute_values(":target", s(target))
+        .built()?;
+    let writes = Transaction::new().delete("old pointer", still);
+    let (writes, migrated) = match live {
         Some(record) if pointer == pointer_id(&record.account_id, &record.id) => return Ok(None),
         Some(record) if legacy && pointer == legacy_pointer_id(&record.id) => {
-            still(&mut writes)?;
             let put = Put::builder()
                 .table_name(&app.tables.keys)
                 .item("digest", s(pointer_id(&record.account_id, &record.id)))
                 .item("target", s(target))
                 .condition_expression("attribute_not_exists(digest) OR target = :target")
                 .expression_attribute_values(":target", s(target));
-            writes.push(TransactWriteItem::builder().put(put.build().map_err(Error::internal)?).build());
             let check = ConditionCheck::builder()
                 .table_name(&app.tables.keys)
                 .key("digest", s(target))
                 .condition_expression("accountId = :account AND id = :id")
                 .expression_attribute_values(":account", s(record.account_id.as_str()))
                 .expression_attribute_values(":id", s(record.id.as_str()));
-            writes.push(TransactWriteItem::builder().condition_check(check.build().map_err(Error::internal)?).build());
-            true
+            (writes.put("new pointer", put.built()?).check(KEY, check.built()?), true)
         }
         // Revoked, missing, or a digest that holds another key: nothing to point at.
-        _ => {
-            still(&mut writes)?;
-            false
-        }
+        _ => (writes, false),
     };
-    match super::transact(app, writes).await {
-        Ok(_) => Ok(Some(migrated)),
-        Err(err) if super::failed_conditions(&err).is_some() => Ok(None),
+    match writes.send(app).await {
+        Ok(()) => Ok(Some(migrated)),
+        Err(err) if err.any_failed() => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
@@ -537,15 +514,5 @@ pub async fn recount_owner_keys(app: &App) -> Result<OwnerRecount> {
 
 /// Every item of a table (consistent Scan, page by page).
 async fn scan_all(app: &App, table: &str) -> Result<Vec<Item>> {
-    let mut items = vec![];
-    let mut start = None;
-    loop {
-        let call = app.db.scan().table_name(table).consistent_read(true).set_exclusive_start_key(start).send();
-        let out = db_call(call).await?;
-        items.extend(out.items.unwrap_or_default());
-        match out.last_evaluated_key {
-            Some(next) => start = Some(next),
-            None => return Ok(items),
-        }
-    }
+    all_items(app.db.scan().table_name(table).consistent_read(true)).await
 }

@@ -6,13 +6,15 @@
 use super::counters::{account_counts_id, AddClause, Deltas};
 use super::keys::Revocation;
 use super::plan_conditions::under_plan_limit;
-use super::{failed_conditions, n, s, transact, Changed, Item, ProjectStatus};
+use super::{
+    all_items, get_item, get_unprocessed, get_with_item, n, s, Built, Changed, Item, ProjectStatus, Transaction,
+};
 use crate::access::KeyRecord;
 use crate::ids::{AccountId, KeyId, ProjectId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, Update};
 use serde::{Deserialize, Serialize};
 
 /// A project item.
@@ -40,9 +42,10 @@ fn slug_claim_id(account: &AccountId, slug: &str) -> String {
     format!("slug#{account}#{slug}")
 }
 
-fn built<T, E: std::fmt::Display>(result: std::result::Result<T, E>) -> Result<T> {
-    result.map_err(Error::internal)
-}
+/// The labels of a project's writes whose failed conditions mean something.
+const PROJECT: &str = "project";
+const SLUG_CLAIM: &str = "slug claim";
+const PROJECT_COUNT: &str = "account's project count";
 
 fn slug_taken(slug: &str) -> Error {
     Error::Conflict(format!("A project with the slug '{slug}' already exists"))
@@ -66,11 +69,8 @@ pub async fn get_for_removal(app: &App, account: &AccountId, id: &ProjectId) -> 
 }
 
 async fn read(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
-    let call =
-        app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true).send();
-    let Some(item) = db_call(call).await?.item else { return Ok(None) };
-    let project: Project = serde_dynamo::from_item(item.clone())?;
-    Ok(Some((project, item)))
+    get_with_item(app.db.get_item().table_name(&app.tables.projects).key("id", s(id.as_str())).consistent_read(true))
+        .await
 }
 
 /// Every project of the account, newest first. The `byAccount` index finds them (slug claims and
@@ -78,49 +78,25 @@ async fn read(app: &App, id: &ProjectId) -> Result<Option<(Project, Item)>> {
 /// moment, the projects it names are then read from the table itself, strongly consistent, so a
 /// project deleted a moment ago is never listed.
 pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
-    let mut ids: Vec<String> = vec![];
-    let mut start = None;
-    loop {
-        let call = app
-            .db
-            .query()
-            .table_name(&app.tables.projects)
-            .index_name("byAccount")
-            .key_condition_expression("accountId = :a")
-            .expression_attribute_values(":a", s(account.as_str()))
-            .projection_expression("id")
-            .scan_index_forward(false)
-            .set_exclusive_start_key(start)
-            .send();
-        let out = db_call(call).await?;
-        ids.extend(out.items.unwrap_or_default().iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()));
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
-        }
-    }
+    let query = app
+        .db
+        .query()
+        .table_name(&app.tables.projects)
+        .index_name("byAccount")
+        .key_condition_expression("accountId = :a")
+        .expression_attribute_values(":a", s(account.as_str()))
+        .projection_expression("id")
+        .scan_index_forward(false);
+    let ids: Vec<String> =
+        all_items(query).await?.iter().filter_map(|item| item.get("id")?.as_s().ok().cloned()).collect();
     let mut live: Vec<Project> = vec![];
     for chunk in ids.chunks(100) {
-        let mut pending: Vec<Item> =
-            chunk.iter().map(|id| [("id".to_owned(), s(id.clone()))].into_iter().collect()).collect();
-        while !pending.is_empty() {
-            let keys = KeysAndAttributes::builder()
-                .set_keys(Some(pending))
-                .consistent_read(true)
-                .build()
-                .map_err(Error::internal)?;
-            let out = db_call(app.db.batch_get_item().request_items(&app.tables.projects, keys).send()).await?;
-            for item in out.responses.and_then(|mut r| r.remove(&app.tables.projects)).unwrap_or_default() {
-                let project: Project = serde_dynamo::from_item(item)?;
-                if project.account_id == *account && project.status == ProjectStatus::Active {
-                    live.push(project);
-                }
+        let keys = chunk.iter().map(|id| [("id".to_owned(), s(id.clone()))].into_iter().collect()).collect();
+        for item in get_unprocessed(app, &app.tables.projects, keys).await? {
+            let project: Project = serde_dynamo::from_item(item)?;
+            if project.account_id == *account && project.status == ProjectStatus::Active {
+                live.push(project);
             }
-            pending = out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&app.tables.projects))
-                .map(|k| k.keys().to_vec())
-                .unwrap_or_default();
         }
     }
     live.sort_by(|a, b| b.id.cmp(&a.id));
@@ -129,27 +105,25 @@ pub async fn list(app: &App, account: &AccountId) -> Result<Vec<Project>> {
 
 /// The project that holds a slug in the account, if any.
 pub async fn id_by_slug(app: &App, account: &AccountId, slug: &str) -> Result<Option<ProjectId>> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.projects)
         .key("id", s(slug_claim_id(account, slug)))
-        .consistent_read(true)
-        .send();
-    let item = db_call(call).await?.item;
+        .consistent_read(true);
+    let item = get_item(request).await?;
     Ok(item.and_then(|i| i.get("projectId")?.as_s().ok().and_then(|p| ProjectId::parse(p))))
 }
 
 /// The account's counts item: feedback counters and the projects being removed.
 pub async fn account_counts(app: &App, account: &AccountId) -> Result<Item> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.projects)
         .key("id", s(account_counts_id(account)))
-        .consistent_read(true)
-        .send();
-    Ok(db_call(call).await?.item.unwrap_or_default())
+        .consistent_read(true);
+    Ok(get_item(request).await?.unwrap_or_default())
 }
 
 /// The projects of a counts item whose feedback is still being removed.
@@ -178,36 +152,31 @@ pub async fn create(app: &App, project: &Project, key: Option<&KeyRecord>) -> Re
         .table_name(&app.tables.projects)
         .set_item(Some(serde_dynamo::to_item(project)?))
         .condition_expression("attribute_not_exists(id)");
-    let mut items = vec![
-        TransactWriteItem::builder().update(built(count.build())?).build(),
-        TransactWriteItem::builder().put(built(put_project.build())?).build(),
-        TransactWriteItem::builder().put(claim(app, project)?).build(),
-    ];
+    let mut writes = Transaction::new()
+        .update(PROJECT_COUNT, count.built()?)
+        .put(PROJECT, put_project.built()?)
+        .put(SLUG_CLAIM, claim(app, project)?);
     if let Some(key) = key {
-        items.extend(super::keys::store_new(app, key)?);
+        writes = writes.writes("new key", super::keys::store_new(app, key)?);
     }
-    match transact(app, items).await {
-        Ok(_) => Ok(()),
-        Err(err) => match failed_conditions(&err).as_deref() {
-            Some([true, ..]) => match super::accounts::get(app, &project.account_id).await? {
-                None => Err(Error::NotFound("Account not found")),
-                Some(_) => Err(Error::ProjectLimit),
-            },
-            Some([_, _, true, ..]) => Err(slug_taken(&project.slug)),
-            _ => Err(err.into()),
+    match writes.send(app).await {
+        Ok(()) => Ok(()),
+        Err(err) if err.failed(PROJECT_COUNT) => match super::accounts::get(app, &project.account_id).await? {
+            None => Err(Error::NotFound("Account not found")),
+            Some(_) => Err(Error::ProjectLimit),
         },
+        Err(err) if err.failed(SLUG_CLAIM) => Err(slug_taken(&project.slug)),
+        Err(err) => Err(err.into()),
     }
 }
 
 fn claim(app: &App, project: &Project) -> Result<Put> {
-    built(
-        Put::builder()
-            .table_name(&app.tables.projects)
-            .item("id", s(slug_claim_id(&project.account_id, &project.slug)))
-            .item("projectId", s(project.id.as_str()))
-            .condition_expression("attribute_not_exists(id)")
-            .build(),
-    )
+    Put::builder()
+        .table_name(&app.tables.projects)
+        .item("id", s(slug_claim_id(&project.account_id, &project.slug)))
+        .item("projectId", s(project.id.as_str()))
+        .condition_expression("attribute_not_exists(id)")
+        .built()
 }
 
 /// Saves a changed project (`before` as read, `after` as it should be): name, slug and allowed
@@ -229,24 +198,19 @@ pub async fn update(app: &App, before: &Project, after: &Project) -> Result<Chan
         .expression_attribute_values(":at", s(after.updated_at.to_iso()))
         .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()))
         .expression_attribute_values(":old_slug", s(before.slug.clone()));
-    let mut items = vec![TransactWriteItem::builder().update(built(write.build())?).build()];
+    let mut writes = Transaction::new().update(PROJECT, write.built()?);
     if before.slug != after.slug {
-        let old_claim = built(
-            Delete::builder()
-                .table_name(&app.tables.projects)
-                .key("id", s(slug_claim_id(&before.account_id, &before.slug)))
-                .build(),
-        )?;
-        items.push(TransactWriteItem::builder().delete(old_claim).build());
-        items.push(TransactWriteItem::builder().put(claim(app, after)?).build());
+        let old_claim = Delete::builder()
+            .table_name(&app.tables.projects)
+            .key("id", s(slug_claim_id(&before.account_id, &before.slug)))
+            .built()?;
+        writes = writes.delete("old slug claim", old_claim).put(SLUG_CLAIM, claim(app, after)?);
     }
-    match transact(app, items).await {
-        Ok(_) => Ok(Changed::Done(())),
-        Err(err) => match failed_conditions(&err).as_deref() {
-            Some([true, ..]) => Ok(Changed::Raced),
-            Some([_, _, true]) => Err(slug_taken(&after.slug)),
-            _ => Err(err.into()),
-        },
+    match writes.send(app).await {
+        Ok(()) => Ok(Changed::Done(())),
+        Err(err) if err.failed(PROJECT) => Ok(Changed::Raced),
+        Err(err) if err.failed(SLUG_CLAIM) => Err(slug_taken(&after.slug)),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -307,26 +271,26 @@ pub async fn delete(app: &App, account: &AccountId, id: &ProjectId) -> Result<Op
     for (name, value) in values {
         counts = counts.expression_attribute_values(name, value);
     }
-    let mut items = vec![
-        TransactWriteItem::builder().delete(built(remove.build())?).build(),
-        TransactWriteItem::builder().delete(built(claim.build())?).build(),
-        TransactWriteItem::builder().update(built(count.build())?).build(),
-        TransactWriteItem::builder().update(built(counts.build())?).build(),
-    ];
+    let mut writes = Transaction::new()
+        .delete(PROJECT, remove.built()?)
+        .delete(SLUG_CLAIM, claim.built()?)
+        .update(PROJECT_COUNT, count.built()?)
+        .update("account counters", counts.built()?);
     if let Some(digest) = &project.key_digest {
-        items.extend(super::keys::revocation_in(
+        let revoked = super::keys::revocation_in(
             app,
             &project.account_id,
             digest,
             project.key_id.as_ref(),
             Revocation::Deleted,
             false,
-        )?);
+        )?;
+        writes = writes.writes("revoked key", revoked);
     }
-    match transact(app, items).await {
-        Ok(_) => Ok(Some(())),
+    match writes.send(app).await {
+        Ok(()) => Ok(Some(())),
         // A concurrent DELETE finished it first.
-        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Some(())),
+        Err(err) if err.failed(PROJECT) => Ok(Some(())),
         Err(err) => Err(err.into()),
     }
 }
@@ -365,21 +329,22 @@ pub async fn replace_key(app: &App, project: &Project, key: &KeyRecord) -> Resul
             point.condition_expression("attribute_exists(id) AND #status = :active AND attribute_not_exists(keyDigest)")
         }
     };
-    let mut items = vec![TransactWriteItem::builder().update(built(point.build())?).build()];
-    items.extend(super::keys::store_new(app, key)?);
+    let mut writes =
+        Transaction::new().update(PROJECT, point.built()?).writes("new key", super::keys::store_new(app, key)?);
     if let Some(old) = &project.key_digest {
-        items.extend(super::keys::revocation_in(
+        let revoked = super::keys::revocation_in(
             app,
             &project.account_id,
             old,
             project.key_id.as_ref(),
             Revocation::Regenerated,
             false,
-        )?);
+        )?;
+        writes = writes.writes("revoked key", revoked);
     }
-    match transact(app, items).await {
-        Ok(_) => Ok(Changed::Done(())),
-        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([true, ..])) => Ok(Changed::Raced),
+    match writes.send(app).await {
+        Ok(()) => Ok(Changed::Done(())),
+        Err(err) if err.failed(PROJECT) => Ok(Changed::Raced),
         Err(err) => Err(err.into()),
     }
 }

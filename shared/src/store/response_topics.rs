@@ -4,7 +4,7 @@
 //! `/topics` always agrees with `/feedback`.
 
 use super::responses::ResponseItem;
-use super::{n, number, s, Item};
+use super::{get_item, n, number, s, Item, Pages};
 use crate::analytics::ResponseFacts;
 use crate::ids::SurveyId;
 use crate::request_scope::db_call;
@@ -26,15 +26,14 @@ pub struct StoredSet {
 
 /// The survey's topic set, if one was derived.
 pub async fn get_set(app: &App, survey: &SurveyId) -> Result<Option<StoredSet>> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.surveys)
         .key("pk", s(survey.as_str()))
         .key("sk", s(TOPICS_SK))
-        .consistent_read(true)
-        .send();
-    let Some(item) = db_call(call).await?.item else { return Ok(None) };
+        .consistent_read(true);
+    let Some(item) = get_item(request).await? else { return Ok(None) };
     let bytes = item.get("set").and_then(|v| v.as_b().ok()).map(|b| b.as_ref().to_vec()).unwrap_or_default();
     let derived_at = item
         .get("derivedAt")
@@ -77,9 +76,9 @@ pub fn processed_from(mut item: Item) -> Result<Processed> {
 /// The survey's most recent responses (up to `limit`), newest first, with their vectors.
 pub async fn recent(app: &App, survey: &SurveyId, limit: usize) -> Result<Vec<Processed>> {
     let mut found = vec![];
-    let mut start: Option<Item> = None;
+    let mut pages = Pages::default();
     while found.len() < limit {
-        let call = app
+        let query = app
             .db
             .query()
             .table_name(&app.tables.feedback)
@@ -89,16 +88,10 @@ pub async fn recent(app: &App, survey: &SurveyId, limit: usize) -> Result<Vec<Pr
             .scan_index_forward(false)
             // The vectors just written for the responses that triggered this read must be seen.
             .consistent_read(true)
-            .limit((limit - found.len()).min(500) as i32)
-            .set_exclusive_start_key(start.take())
-            .send();
-        let out = db_call(call).await?;
+            .limit((limit - found.len()).min(500) as i32);
+        let Some(out) = pages.next(query).await? else { break };
         for item in out.items.unwrap_or_default() {
             found.push(processed_from(item)?);
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
         }
     }
     Ok(found)

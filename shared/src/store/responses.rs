@@ -4,14 +4,13 @@
 //! for new low-rated feedback is a key range too. A response carries no `projectId` or `accountId`,
 //! so no Miniback list shows it; its filed copy (source SURVEY) is a feedback item of its own.
 
-use super::feedback::{create_writes, FeedbackItem};
+use super::feedback::{create_writes, FeedbackItem, PROJECT_COUNTERS};
 use super::surveys::{key_of, SurveyItem};
-use super::{failed_conditions, n, s, transact, Item};
+use super::{get_item, n, s, Built, Item, Pages, Transaction};
 use crate::ids::ResponseId;
-use crate::request_scope::db_call;
 use crate::surveys::{SurveyResponse, SurveyStatus};
-use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use crate::{App, Result};
+use aws_sdk_dynamodb::types::{Put, Update};
 use serde::{Deserialize, Serialize};
 
 /// Items a filtered Query evaluates at a time (DynamoDB's `Limit` caps evaluated items, not
@@ -58,6 +57,10 @@ pub enum Submitted {
     ProjectGone,
 }
 
+/// The write that counts a response on its survey: its condition fails when the survey stopped
+/// accepting responses or its questions changed.
+const SURVEY_COUNT: &str = "survey's response count";
+
 /// Stores a response, counts it on its survey (on the condition that the survey is still
 /// accepting responses with the questions it was checked against), marks its day for the rollup
 /// and, with `filed`, files it in the survey's project with that project's counters — all in one
@@ -78,44 +81,36 @@ pub async fn submit(
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":active", s(SurveyStatus::Active.as_str()))
         .expression_attribute_values(":version", n(survey.questions_version))
-        .build()
-        .map_err(Error::internal)?;
+        .built()?;
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(Error::internal)?;
-    let mut writes = vec![
-        TransactWriteItem::builder().update(count).build(),
-        TransactWriteItem::builder().put(put).build(),
-        super::survey_days::mark_write(app, &item.response.survey_id, item.response.created_at.date())?,
-    ];
+        .built()?;
+    let mark = super::survey_days::mark_write(app, &item.response.survey_id, item.response.created_at.date())?;
+    let mut writes = Transaction::new().update(SURVEY_COUNT, count).put("response", put).writes("day mark", [mark]);
     if let Some(feedback) = filed {
-        writes.extend(create_writes(app, feedback)?);
+        writes = writes.append(create_writes(app, feedback)?);
     }
-    match transact(app, writes).await {
-        Ok(_) => Ok(Submitted::Stored),
-        Err(err) => match failed_conditions(&err).as_deref() {
-            Some([true, ..]) => Ok(Submitted::SurveyChanged),
-            Some([_, _, _, true, ..]) => Ok(Submitted::ProjectGone),
-            _ => Err(err.into()),
-        },
+    match writes.send(app).await {
+        Ok(()) => Ok(Submitted::Stored),
+        Err(err) if err.failed(SURVEY_COUNT) => Ok(Submitted::SurveyChanged),
+        Err(err) if err.failed(PROJECT_COUNTERS) => Ok(Submitted::ProjectGone),
+        Err(err) => Err(err.into()),
     }
 }
 
 /// Whether a response is stored (after a write whose outcome is unknown: a timeout).
 pub async fn exists(app: &App, item: &ResponseItem) -> Result<bool> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.feedback)
         .key("pk", s(item.pk.clone()))
         .key("sk", s(item.sk.clone()))
         .projection_expression("pk")
-        .consistent_read(true)
-        .send();
-    Ok(db_call(call).await?.item.is_some())
+        .consistent_read(true);
+    Ok(get_item(request).await?.is_some())
 }
 
 /// Which responses a list shows.
@@ -162,7 +157,7 @@ pub async fn list(
     survey: &str,
     filters: &ResponseFilters,
     limit: usize,
-    mut start: Option<Item>,
+    start: Option<Item>,
 ) -> Result<(Vec<SurveyResponse>, Option<Item>)> {
     let lo = ResponseId::bound_at(filters.since_ms.unwrap_or(0), false);
     // UUIDv7 keeps 48 bits of milliseconds: the largest time an id can carry.
@@ -171,8 +166,9 @@ pub async fn list(
         check_position(key, survey, filters, &lo, &hi)?;
     }
     let mut found: Vec<Item> = Vec::with_capacity(limit + 1);
+    let mut pages = Pages::from(start);
     loop {
-        let mut query = app.db.query().scan_index_forward(false).set_exclusive_start_key(start.take());
+        let mut query = app.db.query().scan_index_forward(false);
         query = if filters.low_rated {
             query
                 .table_name(&app.tables.feedback)
@@ -197,10 +193,9 @@ pub async fn list(
                 .limit(FILTERED_BATCH),
             None => query.limit((limit + 1 - found.len()) as i32),
         };
-        let out = db_call(query.send()).await?;
+        let Some(out) = pages.next(query).await? else { break };
         found.extend(out.items.unwrap_or_default().into_iter().take(limit + 1 - found.len()));
-        start = out.last_evaluated_key;
-        if found.len() > limit || start.is_none() {
+        if found.len() > limit {
             break;
         }
     }

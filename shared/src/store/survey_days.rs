@@ -10,12 +10,12 @@
 //! under `day#`, so one Query reads a range's rollups and marks together: O(days).
 
 use super::responses::ResponseItem;
-use super::{failed_condition, n, number, s, Item};
+use super::{failed_condition, get_item, n, number, s, Built, Item, Pages};
 use crate::analytics::{DateRange, DayRollup, ResponseFacts};
 use crate::ids::{ResponseId, SurveyId};
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
-use crate::{App, Error, Result};
+use crate::{App, Result};
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -49,8 +49,7 @@ fn mark_update(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<Update> {
         .expression_attribute_values(":shard", s(shard_of(survey)))
         .expression_attribute_values(":day", s(format!("{day}#{survey}")))
         .expression_attribute_values(":one", n(1))
-        .build()
-        .map_err(Error::internal)
+        .built()
 }
 
 /// The mark of a day, as one write of a transaction (a response's).
@@ -96,19 +95,16 @@ pub struct Days {
 /// with many topics may take two).
 pub async fn days(app: &App, survey: &SurveyId, range: DateRange) -> Result<Days> {
     let mut found = Days::default();
-    let mut start: Option<Item> = None;
-    loop {
-        let call = app
-            .db
-            .query()
-            .table_name(&app.tables.surveys)
-            .key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
-            .expression_attribute_values(":s", s(survey.as_str()))
-            .expression_attribute_values(":lo", s(rollup_sk(range.from)))
-            .expression_attribute_values(":hi", s(format!("{}#~", rollup_sk(range.to))))
-            .set_exclusive_start_key(start.take())
-            .send();
-        let out = db_call(call).await?;
+    let query = app
+        .db
+        .query()
+        .table_name(&app.tables.surveys)
+        .key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
+        .expression_attribute_values(":s", s(survey.as_str()))
+        .expression_attribute_values(":lo", s(rollup_sk(range.from)))
+        .expression_attribute_values(":hi", s(format!("{}#~", rollup_sk(range.to))));
+    let mut pages = Pages::default();
+    while let Some(out) = pages.next(query.clone()).await? {
         for item in out.items.unwrap_or_default() {
             let sk = item.get("sk").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
             if let Some(day) = sk.strip_prefix("day#").and_then(|rest| rest.strip_suffix("#pending")) {
@@ -117,10 +113,6 @@ pub async fn days(app: &App, survey: &SurveyId, range: DateRange) -> Result<Days
                 let rollup: RollupItem = serde_dynamo::from_item(item)?;
                 found.rolled_up.insert(rollup.date, rollup.totals);
             }
-        }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            break;
         }
     }
     // A marked day's rollup (if any) is out of date.
@@ -142,22 +134,19 @@ pub async fn responses_of_days(
     let lo = ResponseId::bound_at(Timestamp::start_of(from).unix_millis(), false);
     let hi = ResponseId::bound_at(Timestamp::start_of(to + chrono::Duration::days(1)).unix_millis() - 1, true);
     let mut by_day: HashMap<NaiveDate, Vec<ResponseFacts>> = HashMap::new();
-    let mut start: Option<Item> = None;
-    loop {
-        let call = app
-            .db
-            .query()
-            .table_name(&app.tables.feedback)
-            .key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
-            .expression_attribute_values(":s", s(survey.as_str()))
-            .expression_attribute_values(":lo", s(lo.clone()))
-            .expression_attribute_values(":hi", s(hi.clone()))
-            .projection_expression("sk, rating, #complete, lowRated, topics")
-            .expression_attribute_names("#complete", "complete")
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send();
-        let out = db_call(call).await?;
+    let query = app
+        .db
+        .query()
+        .table_name(&app.tables.feedback)
+        .key_condition_expression("pk = :s AND sk BETWEEN :lo AND :hi")
+        .expression_attribute_values(":s", s(survey.as_str()))
+        .expression_attribute_values(":lo", s(lo))
+        .expression_attribute_values(":hi", s(hi))
+        .projection_expression("sk, rating, #complete, lowRated, topics")
+        .expression_attribute_names("#complete", "complete")
+        .consistent_read(true);
+    let mut pages = Pages::default();
+    while let Some(out) = pages.next(query.clone()).await? {
         for item in out.items.unwrap_or_default() {
             let id = item.get("sk").and_then(|v| v.as_s().ok()).and_then(|sk| ResponseId::parse(sk));
             let Some(day) = id.and_then(|id| id.unix_ms()).and_then(Timestamp::from_millis).map(|t| t.date()) else {
@@ -165,11 +154,8 @@ pub async fn responses_of_days(
             };
             by_day.entry(day).or_default().push(serde_dynamo::from_item(item)?);
         }
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return Ok(by_day);
-        }
     }
+    Ok(by_day)
 }
 
 /// The days of a range, each from its rollup or counted live: what `/analytics` and `/topics`
@@ -228,15 +214,14 @@ pub async fn pending_page(
 
 /// The mark counter of a day (`None`: not marked).
 pub async fn mark_count(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<Option<i64>> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.surveys)
         .key("pk", s(survey.as_str()))
         .key("sk", s(mark_sk(day)))
-        .consistent_read(true)
-        .send();
-    Ok(db_call(call).await?.item.map(|item| number(&item, "marks").unwrap_or(0)))
+        .consistent_read(true);
+    Ok(get_item(request).await?.map(|item| number(&item, "marks").unwrap_or(0)))
 }
 
 /// Writes a day's rollup whole (a rerun writes the same item).

@@ -3,13 +3,13 @@
 //! the same transaction as each response) and versions its questions, so a response is never
 //! stored against questions that changed under it.
 
-use super::{failed_condition, failed_conditions, s, transact, Item};
+use super::{failed_condition, get_as, s, Built, Item, Pages, Transaction};
 use crate::ids::{AccountId, ProjectId, SurveyId};
 use crate::request_scope::db_call;
 use crate::surveys::{Survey, SurveyChanges};
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, ReturnValue, Update};
 use serde::{Deserialize, Serialize};
 
 /// The sort key of a survey item (rollups and topics share its partition under other keys).
@@ -45,18 +45,20 @@ impl SurveyItem {
     }
 }
 
+/// The labels of a survey's writes whose failed conditions mean something.
+const SURVEY: &str = "survey";
+const PROJECT_CHECK: &str = "project check";
+
 /// A condition that the project exists, is the account's and is not being deleted.
-fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<TransactWriteItem> {
-    let check = ConditionCheck::builder()
+fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<ConditionCheck> {
+    ConditionCheck::builder()
         .table_name(&app.tables.projects)
         .key("id", s(project.as_str()))
         .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
         .expression_attribute_names("#state", "status")
         .expression_attribute_values(":account", s(account.as_str()))
         .expression_attribute_values(":active", s(super::ProjectStatus::Active.as_str()))
-        .build()
-        .map_err(Error::internal)?;
-    Ok(TransactWriteItem::builder().condition_check(check).build())
+        .built()
 }
 
 /// Stores a new survey; with a project, on the condition that the project is the account's and
@@ -66,31 +68,28 @@ pub async fn create(app: &App, item: &SurveyItem) -> Result<Option<()>> {
         .table_name(&app.tables.surveys)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(Error::internal)?;
-    let mut writes = vec![TransactWriteItem::builder().put(put).build()];
+        .built()?;
+    let mut writes = Transaction::new().put(SURVEY, put);
     if let Some(project) = &item.survey.project_id {
-        writes.push(project_check(app, &item.account_id, project)?);
+        writes = writes.check(PROJECT_CHECK, project_check(app, &item.account_id, project)?);
     }
-    match transact(app, writes).await {
-        Ok(_) => Ok(Some(())),
-        Err(err) if matches!(failed_conditions(&err).as_deref(), Some([_, true])) => Ok(None),
+    match writes.send(app).await {
+        Ok(()) => Ok(Some(())),
+        Err(err) if err.failed(PROJECT_CHECK) => Ok(None),
         Err(err) => Err(err.into()),
     }
 }
 
 /// A survey by id, whoever owns it (the public page), strongly consistent.
 pub async fn get_public(app: &App, id: &SurveyId) -> Result<Option<SurveyItem>> {
-    let call = app
+    let request = app
         .db
         .get_item()
         .table_name(&app.tables.surveys)
         .key("pk", s(id.as_str()))
         .key("sk", s(SURVEY_SK))
-        .consistent_read(true)
-        .send();
-    let Some(item) = db_call(call).await?.item else { return Ok(None) };
-    Ok(Some(serde_dynamo::from_item(item)?))
+        .consistent_read(true);
+    get_as(request).await
 }
 
 /// A survey of the account by id; another account's reads as missing.
@@ -107,40 +106,36 @@ pub async fn list(
     account: &AccountId,
     visible: Option<&[ProjectId]>,
     limit: usize,
-    mut start: Option<Item>,
+    start: Option<Item>,
 ) -> Result<(Vec<Survey>, Option<Item>)> {
-    let mut items = vec![];
-    loop {
-        let mut query = app
-            .db
-            .query()
-            .table_name(&app.tables.surveys)
-            .index_name("byAccount")
-            .key_condition_expression("accountId = :a")
-            .expression_attribute_values(":a", s(account.as_str()))
-            .scan_index_forward(false)
-            .limit(limit as i32 + 1)
-            .set_exclusive_start_key(start.take());
-        if let Some(projects) = visible {
-            let names: Vec<String> = (0..projects.len()).map(|i| format!(":p{i}")).collect();
-            let allowed = match names.is_empty() {
-                true => String::new(),
-                false => format!(" OR projectId IN ({})", names.join(", ")),
-            };
-            // A survey with no project stores `projectId` as null (or, older items, not at all).
-            query = query
-                .filter_expression(format!(
-                    "attribute_not_exists(projectId) OR attribute_type(projectId, :null){allowed}"
-                ))
-                .expression_attribute_values(":null", s("NULL"));
-            for (name, project) in names.into_iter().zip(projects) {
-                query = query.expression_attribute_values(name, s(project.as_str()));
-            }
+    let mut query = app
+        .db
+        .query()
+        .table_name(&app.tables.surveys)
+        .index_name("byAccount")
+        .key_condition_expression("accountId = :a")
+        .expression_attribute_values(":a", s(account.as_str()))
+        .scan_index_forward(false)
+        .limit(limit as i32 + 1);
+    if let Some(projects) = visible {
+        let names: Vec<String> = (0..projects.len()).map(|i| format!(":p{i}")).collect();
+        let allowed = match names.is_empty() {
+            true => String::new(),
+            false => format!(" OR projectId IN ({})", names.join(", ")),
+        };
+        // A survey with no project stores `projectId` as null (or, older items, not at all).
+        query = query
+            .filter_expression(format!("attribute_not_exists(projectId) OR attribute_type(projectId, :null){allowed}"))
+            .expression_attribute_values(":null", s("NULL"));
+        for (name, project) in names.into_iter().zip(projects) {
+            query = query.expression_attribute_values(name, s(project.as_str()));
         }
-        let output = db_call(query.send()).await?;
+    }
+    let mut items = vec![];
+    let mut pages = Pages::from(start);
+    while let Some(output) = pages.next(query.clone()).await? {
         items.extend(output.items.unwrap_or_default());
-        start = output.last_evaluated_key;
-        if items.len() > limit || start.is_none() {
+        if items.len() > limit {
             break;
         }
     }
@@ -230,23 +225,18 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
     for (placeholder, value) in values {
         update = update.expression_attribute_values(placeholder, value);
     }
-    let update = update.build().map_err(Error::internal)?;
+    let update = update.built()?;
 
     let failed = match &changes.project_id {
         Some(Some(project)) => {
-            let writes = vec![
-                TransactWriteItem::builder().update(update).build(),
-                project_check(app, &before.account_id, project)?,
-            ];
-            match transact(app, writes).await {
-                Ok(_) => None,
-                Err(err) => match failed_conditions(&err) {
-                    Some(failed) if failed.get(1) == Some(&true) && failed.first() != Some(&true) => {
-                        return Ok(Updated::ProjectGone)
-                    }
-                    Some(_) => Some(()),
-                    None => return Err(err.into()),
-                },
+            let writes = Transaction::new()
+                .update(SURVEY, update)
+                .check(PROJECT_CHECK, project_check(app, &before.account_id, project)?);
+            match writes.send(app).await {
+                Ok(()) => None,
+                Err(err) if err.failed(PROJECT_CHECK) && !err.failed(SURVEY) => return Ok(Updated::ProjectGone),
+                Err(err) if err.any_failed() => Some(()),
+                Err(err) => return Err(err.into()),
             }
         }
         _ => {

@@ -1,10 +1,13 @@
-//! What the public survey page's tests share: reading HTML, posting forms and JSON, making
-//! surveys. Each test binary uses part of it.
+//! What the public survey page's tests share: reading HTML (with `scraper`: parsed as a browser
+//! parses it, elements found by CSS selector), posting forms and JSON, making surveys. Each test
+//! binary uses part of it.
 #![allow(dead_code)]
 
 use hearken::access::ApiKey;
 use hearken::plans::Plan;
-use hearken_tests::{Reply, TestApp};
+use hearken_tests::{encode, Reply, TestApp};
+pub use scraper::ElementRef;
+use scraper::{Html, Selector};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -14,172 +17,78 @@ pub const CLOSED_TEXT: &str = "This survey is not accepting responses.";
 pub const NOT_ACCEPTING: &str = "This survey is not accepting responses";
 
 // ---------------------------------------------------------------------------------------------
-// A small HTML reader: enough to find tags, attributes and text in a server-rendered page.
+// Reading a page: parsed as a browser parses it (html5ever), elements found by CSS selector.
 // ---------------------------------------------------------------------------------------------
 
-/// One start or end tag of a page.
-#[derive(Debug, Clone)]
-pub struct Tag {
-    pub name: String,
-    pub attrs: Vec<(String, String)>,
-    pub closing: bool,
-    /// Byte offsets of `<` and just past `>`.
-    pub start: usize,
-    pub end: usize,
+/// What the tests ask of one element: its name, attributes and classes.
+pub trait Tag<'a> {
+    /// The element's name (`input`, `p`, ...).
+    fn name(&self) -> &'a str;
+    /// Whether the attribute is there with exactly this value.
+    fn has(&self, name: &str, value: &str) -> bool;
+    /// Whether `class` is one of the element's classes.
+    fn has_class(&self, class: &str) -> bool;
 }
 
-impl Tag {
-    /// An attribute's value, HTML-unescaped (`Some("")` for a boolean attribute).
-    pub fn attr(&self, name: &str) -> Option<String> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| unescape(v))
+impl<'a> Tag<'a> for ElementRef<'a> {
+    fn name(&self) -> &'a str {
+        self.value().name()
     }
 
-    pub fn has(&self, name: &str, value: &str) -> bool {
-        self.attr(name).as_deref() == Some(value)
+    fn has(&self, name: &str, value: &str) -> bool {
+        self.attr(name) == Some(value)
     }
 
-    pub fn has_class(&self, class: &str) -> bool {
-        self.attr("class").is_some_and(|c| c.split_whitespace().any(|c| c == class))
+    fn has_class(&self, class: &str) -> bool {
+        self.value().classes().any(|c| c == class)
     }
 }
 
-/// Every tag of `html`, in order (comments and doctype skipped).
-pub fn tags(html: &str) -> Vec<Tag> {
-    let bytes = html.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        if html[i..].starts_with("<!--") {
-            i = html[i..].find("-->").map_or(bytes.len(), |e| i + e + 3);
-            continue;
-        }
-        if html[i..].starts_with("<!") {
-            i = html[i..].find('>').map_or(bytes.len(), |e| i + e + 1);
-            continue;
-        }
-        let mut j = i + 1;
-        let closing = bytes.get(j) == Some(&b'/');
-        if closing {
-            j += 1;
-        }
-        if !bytes.get(j).is_some_and(u8::is_ascii_alphabetic) {
-            i += 1;
-            continue;
-        }
-        let name_start = j;
-        while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'-') {
-            j += 1;
-        }
-        let name = html[name_start..j].to_ascii_lowercase();
-        let mut attrs = Vec::new();
-        loop {
-            while j < bytes.len() && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/') {
-                j += 1;
-            }
-            if j >= bytes.len() || bytes[j] == b'>' {
-                break;
-            }
-            let attr_start = j;
-            while j < bytes.len() && !bytes[j].is_ascii_whitespace() && !matches!(bytes[j], b'=' | b'>' | b'/') {
-                j += 1;
-            }
-            let attr_name = html[attr_start..j].to_ascii_lowercase();
-            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                j += 1;
-            }
-            let mut value = String::new();
-            if bytes.get(j) == Some(&b'=') {
-                j += 1;
-                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                    j += 1;
-                }
-                match bytes.get(j) {
-                    Some(&quote) if quote == b'"' || quote == b'\'' => {
-                        let value_start = j + 1;
-                        let value_end =
-                            html[value_start..].find(quote as char).map_or(bytes.len(), |e| value_start + e);
-                        value = html[value_start..value_end].to_owned();
-                        j = value_end + 1;
-                    }
-                    _ => {
-                        let value_start = j;
-                        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
-                            j += 1;
-                        }
-                        value = html[value_start..j].to_owned();
-                    }
-                }
-            }
-            if attr_name.is_empty() {
-                j += 1;
-            } else {
-                attrs.push((attr_name, value));
-            }
-        }
-        let end = (j + 1).min(bytes.len());
-        out.push(Tag { name, attrs, closing, start, end });
-        i = end;
-    }
-    out
+/// The text of an element: character references decoded, each tag a word break, white space
+/// collapsed.
+pub fn text_of(element: ElementRef<'_>) -> String {
+    element.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Decodes the character references an HTML page uses.
-pub fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let Some(semi) = rest.find(';').filter(|s| *s <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let entity = &rest[1..semi];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some('\u{a0}'),
-            _ if entity.starts_with("#x") || entity.starts_with("#X") => {
-                u32::from_str_radix(&entity[2..], 16).ok().and_then(char::from_u32)
-            }
-            _ if entity.starts_with('#') => entity[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+/// The text of an element as it stands (a `<textarea>`'s value).
+pub fn raw_text(element: ElementRef<'_>) -> String {
+    element.text().collect()
 }
 
-/// The text of an HTML fragment: tags dropped, references decoded, white space collapsed.
-pub fn text_of(fragment: &str) -> String {
-    let mut plain = String::new();
-    let mut last = 0;
-    for tag in tags(fragment) {
-        plain.push_str(&fragment[last..tag.start]);
-        plain.push(' ');
-        last = tag.end;
+/// Look-ups in a whole page or in one part of it (a question).
+pub trait Find {
+    /// Every element in scope, in document order.
+    fn elements(&self) -> Vec<ElementRef<'_>>;
+
+    /// The elements that match a CSS selector, in document order.
+    fn all(&self, css: &str) -> Vec<ElementRef<'_>> {
+        let selector = Selector::parse(css).unwrap_or_else(|e| panic!("the selector {css}: {e}"));
+        self.elements().into_iter().filter(|e| selector.matches(e)).collect()
     }
-    plain.push_str(&fragment[last..]);
-    unescape(&plain).split_whitespace().collect::<Vec<_>>().join(" ")
+
+    /// The element with this id.
+    fn by_id(&self, id: &str) -> Option<ElementRef<'_>> {
+        self.elements().into_iter().find(|e| e.attr("id") == Some(id))
+    }
+
+    /// The text inside the element with this id.
+    fn text_by_id(&self, id: &str) -> Option<String> {
+        self.by_id(id).map(text_of)
+    }
+
+    /// The `<input>` or `<textarea>` with this id.
+    fn input(&self, id: &str) -> ElementRef<'_> {
+        let found = self.all("input, textarea").into_iter().find(|e| e.attr("id") == Some(id));
+        found.unwrap_or_else(|| panic!("no input #{id} in:\n{}", self.markup()))
+    }
+
+    /// The text of the `<label for=id>`.
+    fn label_for(&self, id: &str) -> Option<String> {
+        self.all("label").into_iter().find(|l| l.has("for", id)).map(text_of)
+    }
+
+    /// The markup, for failure messages.
+    fn markup(&self) -> String;
 }
 
 /// A page as the gateway answered it.
@@ -188,8 +97,19 @@ pub struct Page {
     pub content_type: String,
     pub retry_after: Option<String>,
     pub headers: reqwest::header::HeaderMap,
+    /// The body as sent.
     pub html: String,
-    pub tags: Vec<Tag>,
+    document: Html,
+}
+
+impl Find for Page {
+    fn elements(&self) -> Vec<ElementRef<'_>> {
+        self.document.root_element().descendent_elements().collect()
+    }
+
+    fn markup(&self) -> String {
+        self.html.clone()
+    }
 }
 
 impl Page {
@@ -200,8 +120,8 @@ impl Page {
         let content_type = header("content-type").unwrap_or_default();
         let retry_after = header("retry-after");
         let html = response.text().await.expect("body");
-        let tags = tags(&html);
-        Page { status, content_type, retry_after, headers, html, tags }
+        let document = Html::parse_document(&html);
+        Page { status, content_type, retry_after, headers, html, document }
     }
 
     pub fn is_html(&self) -> bool {
@@ -209,75 +129,24 @@ impl Page {
         ct.starts_with("text/html") && ct.replace(' ', "").contains("charset=utf-8")
     }
 
-    /// Start tags named `name`.
-    pub fn all(&self, name: &str) -> Vec<&Tag> {
-        self.tags.iter().filter(|t| !t.closing && t.name == name).collect()
-    }
-
-    /// The start tag with this id.
-    pub fn by_id(&self, id: &str) -> Option<&Tag> {
-        self.tags.iter().find(|t| !t.closing && t.has("id", id))
-    }
-
-    /// The raw HTML inside a start tag, up to its matching end tag.
-    pub fn inner(&self, tag: &Tag) -> &str {
-        let index = self.tags.iter().position(|t| t.start == tag.start).expect("tag of this page");
-        let mut depth = 0usize;
-        for t in &self.tags[index + 1..] {
-            if t.name != tag.name {
-                continue;
-            }
-            if !t.closing {
-                depth += 1;
-            } else if depth == 0 {
-                return &self.html[tag.end..t.start];
-            } else {
-                depth -= 1;
-            }
-        }
-        panic!("<{}> at {} is never closed in:\n{}", tag.name, tag.start, self.html)
-    }
-
-    /// The text inside the element with this id.
-    pub fn text_by_id(&self, id: &str) -> Option<String> {
-        self.by_id(id).map(|t| text_of(self.inner(t)))
+    /// Where an element of this page stands in document order.
+    pub fn position(&self, element: ElementRef<'_>) -> usize {
+        self.elements().iter().position(|e| *e == element).expect("an element of this page")
     }
 
     /// The text of the first `<h1>`.
     pub fn h1(&self) -> String {
         let h1 = *self.all("h1").first().unwrap_or_else(|| panic!("no <h1> in:\n{}", self.html));
-        text_of(self.inner(h1))
+        text_of(h1)
     }
 
-    /// The HTML of one question's `<div class="question" id="question-{qid}">`, read as a page.
-    pub fn question(&self, qid: &str) -> Page {
+    /// One question's `<div class="question" id="question-{qid}">`: look-ups inside it.
+    pub fn question(&self, qid: &str) -> Question<'_> {
         let div =
             self.by_id(&format!("question-{qid}")).unwrap_or_else(|| panic!("no question {qid} in:\n{}", self.html));
-        assert_eq!(div.name, "div", "question-{qid}");
+        assert_eq!(div.name(), "div", "question-{qid}");
         assert!(div.has_class("question"), "question-{qid} has class question: {div:?}");
-        let html = self.inner(div).to_owned();
-        let tags = tags(&html);
-        Page {
-            status: self.status,
-            content_type: self.content_type.clone(),
-            retry_after: None,
-            headers: self.headers.clone(),
-            html,
-            tags,
-        }
-    }
-
-    /// The `<input>` with this id.
-    pub fn input(&self, id: &str) -> &Tag {
-        self.tags
-            .iter()
-            .find(|t| !t.closing && (t.name == "input" || t.name == "textarea") && t.has("id", id))
-            .unwrap_or_else(|| panic!("no input #{id} in:\n{}", self.html))
-    }
-
-    /// The text of the `<label for=id>`.
-    pub fn label_for(&self, id: &str) -> Option<String> {
-        self.all("label").into_iter().find(|l| l.has("for", id)).map(|l| text_of(self.inner(l)))
+        Question { html: div.inner_html(), div }
     }
 
     /// The page has none of `<script`, `<img`, and no other tag of those names.
@@ -285,12 +154,29 @@ impl Page {
         let lower = self.html.to_ascii_lowercase();
         assert!(!lower.contains("<script"), "raw <script in:\n{}", self.html);
         assert!(!lower.contains("<img"), "raw <img in:\n{}", self.html);
-        for tag in &self.tags {
-            assert!(!["script", "img", "iframe", "object", "embed"].contains(&tag.name.as_str()), "{tag:?}");
-            for (name, _) in &tag.attrs {
-                assert!(!name.starts_with("on"), "event handler attribute {name} on {tag:?}");
+        for element in self.elements() {
+            assert!(!["script", "img", "iframe", "object", "embed"].contains(&element.name()), "{element:?}");
+            for (name, _) in element.value().attrs() {
+                assert!(!name.starts_with("on"), "event handler attribute {name} on {element:?}");
             }
         }
+    }
+}
+
+/// One question of a page: the elements inside its `<div>`.
+pub struct Question<'a> {
+    /// The markup inside the `<div>`.
+    pub html: String,
+    div: ElementRef<'a>,
+}
+
+impl Find for Question<'_> {
+    fn elements(&self) -> Vec<ElementRef<'_>> {
+        self.div.descendent_elements().skip(1).collect()
+    }
+
+    fn markup(&self) -> String {
+        self.html.clone()
     }
 }
 
@@ -344,22 +230,9 @@ pub fn page_path(survey: &str) -> String {
     format!("/s/{survey}")
 }
 
-/// Percent-encodes `text` for a form body or a query string (space as `+`).
-pub fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
-
 /// `application/x-www-form-urlencoded` text of the fields, in order.
 pub fn form_body(fields: &[(&str, &str)]) -> String {
-    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
 }
 
 pub async fn get_page(app: &TestApp, survey: &str) -> Page {
@@ -526,7 +399,3 @@ pub fn without(answers: &Value, qid: &str) -> Value {
     answers.as_object_mut().unwrap().remove(qid);
     answers
 }
-
-// ---------------------------------------------------------------------------------------------
-// GET
-// ---------------------------------------------------------------------------------------------
