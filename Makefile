@@ -16,10 +16,12 @@ dev:
 
 ## Run every test (unit, HTTP end to end, the survey page in headless Chromium, events, admin CLI)
 ## against one DynamoDB Local. Installs Debian's chromium + chromium-driver first if missing.
+## Four tests at a time even on two cores: tests spend much of their time waiting (stream polls,
+## settling), and four keep both cores busy.
 test:
 	infra/chromium.sh ensure
 	infra/model.sh fetch >/dev/null
-	$(DYNAMODB) cargo test --workspace
+	$(DYNAMODB) env RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} cargo test --workspace
 
 ## Unit tests only (no DynamoDB needed).
 unit:

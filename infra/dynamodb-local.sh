@@ -45,7 +45,8 @@ run() {
   port="${DYNAMODB_LOCAL_PORT:-$(free_port)}"
   log="$cache/dynamodb-local.log"
   # Started from the cache folder: DynamoDB Local writes a metadata file into its working folder.
-  (cd "$cache" && exec java -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
+  # DYNAMODB_LOCAL_JAVA_OPTS: extra JVM flags (e.g. a heap size); unquoted, it may hold several.
+  (cd "$cache" && exec java ${DYNAMODB_LOCAL_JAVA_OPTS:-} -Djava.library.path="$emulator/DynamoDBLocal_lib" -jar "$emulator/DynamoDBLocal.jar" \
     -inMemory -port "$port") >"$log" 2>&1 &
   dynamodb_pid=$!
   # Stop what we started, however the command ends.

@@ -38,12 +38,19 @@ pub async fn client() -> Client {
 
 /// The AWS configuration behind [`client`].
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_as("local").await
+}
+
+/// Like [`sdk_config`], with `access_key` as the placeholder access key id. DynamoDB Local (unless
+/// started with `-sharedDb`) keeps one database per access key id, so a test that takes its own
+/// key works in a database of its own: no test's leftovers (tables, stream records) slow another.
+pub async fn sdk_config_as(access_key: &str) -> SdkConfig {
     let mut loader = hearken::app::config_loader();
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     let loopback = ["http://127.", "http://localhost", "http://[::1]"].iter().any(|p| endpoint.starts_with(p));
     if loopback {
         if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
-            loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local"));
+            loader = loader.credentials_provider(Credentials::new(access_key, "local", None, None, "dynamodb-local"));
         }
         if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
             loader = loader.region(Region::new("us-east-1"));

@@ -20,7 +20,13 @@ const BATCH: i32 = 100;
 
 /// A streams client for the same endpoint as the tables (DynamoDB Local serves both).
 pub async fn client() -> StreamsClient {
-    let mut config = aws_sdk_dynamodbstreams::config::Builder::from(&crate::stack::sdk_config().await);
+    client_for(&crate::stack::sdk_config().await)
+}
+
+/// A streams client with the same configuration (credentials, so the same DynamoDB Local database)
+/// as a DynamoDB client made from `config`.
+pub fn client_for(config: &aws_config::SdkConfig) -> StreamsClient {
+    let mut config = aws_sdk_dynamodbstreams::config::Builder::from(config);
     if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB") {
         config = config.endpoint_url(endpoint);
     }
@@ -29,19 +35,19 @@ pub async fn client() -> StreamsClient {
 
 /// Starts one poller per (function, stream) of the template, for tables under `prefix`.
 pub async fn start(app: App, template: &Template, prefix: &str) -> Result<(), String> {
-    start_some(app, template, prefix, |_| true).await
+    start_some(app, client().await, template, prefix, |_| true).await
 }
 
 /// Like [`start`], for the functions whose binary `keep` accepts (a test that writes what a
 /// consumer would otherwise overwrite leaves that consumer out).
 pub async fn start_some(
     app: App,
+    streams: StreamsClient,
     template: &Template,
     prefix: &str,
     keep: impl Fn(&str) -> bool,
 ) -> Result<(), String> {
     let consumers = registry::stream_consumers();
-    let streams = client().await;
     for function in template.functions.iter().filter(|f| keep(&f.binary)) {
         for table in &function.streams {
             let consumer = consumers

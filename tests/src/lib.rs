@@ -25,6 +25,17 @@ pub async fn client() -> Client {
     hearken_local::stack::client().await
 }
 
+/// The configuration of one test's clients: its own access key id, so its own DynamoDB Local
+/// database (never real AWS: [`endpoint`] must be set). A suite of tables created and deleted in
+/// one database slows every later call in it; a database per test keeps the last test as fast as
+/// the first.
+async fn config_of(prefix: &str) -> aws_config::SdkConfig {
+    endpoint();
+    // DynamoDB Local takes only letters and digits in an access key id.
+    let key: String = prefix.chars().filter(char::is_ascii_alphanumeric).collect();
+    hearken_local::stack::sdk_config_as(&key).await
+}
+
 /// One test's stack: its own tables, the gateway serving template.yaml's routes, an HTTP client.
 pub struct TestApp {
     pub base: String,
@@ -53,7 +64,8 @@ pub async fn spawn_app_without_topics() -> TestApp {
 async fn spawn(configure: impl FnOnce(&mut App), consumers: impl Fn(&str) -> bool) -> TestApp {
     let template = Template::load_default().expect("template.yaml loads");
     let prefix = format!("t{}-", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let client = client().await;
+    let config = config_of(&prefix).await;
+    let client = Client::new(&config);
     let tables = tables::create_all(&client, &template, &prefix).await.expect("tables are created");
     let mut app = App::new(client, tables);
     // Tests walk many refused keys from one address in a minute; `failed_authentications` sets
@@ -61,7 +73,9 @@ async fn spawn(configure: impl FnOnce(&mut App), consumers: impl Fn(&str) -> boo
     app.settings.failed_auth_per_ip_per_minute = 100_000;
     configure(&mut app);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
-    streams::start_some(app.clone(), &template, &prefix, consumers).await.expect("stream consumers start");
+    streams::start_some(app.clone(), streams::client_for(&config), &template, &prefix, consumers)
+        .await
+        .expect("stream consumers start");
     TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
 }
 
@@ -147,7 +161,9 @@ impl Drop for TestApp {
         let (template, prefix) = (self.template.clone(), self.prefix.clone());
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async { tables::delete_all(&client().await, &template, &prefix).await });
+            runtime.block_on(async {
+                tables::delete_all(&Client::new(&config_of(&prefix).await), &template, &prefix).await
+            });
         })
         .join();
     }
