@@ -165,15 +165,7 @@ pub async fn delete_key(app: &App, account: &AccountId, id: &KeyId) -> Result<()
 pub async fn rotate_project_key(app: &App, id: &ProjectId) -> Result<(Project, ApiKey)> {
     for _ in 0..ATTEMPTS {
         let (project, _) = projects::get_public(app, id).await?.ok_or(Error::NotFound("Project not found"))?;
-        let (secret, record) = NewKey {
-            family: Family::Project,
-            account_id: project.account_id.clone(),
-            project_id: Some(project.id.clone()),
-            name: format!("Project key: {}", project.name),
-            role: Role::Member,
-            use_case: UseCase::Full,
-        }
-        .issue();
+        let (secret, record) = new_project_key(&project);
         if let Changed::Done(()) = projects::replace_key(app, &project, &record).await? {
             let project = Project { key_id: Some(record.id), key_digest: Some(record.digest), ..project };
             return Ok((project, secret));

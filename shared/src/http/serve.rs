@@ -45,8 +45,11 @@ where
     let surface = Surface::of(&path);
     // Answer 503 (SPEC §4's shape, with Retry-After) before Lambda's own timeout cuts the request
     // off with a bare gateway error.
+    // Boxed: a route's future nests the access check, the use case and the store, too deep for
+    // the compiler to lay out inline in the Lambda runtime's own future.
+    let handled = Box::pin(handler(req));
     let bounded = async move {
-        tokio::time::timeout(crate::request_scope::budget().deadline, handler(req))
+        tokio::time::timeout(crate::request_scope::budget().deadline, handled)
             .await
             .unwrap_or_else(|_| Err(Error::Unavailable("deadline passed".into())))
     };

@@ -27,7 +27,7 @@ pub(crate) use built::Built;
 pub(crate) use get::{get_as, get_item, get_with_item};
 pub(crate) use pages::{all_items, Pages};
 pub use transaction::transact;
-pub(crate) use transaction::{Transaction, TxError};
+pub(crate) use transaction::{update_alone, Transaction, TxError};
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;

@@ -10,7 +10,7 @@
 //! under `day#`, so one Query reads a range's rollups and marks together: O(days).
 
 use super::responses::ResponseItem;
-use super::{failed_condition, get_item, n, number, s, Built, Item, Pages};
+use super::{failed_condition, get_item, n, number, s, update_alone, Built, Item, Pages};
 use crate::analytics::{DateRange, DayRollup, ResponseFacts};
 use crate::ids::{ResponseId, SurveyId};
 use crate::request_scope::db_call;
@@ -60,14 +60,7 @@ pub fn mark_write(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<Transa
 /// Marks a day on its own (after a response's topics changed).
 pub async fn mark(app: &App, survey: &SurveyId, day: NaiveDate) -> Result<()> {
     let update = mark_update(app, survey, day)?;
-    let call = app
-        .db
-        .update_item()
-        .table_name(update.table_name())
-        .set_key(Some(update.key().clone()))
-        .update_expression(update.update_expression())
-        .set_expression_attribute_values(update.expression_attribute_values().cloned())
-        .send();
+    let call = update_alone(app, &update).send();
     db_call(call).await?;
     Ok(())
 }

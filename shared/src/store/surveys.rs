@@ -3,7 +3,7 @@
 //! the same transaction as each response) and versions its questions, so a response is never
 //! stored against questions that changed under it.
 
-use super::{failed_condition, get_as, s, Built, Item, Pages, Transaction};
+use super::{failed_condition, get_as, s, update_alone, Built, Item, Pages, Transaction};
 use crate::ids::{AccountId, ProjectId, SurveyId};
 use crate::request_scope::db_call;
 use crate::surveys::{Survey, SurveyChanges};
@@ -243,17 +243,7 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
             if !crate::request_scope::may_start_write() {
                 return Err(Error::Unavailable("no time left in the request to start a write".into()));
             }
-            let call = app
-                .db
-                .update_item()
-                .table_name(update.table_name())
-                .set_key(Some(update.key().clone()))
-                .update_expression(update.update_expression())
-                .set_condition_expression(update.condition_expression().map(str::to_owned))
-                .set_expression_attribute_names(update.expression_attribute_names().cloned())
-                .set_expression_attribute_values(update.expression_attribute_values().cloned())
-                .return_values(ReturnValue::AllNew)
-                .send();
+            let call = update_alone(app, &update).return_values(ReturnValue::AllNew).send();
             match db_call(call).await {
                 Ok(out) => {
                     let item: SurveyItem = serde_dynamo::from_item(out.attributes.unwrap_or_default())?;

@@ -159,6 +159,22 @@ impl From<TxError> for Error {
     }
 }
 
+/// An `Update` built for a transaction, as a request of its own (UpdateItem), for a write that is
+/// sometimes alone and sometimes part of a transaction.
+pub(crate) fn update_alone(
+    app: &App,
+    update: &Update,
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    app.db
+        .update_item()
+        .table_name(update.table_name())
+        .set_key(Some(update.key().clone()))
+        .update_expression(update.update_expression())
+        .set_condition_expression(update.condition_expression().map(str::to_owned))
+        .set_expression_attribute_names(update.expression_attribute_names().cloned())
+        .set_expression_attribute_values(update.expression_attribute_values().cloned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
