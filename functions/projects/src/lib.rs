@@ -60,7 +60,7 @@ async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::Write, project: None }).await?;
-    let input = ProjectInput::from_json(json_body(req)?)?;
+    let input = || ProjectInput::from_json(json_body(req)?);
     Ok(data(StatusCode::CREATED, projects::create(app, &access, input).await?))
 }
 

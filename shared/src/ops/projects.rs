@@ -52,7 +52,9 @@ pub async fn list(app: &App, access: &Access, slice: Slice) -> Result<(Vec<Proje
 
 /// Creates a project (no key yet). A key limited to some projects may not: it could not reach
 /// the project it made, and would use up the plan's projects.
-pub async fn create(app: &App, access: &Access, input: ProjectInput) -> Result<ProjectView> {
+pub async fn create(app: &App, access: &Access, input: impl FnOnce() -> Result<ProjectInput>) -> Result<ProjectView> {
+    // The refusal comes before the body is read, so a limited key learns nothing from how its
+    // body would have been judged (and its call is given back).
     if access.key.project_limit().is_some() {
         let refusal = Error::Forbidden(
             "This API key is limited to some projects, so it cannot create projects; use a key without a project limit"
@@ -60,6 +62,7 @@ pub async fn create(app: &App, access: &Access, input: ProjectInput) -> Result<P
         );
         return Err(access.refuse(app, refusal).await);
     }
+    let input = input()?;
     let name = input.require_name()?.to_owned();
     let project = new_project(&access.account.id, &name, input.slug, input.allowed_domains.unwrap_or_default());
     stored::create(app, &project, None).await?;

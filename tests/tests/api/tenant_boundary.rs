@@ -424,6 +424,10 @@ async fn a_restricted_owner_key_cannot_manage_wider_keys_or_make_projects() {
     let made = app.call("POST", "/api/projects", &limited, Some(json!({"name": "Squat"}))).await;
     assert_eq!(made.status, 403, "{}", made.body);
     assert!(made.error().contains("cannot create projects"), "{}", made.body);
+    // Refused before its body is judged: a body it could never use draws the same refusal.
+    let made = app.call("POST", "/api/projects", &limited, Some(json!({"name": 7}))).await;
+    assert_eq!(made.status, 403, "{}", made.body);
+    assert!(made.error().contains("cannot create projects"), "{}", made.body);
 
     // A project key regenerates its own project's key only.
     let (_, other_key) = (other.id.clone(), project_key.expose());
