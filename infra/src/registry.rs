@@ -55,6 +55,11 @@ pub fn functions() -> Vec<Function> {
             handler: |app, req| Box::pin(async move { hearken_analytics::handle(&app, req).await }),
         },
         Function {
+            binary: "docs",
+            routes: hearken_docs::ROUTES,
+            handler: |_app, req| Box::pin(async move { hearken_docs::handle(req).await }),
+        },
+        Function {
             binary: "widget",
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),

@@ -57,6 +57,19 @@ macro_rules! prefixed_id {
             }
         }
 
+        /// In the OpenAPI document: a string of this kind's shape.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .pattern(Some(concat!("^", $prefix, "[0-9A-Za-z]{22}$")))
+                    .examples([concat!($prefix, "0B3xkPq9Zr4TmW8vYc2LhN")])
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)

@@ -14,6 +14,7 @@ pub mod feedback;
 pub mod http;
 pub mod ids;
 pub mod logging;
+pub mod openapi;
 pub mod ops;
 pub mod plans;
 pub mod project_removal;

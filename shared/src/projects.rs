@@ -7,6 +7,7 @@ use crate::time::Timestamp;
 use crate::{slug, Error, Result};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// Longest project name, in characters.
 pub const NAME_MAX_CHARS: usize = 200;
@@ -14,7 +15,7 @@ pub const NAME_MAX_CHARS: usize = 200;
 pub const DOMAINS_MAX: usize = 50;
 
 /// A project as the API returns it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectView {
     pub id: ProjectId,
@@ -88,6 +89,43 @@ impl ProjectInput {
     pub fn require_name(&self) -> Result<&str> {
         self.name.as_deref().ok_or_else(|| Error::bad_request("Name is required"))
     }
+}
+
+/// The body of `POST /api/projects`, as the OpenAPI document shows it ([`ProjectInput::from_json`]
+/// reads it; the fuzzing in CI holds the two to each other).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct NewProject {
+    /// The project's name (surrounding spaces are trimmed).
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    name: String,
+    /// Lowercase letters and digits in dash-separated words; derived from the name when absent.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", nullable = false, max_length = 64)]
+    slug: Option<String>,
+    /// Hosts the widget may send feedback from (`example.com`, `*.example.com`,
+    /// `localhost:3000`); empty allows any origin.
+    #[schema(max_items = 50, nullable = false)]
+    allowed_domains: Option<Vec<String>>,
+}
+
+// The schema attributes take only literals: they must stay the limits the parser applies.
+const _: () = assert!(DOMAINS_MAX == 50 && NAME_MAX_CHARS == 200 && slug::MAX_LEN == 64);
+
+/// The body of `PUT /api/projects/{projectId}`: only the fields given change.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ProjectChanges {
+    /// The project's name (surrounding spaces are trimmed).
+    #[schema(pattern = r"\S", nullable = false, min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// Lowercase letters and digits in dash-separated words.
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", nullable = false, max_length = 64)]
+    slug: Option<String>,
+    /// Hosts the widget may send feedback from; empty allows any origin.
+    #[schema(max_items = 50, nullable = false)]
+    allowed_domains: Option<Vec<String>>,
 }
 
 /// Normalises one `allowedDomains` entry: a host, optionally `*.` for its subdomains, optionally

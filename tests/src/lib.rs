@@ -12,6 +12,8 @@ use hearken_local::template::Template;
 use hearken_local::{gateway, streams, tables};
 use serde_json::Value;
 
+pub mod dynamodb_process;
+
 /// The endpoint of the run's DynamoDB Local.
 pub fn endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect(

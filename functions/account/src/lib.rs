@@ -24,6 +24,11 @@ const KEY_DELETE: &str = "DELETE /api/v1/keys/{keyId}";
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[ACCOUNT, KEYS_LIST, KEYS_CREATE, KEY_GET, KEY_UPDATE, KEY_DELETE];
 
+/// This function's routes in the OpenAPI document (the docs function merges every function's).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {

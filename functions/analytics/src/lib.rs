@@ -20,6 +20,11 @@ pub const ROUTES: &[&str] = &[ANALYTICS, TOPICS];
 
 const SURVEY_NOT_FOUND: Error = Error::NotFound("Survey not found");
 
+/// This function's routes in the OpenAPI document (the docs function merges every function's).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {

@@ -19,6 +19,11 @@ const DELETE: &str = "DELETE /api/feedback/{id}";
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[PROJECT_LIST, PROJECT_CREATE, LIST, GET, UPDATE, DELETE];
 
+/// This function's routes in the OpenAPI document (the docs function merges every function's).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {

@@ -10,8 +10,9 @@
 use super::addressed;
 use hearken::access::key_source::presented_key;
 use hearken::access::{authorize, ApiKey, Family, KeyRecord, Need};
-use hearken::http::{data, json_body, path_param};
+use hearken::http::{data, json_body, path_param, Data, Surface};
 use hearken::ids::{KeyId, ProjectId};
+use hearken::openapi::{error_example, ErrorBody};
 use hearken::ops::{project_keys, PROJECT_NOT_FOUND};
 use hearken::plans::Action;
 use hearken::time::Timestamp;
@@ -20,20 +21,41 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-/// A key as shown after its creation.
-#[derive(Serialize)]
+/// A project's key as shown: never its secret, except in the answer that creates it.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct KeyView {
+pub(crate) struct KeyView {
     id: KeyId,
     prefix: String,
     /// `account` (the reference's behaviour: the key acts for its account on `/api`) or `project`.
+    #[schema(value_type = Option<KeyScope>)]
     scope: Option<&'static str>,
     created_at: Timestamp,
     last_used_at: Option<Timestamp>,
     /// The secret: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
     key: Option<String>,
+}
+
+/// What a project's key acts for.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum KeyScope {
+    Account,
+    Project,
+}
+
+/// The optional body of `POST …/api-key`, as the OpenAPI document shows it ([`project_scoped`]
+/// reads it).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct NewProjectKey {
+    /// `account` (default) or `project` (the key reaches only this project).
+    #[schema(nullable = false)]
+    scope: Option<KeyScope>,
 }
 
 impl KeyView {
@@ -49,6 +71,16 @@ impl KeyView {
     }
 }
 
+/// Show the project's key
+///
+/// Its id, prefix and use; never the secret.
+#[utoipa::path(get, path = "/api/projects/{projectId}/api-key", tag = "Projects", operation_id = "getProjectKey",
+    params(("projectId" = ProjectId, Path, description = "The project's id")),
+    responses(
+        (status = 200, description = "The key's metadata", body = Data<KeyView>),
+        (status = 404, description = "No such project in this account, or it has no key", body = ErrorBody,
+            example = json!(error_example(&PROJECT_NOT_FOUND, Surface::Miniback))),
+    ))]
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
     let (_, project) = addressed(app, req, Action::Read, false).await?;
     let record = project_keys::key_of(app, &project).await?;
@@ -82,6 +114,18 @@ fn project_scoped(req: &Request) -> Result<bool> {
     }
 }
 
+/// Generate the project's key
+///
+/// Replaces the project's key (the old one fails from the next request) and shows the secret,
+/// once. Needs an owner's FULL account key, or the project's own key.
+#[utoipa::path(post, path = "/api/projects/{projectId}/api-key", tag = "Projects", operation_id = "createProjectKey",
+    params(("projectId" = ProjectId, Path, description = "The project's id")),
+    request_body(content = Option<NewProjectKey>, description = "Optional: what the key acts for"),
+    responses(
+        (status = 201, description = "The new key, with its secret in `key`", body = Data<KeyView>),
+        (status = 404, description = "No such project in this account", body = ErrorBody,
+            example = json!(error_example(&PROJECT_NOT_FOUND, Surface::Miniback))),
+    ))]
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
     let access = authorize(app, req, Need { action: action_for(req), project: Some(&raw) }).await?;

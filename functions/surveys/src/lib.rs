@@ -18,6 +18,11 @@ const RESPONSES: &str = "GET /api/v1/surveys/{surveyId}/feedback";
 /// The routes of template.yaml this function serves.
 pub const ROUTES: &[&str] = &[LIST, CREATE, GET, UPDATE, RESPONSES];
 
+/// This function's routes in the OpenAPI document (the docs function merges every function's).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     serve(req, |req| async move {

@@ -24,6 +24,11 @@ pub const ROUTES: &[&str] = &[SUBMIT];
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
+/// This function's routes in the OpenAPI document (the docs function merges every function's).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths())]
+pub struct ApiDoc;
+
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let response = serve(req, |req| async move {

@@ -3,10 +3,15 @@
 
 use lambda_http::{Request, RequestExt};
 
+/// The header a key is looked for first.
+pub const HEADER: &str = "x-api-key";
+/// The query parameter a key is looked for last.
+pub const QUERY: &str = "api_key";
+
 /// The key as presented, if any (not yet checked).
 pub fn presented_key(req: &Request) -> Option<String> {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(key) = header("x-api-key").filter(|k| !k.is_empty()) {
+    if let Some(key) = header(HEADER).filter(|k| !k.is_empty()) {
         return Some(key.to_owned());
     }
     if let Some(auth) = header("authorization") {
@@ -17,7 +22,7 @@ pub fn presented_key(req: &Request) -> Option<String> {
             }
         }
     }
-    req.query_string_parameters_ref().and_then(|q| q.first("api_key")).filter(|k| !k.is_empty()).map(str::to_owned)
+    req.query_string_parameters_ref().and_then(|q| q.first(QUERY)).filter(|k| !k.is_empty()).map(str::to_owned)
 }
 
 #[cfg(test)]

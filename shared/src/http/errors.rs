@@ -23,7 +23,7 @@ pub fn error_response(err: &Error, surface: Surface) -> Response<Body> {
     response
 }
 
-fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
+pub(crate) fn status_and_message(err: &Error, surface: Surface) -> (StatusCode, String) {
     use StatusCode as S;
     let status = match err {
         Error::KeyRefused(refusal) => return refusal_answer(*refusal, surface),

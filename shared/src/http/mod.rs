@@ -9,10 +9,11 @@ mod response;
 mod serve;
 
 pub use errors::error_response;
-pub use paging::{Slice, Window, MAX_OFFSET};
+pub(crate) use errors::status_and_message;
+pub use paging::{Numbered, Page, PagePagination, Pagination, Slice, SliceQuery, Window, WindowQuery, MAX_OFFSET};
 pub use request::{
     content_type, form_body, json_body, optional_query, path_param, public_base, query_number, route_key, source_ip,
     BODY_LIMIT,
 };
-pub use response::{browser_facing, data, deleted, html, json};
+pub use response::{browser_facing, data, deleted, html, json, Data, Deleted};
 pub use serve::{serve, Surface};

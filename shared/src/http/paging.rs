@@ -7,6 +7,7 @@ use crate::{Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
 /// Deepest `offset` served: skipping costs a read of every skipped item.
 pub const MAX_OFFSET: u64 = 10_000;
@@ -35,19 +36,38 @@ impl Slice {
     }
 }
 
-#[derive(Serialize)]
-struct Page<T> {
-    data: Vec<T>,
-    pagination: Pagination,
+/// A list answer: one slice of the items and where it lies.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub pagination: Pagination,
 }
 
-#[derive(Serialize)]
+/// Where a slice lies in the whole list.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Pagination {
-    total: u64,
-    limit: u64,
-    offset: u64,
-    has_more: bool,
+pub struct Pagination {
+    /// Items in the whole list.
+    pub total: u64,
+    /// Items asked for (at most 100).
+    pub limit: u64,
+    /// Items skipped.
+    pub offset: u64,
+    /// Whether items lie beyond this slice.
+    pub has_more: bool,
+}
+
+/// The query of a list that follows the general rule, as documented (read by [`Slice::of`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SliceQuery {
+    /// Items per answer; values above 100 are served as 100.
+    #[param(minimum = 1, default = 50)]
+    limit: Option<u64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 10_000, default = 0)]
+    offset: Option<u64>,
 }
 
 /// Which slice of a list a page-numbered route (`GET /api/feedback`) is asked for: `page` and
@@ -97,20 +117,43 @@ impl Window {
     }
 }
 
-#[derive(Serialize)]
-struct Numbered<T> {
-    data: Vec<T>,
-    pagination: PagePagination,
+/// A page-numbered list answer.
+#[derive(Serialize, ToSchema)]
+pub struct Numbered<T> {
+    pub data: Vec<T>,
+    pub pagination: PagePagination,
 }
 
-#[derive(Serialize)]
+/// Where a page lies, in both styles.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct PagePagination {
-    page: u64,
-    page_size: u64,
-    total: u64,
-    total_pages: u64,
-    limit: u64,
-    offset: u64,
-    has_more: bool,
+pub struct PagePagination {
+    /// The page the first item falls on (from 1).
+    pub page: u64,
+    pub page_size: u64,
+    pub total: u64,
+    pub total_pages: u64,
+    pub limit: u64,
+    pub offset: u64,
+    pub has_more: bool,
+}
+
+/// The query of a page-numbered list, as documented (read by [`Window::of`]): `page` and
+/// `pageSize`, or `limit` and `offset`, not both.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, non_snake_case)]
+pub struct WindowQuery {
+    /// Page number, from 1 (at most 10,000 items can be skipped).
+    #[param(minimum = 1, default = 1)]
+    page: Option<u64>,
+    /// Items per page; values above 100 are served as 100.
+    #[param(minimum = 1, default = 10)]
+    pageSize: Option<u64>,
+    /// Items per answer (instead of `pageSize`); values above 100 are served as 100.
+    #[param(minimum = 1)]
+    limit: Option<u64>,
+    /// Items to skip (instead of `page`).
+    #[param(minimum = 0, maximum = 10_000)]
+    offset: Option<u64>,
 }

@@ -3,6 +3,21 @@
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `{"data": …}`: the success envelope of the documents.
+#[derive(Serialize, ToSchema)]
+pub struct Data<T> {
+    pub data: T,
+}
+
+/// What every DELETE answers inside its envelope.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted<T> {
+    pub id: T,
+    /// Always `true`.
+    pub deleted: bool,
+}
 
 /// A JSON response with the given status, marked `nosniff` (also when it is made outside
 /// `serve`, as the local gateway's own errors are).
@@ -18,21 +33,12 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
 
 /// `{"data": …}`, the success envelope of the documents (fields keep their declared order).
 pub fn data(status: StatusCode, value: impl Serialize) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Envelope<T> {
-        data: T,
-    }
-    json(status, &Envelope { data: value })
+    json(status, &Data { data: value })
 }
 
 /// What every DELETE answers: `200 {"data": {"id", "deleted": true}}`. Not 204: the documents'
 /// clients parse every answer as JSON, which fails on an empty body.
 pub fn deleted(id: impl Serialize) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Deleted<T> {
-        id: T,
-        deleted: bool,
-    }
     data(StatusCode::OK, Deleted { id, deleted: true })
 }
 

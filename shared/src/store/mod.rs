@@ -45,7 +45,7 @@ pub enum Changed<T> {
 }
 
 /// Where a project is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ProjectStatus {
     /// Shown by every route, takes feedback.

@@ -1,0 +1,221 @@
+//! What every route's entry in the OpenAPI document shares, so the function crates' route
+//! attributes only say what is particular to them: the error body and its examples (rendered by
+//! the one error mapping from real [`Error`] values, never typed out), the three key forms, and
+//! the answers and headers every keyed or public route can give. The docs function merges the
+//! function crates' documents and passes them through [`finish`].
+
+use crate::access::key_source::{HEADER, QUERY};
+use crate::error::{Error, Refusal};
+use crate::http::{status_and_message, Surface, BODY_LIMIT};
+use crate::plans::Plan;
+use crate::time::Timestamp;
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{
+    Components, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Type,
+};
+use utoipa::{PartialSchema, ToSchema};
+
+/// Every error answer: `{"error": "<text>"}` (SPEC §4's texts word for word).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for a person to read.
+    pub error: String,
+}
+
+/// The body `err` is answered with on `surface`, for a route attribute's `example`.
+pub fn error_example(err: &Error, surface: Surface) -> Value {
+    json!({ "error": status_and_message(err, surface).1 })
+}
+
+/// The security scheme names, in the order a key is looked for.
+pub const KEY_SCHEMES: [&str; 3] = ["apiKeyHeader", "apiKeyQuery", "bearer"];
+
+/// Finishes the merged document: title, key schemes, and on every operation the answers and
+/// headers that any route of its kind can give.
+pub fn finish(mut doc: OpenApi) -> OpenApi {
+    doc.info =
+        InfoBuilder::new().title("Hearken").version(env!("CARGO_PKG_VERSION")).description(Some(DESCRIPTION)).build();
+    let components = doc.components.get_or_insert_with(Components::new);
+    components.schemas.insert("ErrorBody".into(), ErrorBody::schema());
+    let schemes = [
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(HEADER, "The key in a header."))),
+        SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+            QUERY,
+            "The key in the query string (kept out of the logs; prefer the header).",
+        ))),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("`Authorization: Bearer <key>`."))
+                .build(),
+        ),
+    ];
+    for (name, scheme) in KEY_SCHEMES.into_iter().zip(schemes) {
+        components.security_schemes.insert(name.into(), scheme);
+    }
+    // Any one of the three forms will do.
+    doc.security = Some(KEY_SCHEMES.iter().map(|name| SecurityRequirement::new(*name, Vec::<String>::new())).collect());
+
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let surface = Surface::of(path);
+        for operation in operations(item) {
+            complete(operation, surface);
+        }
+    }
+    doc
+}
+
+const DESCRIPTION: &str = "Feedback and surveys over HTTPS: the Miniback feedback API (`/api/...`), the RateMind \
+surveys API (`/api/v1/...`) and the public survey page (`/s/...`). Every keyed route takes the key in the \
+`x-api-key` header, the `api_key` query parameter or `Authorization: Bearer`. Every answer carries \
+`Server-Timing` (the DynamoDB work it cost) and keyed answers carry `X-RateLimit-Limit`, \
+`X-RateLimit-Remaining` and `X-RateLimit-Reset`; 429 and 503 answers say when to retry in `Retry-After`.";
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+        .into_iter()
+        .filter_map(Option::as_mut)
+}
+
+/// A route declared `security(())` needs no key.
+fn is_public(operation: &Operation) -> bool {
+    operation.security.as_ref().is_some_and(|list| list.iter().any(|r| *r == SecurityRequirement::default()))
+}
+
+/// Adds the answers any route of this kind can give (unless the route documents that status
+/// itself), then the headers every answer carries.
+fn complete(operation: &mut Operation, surface: Surface) {
+    let keyed = !is_public(operation);
+    let has_body = operation.request_body.is_some();
+    let has_path_params = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path));
+    let mut common: Vec<(u16, &str, Vec<Error>)> = Vec::new();
+    if has_body || operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        common.push((
+            400,
+            "The request is malformed; the text names what to fix.",
+            vec![Error::bad_request("Invalid JSON body")],
+        ));
+    }
+    if keyed {
+        common.push((
+            401,
+            "No key, or a key that cannot be used (unknown, disabled, expired, deleted).",
+            refusals(surface, 401),
+        ));
+        common.push((403, "The key may not do this (its plan, its projects, its source IP).", refusals(surface, 403)));
+    }
+    if has_path_params {
+        common.push((404, "Nothing with this id belongs to the caller.", vec![Error::NotFound("Not found")]));
+    }
+    if has_body {
+        common.push((413, "The body is larger than the limit.", vec![Error::PayloadTooLarge { limit: BODY_LIMIT }]));
+        common.push((
+            415,
+            "The body is not of the type this route reads.",
+            vec![Error::UnsupportedMediaType("application/json")],
+        ));
+    }
+    common.push((
+        429,
+        "Too many requests: the key's or the account's rate limit, or the plan's monthly calls. `Retry-After` says when to retry.",
+        vec![
+            Error::RateLimited { per: "this key", limit: 60, reset: 1_767_225_600 },
+            Error::MonthlyQuota { plan: Plan::Free, limit: 1_000, resets: example_time() },
+        ],
+    ));
+    common.push((500, "A fault on our side; the details go to the log only.", vec![Error::internal("hidden")]));
+    common.push((
+        503,
+        "Storage is briefly unavailable or slow; nothing was half-written. Retry after `Retry-After` seconds.",
+        vec![Error::Unavailable("hidden".into())],
+    ));
+
+    let responses = &mut operation.responses.responses;
+    for (status, description, errors) in common {
+        let key = status.to_string();
+        if errors.is_empty() || responses.contains_key(&key) {
+            continue;
+        }
+        responses.insert(key, RefOr::T(error_response(description, &errors, surface)));
+    }
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response {
+            add_headers(response, status, keyed);
+        }
+    }
+}
+
+/// A fixed time for examples (the document is the same every time it is made).
+fn example_time() -> Timestamp {
+    Timestamp::from_millis(1_767_225_600_000).unwrap_or_else(Timestamp::now)
+}
+
+/// The refusals of a presented key that answer `status` on `surface`, as errors.
+fn refusals(surface: Surface, status: u16) -> Vec<Error> {
+    let mut errors = vec![Error::MissingKey];
+    errors.extend(
+        [
+            Refusal::Unknown,
+            Refusal::Deleted,
+            Refusal::Regenerated,
+            Refusal::Disabled,
+            Refusal::Expired,
+            Refusal::IpNotAllowed,
+            Refusal::ProjectNotAllowed,
+        ]
+        .map(Error::KeyRefused),
+    );
+    errors.push(Error::PlanTooLow { needed: Plan::Business, current: Plan::Free });
+    errors.retain(|err| status_and_message(err, surface).0.as_u16() == status);
+    errors
+}
+
+/// An error answer whose examples are what the one error mapping renders for `errors`.
+fn error_response(description: &str, errors: &[Error], surface: Surface) -> Response {
+    let mut content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody")));
+    let mut seen = Vec::new();
+    for err in errors {
+        let example = error_example(err, surface);
+        if seen.contains(&example) {
+            continue;
+        }
+        let name = format!("{err:?}").split(['(', ' ', '{']).next().unwrap_or("error").to_owned();
+        let name = if seen.is_empty() { name } else { format!("{name}{}", seen.len()) };
+        content = content.examples_from_iter([(name, ExampleBuilder::new().value(Some(example.clone())).build())]);
+        seen.push(example);
+    }
+    ResponseBuilder::new().description(description).content("application/json", content.build()).build()
+}
+
+/// The headers an answer carries: `Server-Timing` on all, the rate-limit trio once a key was
+/// checked, `Retry-After` where the client should wait.
+fn add_headers(response: &mut Response, status: &str, keyed: bool) {
+    let header = |description: &str, kind: Type| {
+        HeaderBuilder::new().schema(ObjectBuilder::new().schema_type(kind)).description(Some(description)).build()
+    };
+    let headers = &mut response.headers;
+    headers.insert(
+        "Server-Timing".into(),
+        header("The DynamoDB work this answer cost: `db;dur=<ms>;desc=\"calls=<N> rounds=<M>\"`.", Type::String),
+    );
+    if keyed {
+        headers.insert("X-RateLimit-Limit".into(), header("Requests allowed per minute for this key.", Type::Integer));
+        headers.insert("X-RateLimit-Remaining".into(), header("Requests left in the current minute.", Type::Integer));
+        headers
+            .insert("X-RateLimit-Reset".into(), header("When the minute window resets (Unix seconds).", Type::Integer));
+    }
+    if status == "429" || status == "503" {
+        headers.insert("Retry-After".into(), header("Seconds to wait before retrying.", Type::Integer));
+    }
+}
