@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench fuzz
 
 DYNAMODB := infra/dynamodb-local.sh run
 # One build serves every target: exactly what `cargo test --workspace` builds (the same packages
@@ -22,6 +22,11 @@ test:
 	infra/chromium.sh ensure
 	infra/model.sh fetch >/dev/null
 	$(DYNAMODB) env RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} cargo test --workspace
+
+## Fuzz every route against the document /openapi.json serves (schemathesis, pinned, in
+## .cache/schemathesis-venv): seed 42 (at least 5,000 cases) and a random seed, printed; reports in target/schemathesis/.
+fuzz:
+	infra/schemathesis.sh
 
 ## Unit tests only (no DynamoDB needed).
 unit:

@@ -10,6 +10,8 @@ use crate::time::Timestamp;
 use crate::{Error, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 /// Longest key name, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
@@ -20,31 +22,61 @@ pub const IPS_MAX: usize = 50;
 /// Most entries in `allowedProjects` (a list filter takes at most 100 values).
 pub const PROJECTS_MAX: usize = 100;
 
-/// A key as the API shows it.
-#[derive(Clone, Debug, Serialize)]
+/// A key as the API shows it: never its secret, except in the answer that creates it.
+// `ApiKeyView` in the OpenAPI document: the projects routes show a project's key in a `KeyView`
+// of their own, and the document keeps the first schema of a name.
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApiKeyView)]
 pub struct KeyView {
     pub id: KeyId,
+    /// The start of the key, to recognise it by (`sk_live_Ab3f…`); never the secret.
     pub prefix: String,
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub role: Role,
+    /// Fixed at creation.
     pub use_case: UseCase,
+    /// `account` (`sk_live_…`, managed here) or `project` (a project's `mbk_…` key).
     pub family: Family,
+    /// The project of a project key; `null` for account keys.
+    #[schema(required = true)]
     pub project_id: Option<ProjectId>,
     /// Project keys: `account` (acts for the account on the Miniback API) or `project`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<KeyScope>, nullable = false)]
     pub scope: Option<&'static str>,
+    /// When the key stops working; `null`: never. Fixed at creation.
+    #[schema(required = true)]
     pub expires_at: Option<Timestamp>,
+    /// A disabled key is refused (401) until it is enabled again.
     pub enabled: bool,
+    /// Addresses and CIDR blocks the key may be used from (`203.0.113.7/32`, `10.0.0.0/8`,
+    /// `2001:db8::/32`); empty: anywhere.
     pub allowed_ips: Vec<String>,
+    /// Projects the key may address; empty: every project of the account.
     pub allowed_projects: Vec<ProjectId>,
+    /// The key's own per-minute limit; `null`: the plan's default.
+    #[schema(required = true, minimum = 1)]
     pub rate_limit_per_minute: Option<u32>,
     pub created_at: Timestamp,
+    /// When the key last authenticated a request (recorded at most once a minute); `null`: never.
+    #[schema(required = true)]
     pub last_used_at: Option<Timestamp>,
     /// The secret: only in the answer that creates the key.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub key: Option<String>,
+}
+
+/// What a project's key acts for.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum KeyScope {
+    Account,
+    Project,
 }
 
 impl KeyView {
@@ -268,6 +300,134 @@ pub fn bound_project_key(creator: &KeyRecord, key: &mut KeyRecord) {
     }
 }
 
+/// The body of `POST /api/v1/keys`. Any other field is refused by name (400), so a misspelt
+/// restriction never makes a wider key.
+// What the OpenAPI document shows; [`new_key_from_json`] reads it, and the fuzzing in CI holds
+// the two to each other.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewApiKey {
+    /// What the key is for, to recognise it in the list: 1 to 100 characters once surrounding
+    /// whitespace is trimmed.
+    #[schema(
+        pattern = r"^[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([\s\S]{0,98}[^\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
+    name: String,
+    /// A longer note; `null` or absent: none.
+    #[schema(max_length = 500)]
+    description: Option<String>,
+    /// `member` (the default) or `owner` (may create, change and delete keys).
+    #[schema(default = "member")]
+    role: Option<Role>,
+    /// `FULL` (the default), `READ_ONLY` or `INGEST`; fixed once the key exists.
+    #[schema(default = "FULL")]
+    use_case: Option<UseCase>,
+    /// When the key stops working (in the future); absent or `null`: never, or the creating key's
+    /// own expiry when it has one (a later one is also cut to it). Fixed once the key exists.
+    #[schema(example = "2099-12-31T23:59:59.000Z")]
+    expires_at: Option<Timestamp>,
+    /// Addresses and CIDR blocks the key may be used from; absent, `null` or empty: anywhere
+    /// (or the creating key's own list when it has one; entries must lie inside it).
+    #[schema(max_items = 50)]
+    allowed_ips: Option<Vec<IpOrBlock>>,
+    /// Projects of this account the key may address; absent, `null` or empty: every project (or
+    /// the creating key's own list when it has one; entries must be on it).
+    #[schema(max_items = 100)]
+    allowed_projects: Option<Vec<ProjectId>>,
+    /// The key's own per-minute limit, at most the plan's default (FREE 10, STARTER 60, PRO 600,
+    /// BUSINESS 1200) and the creating key's own limit; absent or `null`: the plan's default (or
+    /// the creating key's limit when it has one).
+    #[schema(minimum = 1, maximum = 1200)]
+    rate_limit_per_minute: Option<u32>,
+    /// `false` makes the key disabled from the start.
+    #[schema(nullable = false, default = true)]
+    enabled: Option<bool>,
+}
+
+/// The body of `PATCH /api/v1/keys/{keyId}`: only the fields given change. Any other field —
+/// `useCase` and `expiresAt` included, which are fixed at creation — is refused by name (400).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ApiKeyChanges {
+    /// What the key is for: 1 to 100 characters once surrounding whitespace is trimmed.
+    #[schema(
+        pattern = r"^[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]([\s\S]{0,98}[^\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        nullable = false
+    )]
+    name: Option<String>,
+    /// A longer note; `null` removes it.
+    #[schema(max_length = 500)]
+    description: Option<String>,
+    /// Addresses and CIDR blocks the key may be used from; `null` or empty: anywhere (refused when
+    /// the changing key has a list of its own: entries must lie inside it).
+    #[schema(max_items = 50)]
+    allowed_ips: Option<Vec<IpOrBlock>>,
+    /// Projects of this account the key may address; `null` or empty: every project (refused when
+    /// the changing key has a list of its own: entries must be on it).
+    #[schema(max_items = 100)]
+    allowed_projects: Option<Vec<ProjectId>>,
+    /// The key's own per-minute limit, at most the plan's default (FREE 10, STARTER 60, PRO 600,
+    /// BUSINESS 1200) and the changing key's own limit; `null`: the plan's default (refused when
+    /// the changing key has a limit of its own).
+    #[schema(minimum = 1, maximum = 1200)]
+    rate_limit_per_minute: Option<u32>,
+    /// `false` disables the key (it is refused from the next request), `true` enables it.
+    #[schema(nullable = false)]
+    enabled: Option<bool>,
+}
+
+/// The highest per-key limit of any plan: what a body's `rateLimitPerMinute` may reach at most.
+const fn highest_plan_limit() -> u32 {
+    let mut highest = 0;
+    let mut i = 0;
+    while i < Plan::ALL.len() {
+        let limit = Plan::ALL[i].limits().per_key_per_minute;
+        if limit > highest {
+            highest = limit;
+        }
+        i += 1;
+    }
+    highest
+}
+
+/// What `str::trim` removes (Unicode White_Space), as the inside of a regular-expression class
+/// that JSON Schema (ECMA-262) and Python's `re` read alike: the `name` patterns say what the
+/// parser counts after trimming (`\s` would not do: the two dialects disagree on it, and with
+/// `trim` on U+001C to U+001F).
+const TRIMMED: &str = r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+// The schema attributes take only literals: they must stay the limits the parser applies (the
+// `name` patterns are checked against `NAME_MAX_CHARS` and `TRIMMED` by a test).
+const _: () = assert!(
+    NAME_MAX_CHARS == 100
+        && DESCRIPTION_MAX_CHARS == 500
+        && IPS_MAX == 50
+        && PROJECTS_MAX == 100
+        && highest_plan_limit() == 1200
+);
+
+/// One `allowedIps` entry in the OpenAPI document: an address or a CIDR block, IPv4 or IPv6
+/// ([`ip_allow::parse_entry`] decides; the pattern admits its characters, around them what it
+/// trims).
+pub struct IpOrBlock;
+
+impl PartialSchema for IpOrBlock {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An IPv4 or IPv6 address or CIDR block (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`)."))
+            .pattern(Some(format!("^[{TRIMMED}]*[0-9A-Fa-f:.]+(/[0-9]+)?[{TRIMMED}]*$")))
+            .examples(["203.0.113.0/24"])
+            .into()
+    }
+}
+
+impl ToSchema for IpOrBlock {}
+
 fn object(body: Value) -> Result<Map<String, Value>> {
     match body {
         Value::Object(fields) => Ok(fields),
@@ -282,6 +442,11 @@ fn present(fields: &mut Map<String, Value>, name: &str) -> Option<Value> {
 /// Parses a create body (`plan` bounds `rateLimitPerMinute`; `now` bounds `expiresAt`).
 pub fn new_key_from_json(body: Value, plan: Plan, now: Timestamp) -> Result<NewKeyRequest> {
     let mut fields = object(body)?;
+    // A misspelt restriction (`alowedIps`) must not make a key wider than its maker meant: every
+    // field is one a key has, as on PATCH.
+    if let Some(name) = fields.keys().find(|name| !CREATABLE.contains(&name.as_str())) {
+        return Err(Error::bad_request(format!("'{name}' is not a field of a key; fields: {}", CREATABLE.join(", "))));
+    }
     let role = match present(&mut fields, "role") {
         None => Role::Member,
         Some(value) => {
@@ -335,6 +500,17 @@ pub fn changes_from_json(body: Value, plan: Plan) -> Result<KeyChanges> {
 }
 
 const CHANGEABLE: [&str; 6] = ["name", "description", "allowedIps", "allowedProjects", "rateLimitPerMinute", "enabled"];
+const CREATABLE: [&str; 9] = [
+    "name",
+    "description",
+    "role",
+    "useCase",
+    "expiresAt",
+    "allowedIps",
+    "allowedProjects",
+    "rateLimitPerMinute",
+    "enabled",
+];
 
 fn changes_of(mut fields: Map<String, Value>, plan: Plan) -> Result<KeyChanges> {
     let name = match fields.remove("name") {
@@ -397,7 +573,7 @@ fn changes_of(mut fields: Map<String, Value>, plan: Plan) -> Result<KeyChanges> 
     let rate_limit_per_minute = match fields.remove("rateLimitPerMinute") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(value) => match value.as_u64() {
+        Some(value) => match crate::http::whole_number(&value) {
             Some(limit) if (1..=u64::from(plan_limit)).contains(&limit) => Some(Some(limit as u32)),
             _ => {
                 return Err(Error::bad_request(format!(
@@ -421,6 +597,13 @@ mod tests {
 
     fn now() -> Timestamp {
         Timestamp::parse("2026-01-01T00:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn a_create_body_refuses_fields_a_key_does_not_have() {
+        let now = Timestamp::now();
+        let err = new_key_from_json(json!({"name": "ci", "alowedIps": ["10.0.0.1"]}), Plan::Business, now).unwrap_err();
+        assert!(err.to_string().starts_with("'alowedIps' is not a field of a key"), "{err}");
     }
 
     #[test]
@@ -576,6 +759,59 @@ mod tests {
             (key.expires_at, &key.allowed_ips, &key.allowed_projects, key.rate_limit_per_minute),
             (creator.expires_at, &creator.allowed_ips, &vec![project], Some(30))
         );
+    }
+
+    /// The fields of a schema, sorted.
+    fn properties<T: ToSchema>() -> Vec<String> {
+        let RefOr::T(Schema::Object(object)) = T::schema() else { panic!("an object schema") };
+        let mut names: Vec<String> = object.properties.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// The pattern of a field of a schema.
+    fn pattern<T: ToSchema>(field: &str) -> String {
+        let RefOr::T(Schema::Object(object)) = T::schema() else { panic!("an object schema") };
+        match &object.properties[field] {
+            RefOr::T(Schema::Object(field)) => field.pattern.clone().expect("a pattern"),
+            _ => panic!("{field} is an inline schema"),
+        }
+    }
+
+    #[test]
+    fn the_name_patterns_say_what_the_parser_counts_after_trimming() {
+        // `TRIMMED` is exactly what `char::is_whitespace` (and so `trim`) takes.
+        let mut ranges: Vec<(char, char)> = vec![];
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32).filter(|c| c.is_whitespace()) {
+            match ranges.last_mut() {
+                Some((_, end)) if u32::from(*end) + 1 == u32::from(c) => *end = c,
+                _ => ranges.push((c, c)),
+            }
+        }
+        let escape = |c: char| format!("\\u{:04x}", u32::from(c));
+        let class: String = ranges
+            .iter()
+            .map(|&(start, end)| match u32::from(end) - u32::from(start) {
+                0 => escape(start),
+                1 => escape(start) + &escape(end),
+                _ => format!("{}-{}", escape(start), escape(end)),
+            })
+            .collect();
+        assert_eq!(class, TRIMMED);
+        let expected =
+            format!("^[{TRIMMED}]*[^{TRIMMED}]([\\s\\S]{{0,{}}}[^{TRIMMED}])?[{TRIMMED}]*$", NAME_MAX_CHARS - 2);
+        assert_eq!(pattern::<NewApiKey>("name"), expected);
+        assert_eq!(pattern::<ApiKeyChanges>("name"), expected);
+    }
+
+    #[test]
+    fn the_documented_bodies_name_the_fields_the_parsers_read() {
+        let mut changeable = CHANGEABLE.map(str::to_owned).to_vec();
+        changeable.sort();
+        assert_eq!(properties::<ApiKeyChanges>(), changeable);
+        let mut creatable = [&CHANGEABLE[..], &["role", "useCase", "expiresAt"]].concat();
+        creatable.sort();
+        assert_eq!(properties::<NewApiKey>(), creatable);
     }
 
     #[test]

@@ -104,7 +104,11 @@ where
     fn from(err: SdkError<E, R>) -> Self {
         let details = DisplayErrorContext(&err).to_string();
         match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => Error::Unavailable(details),
+            // A response cut off on its way (the connection dropped mid-answer) is as passing as
+            // a timeout; the SDK retries it too, and when its retries run out it lands here.
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+                Error::Unavailable(details)
+            }
             _ if err.code().is_some_and(|code| RETRYABLE_CODES.contains(&code)) => Error::Unavailable(details),
             _ if cancelled_by_contention(&err) => Error::Unavailable(details),
             _ => Error::Internal(details),

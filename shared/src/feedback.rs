@@ -6,6 +6,9 @@ use crate::time::Timestamp;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 /// Longest message accepted, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 10_000;
@@ -13,7 +16,7 @@ pub const MESSAGE_MAX_CHARS: usize = 10_000;
 pub const CONTEXT_MAX_BYTES: usize = 16 * 1024;
 
 /// Where feedback is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Status {
     New,
@@ -43,7 +46,7 @@ impl Status {
 }
 
 /// How feedback arrived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Source {
     Widget,
@@ -128,7 +131,104 @@ impl NewFeedback {
 }
 
 /// Deepest nesting of `context` (DynamoDB stores at most 32 levels of maps and lists).
-const CONTEXT_MAX_DEPTH: usize = 32;
+pub const CONTEXT_MAX_DEPTH: usize = 32;
+/// The numbers DynamoDB stores besides zero: magnitudes from this (inclusive)…
+const NUMBER_MIN_MAGNITUDE: f64 = 1e-130;
+/// …to this (exclusive).
+const NUMBER_MAX_MAGNITUDE: f64 = 1e126;
+
+// The OpenAPI document's view of what [`NewFeedback::from_json`] reads (the fuzzing in CI holds
+// the two to each other); its doc comments are the document's text.
+/// New feedback. Fields other than these are ignored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedbackSubmission {
+    /// The feedback: at least one character that is not a space, at most 10,000 characters.
+    #[schema(
+        pattern = r"\S",
+        min_length = 1,
+        max_length = 10_000,
+        example = "The checkout button does nothing on Safari"
+    )]
+    message: String,
+    /// Optional: anything the sender knows about where the feedback came from (page, user,
+    /// browser…), shown back in `context`. `null` is the same as absent.
+    context: Option<FeedbackContext>,
+}
+
+// The schema attributes take only literals: they must stay the limits the parser applies.
+const _: () = assert!(MESSAGE_MAX_CHARS == 10_000 && CONTEXT_MAX_BYTES == 16 * 1024 && CONTEXT_MAX_DEPTH == 32);
+
+/// `context` as the OpenAPI document shows it: a JSON object DynamoDB can store (see
+/// [`NewFeedback::from_json`] and [`unstorable`]). The limits a schema cannot state (its size, its
+/// depth) are in its description.
+pub struct FeedbackContext;
+
+impl PartialSchema for FeedbackContext {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(format!(
+                "A JSON object of at most {} KiB (as compact JSON), nested at most {CONTEXT_MAX_DEPTH} levels deep \
+                 (the object itself is level 1); field names are not empty, and numbers are zero or between \
+                 {NUMBER_MIN_MAGNITUDE:e} and {NUMBER_MAX_MAGNITUDE:e} in size (what DynamoDB stores).",
+                CONTEXT_MAX_BYTES / 1024
+            )))
+            .property_names(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1))))
+            .additional_properties(Some(Ref::from_schema_name(ContextValue::name())))
+            .examples([
+                serde_json::json!({"url": "https://example.com/checkout", "userId": "u_42", "browser": "Safari 17"}),
+            ])
+            .into()
+    }
+}
+
+impl ToSchema for FeedbackContext {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ContextValue::name().into(), ContextValue::schema()));
+    }
+}
+
+/// A value inside `context`: text, true/false, null, a number DynamoDB stores, a list of values
+/// or an object like `context` itself.
+pub struct ContextValue;
+
+impl PartialSchema for ContextValue {
+    fn schema() -> RefOr<Schema> {
+        let number = || ObjectBuilder::new().schema_type(Type::Number);
+        AnyOfBuilder::new()
+            .description(Some("A value in `context`: text, true, false, null, a number, a list or an object."))
+            .item(ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Boolean, Type::Null])))
+            .item(number().enum_values(Some([0])))
+            .item(number().minimum(Some(NUMBER_MIN_MAGNITUDE)).exclusive_maximum(Some(NUMBER_MAX_MAGNITUDE)))
+            .item(number().maximum(Some(-NUMBER_MIN_MAGNITUDE)).exclusive_minimum(Some(-NUMBER_MAX_MAGNITUDE)))
+            .item(ArrayBuilder::new().items(Ref::from_schema_name(ContextValue::name())))
+            .item(Ref::from_schema_name(FeedbackContext::name()))
+            .into()
+    }
+}
+
+impl ToSchema for ContextValue {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((FeedbackContext::name().into(), FeedbackContext::schema()));
+    }
+}
+
+// The OpenAPI document's view of what [`status_from_json`] reads.
+/// A status change. Fields other than `status` are ignored.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StatusChange {
+    /// The new status.
+    status: Status,
+}
+
+/// The answer a parser's refusal gets (`NewFeedback::from_json(json!({}))`…), for the OpenAPI
+/// document's examples: the real texts, never typed out twice.
+pub fn refusal_example<T>(parsed: Result<T>, surface: crate::http::Surface) -> Value {
+    let err = parsed.err().unwrap_or_else(|| Error::internal("the example input was accepted"));
+    crate::openapi::error_example(&err, surface)
+}
 
 /// What in a context DynamoDB could not store, as the end of a sentence starting "Context".
 fn unstorable(map: &serde_json::Map<String, Value>, depth: usize) -> Option<String> {
@@ -147,7 +247,7 @@ fn unstorable_value(value: &Value, depth: usize) -> Option<String> {
         Value::Array(items) => items.iter().find_map(|item| unstorable_value(item, depth + 1)),
         // DynamoDB numbers: magnitude 1e-130 to below 1e126 (or zero).
         Value::Number(number) => match number.as_f64() {
-            Some(x) if x == 0.0 || (1e-130..1e126).contains(&x.abs()) => None,
+            Some(x) if x == 0.0 || (NUMBER_MIN_MAGNITUDE..NUMBER_MAX_MAGNITUDE).contains(&x.abs()) => None,
             _ => Some("numbers must be zero or between 1e-130 and 1e126 in size".to_owned()),
         },
         _ => None,
@@ -155,7 +255,7 @@ fn unstorable_value(value: &Value, depth: usize) -> Option<String> {
 }
 
 /// Feedback as the API returns it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedbackView {
     pub id: FeedbackId,
@@ -163,6 +263,7 @@ pub struct FeedbackView {
     /// Always an object in answers (`{}` when none was sent), so a client's `item.context.url` is
     /// `undefined`, never a TypeError.
     #[serde(default, serialize_with = "context_object")]
+    #[schema(value_type = Object, required = true)]
     pub context: Option<serde_json::Map<String, Value>>,
     pub status: Status,
     pub source: Source,
@@ -225,6 +326,19 @@ mod tests {
         assert!(NewFeedback::from_json(fine).is_ok());
         let ok = NewFeedback::from_json(json!({"message": "m", "context": {"url": "u"}, "extra": 1})).unwrap();
         assert_eq!(ok.context.unwrap()["url"], "u");
+    }
+
+    #[test]
+    fn the_documents_examples_are_what_the_parser_does() {
+        use crate::http::Surface;
+        let example = &FeedbackContext::schema();
+        let utoipa::openapi::RefOr::T(Schema::Object(object)) = example else { panic!("an object schema") };
+        let body = json!({"message": "m", "context": object.examples[0].clone()});
+        assert!(NewFeedback::from_json(body).is_ok());
+        let refused = refusal_example(NewFeedback::from_json(json!({})), Surface::Miniback);
+        assert_eq!(refused, json!({"error": "Message is required and must be a string"}));
+        let accepted = refusal_example(NewFeedback::from_json(json!({"message": "m"})), Surface::Miniback);
+        assert_eq!(accepted, json!({"error": "Internal server error"}), "an accepted example shows as a fault");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -72,6 +72,88 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
     doc
 }
 
+/// The document as JSON. Every optional query parameter is marked `allowEmptyValue`: the API
+/// reads `?status=` as no `status` at all (as browsers' forms send empty fields), and utoipa has
+/// no field for that keyword.
+pub fn to_json(doc: &OpenApi) -> serde_json::Result<String> {
+    let mut value = serde_json::to_value(doc)?;
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        let operations = paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut());
+        let parameters = operations.filter_map(|op| op.get_mut("parameters")).filter_map(Value::as_array_mut).flatten();
+        for parameter in parameters.filter_map(Value::as_object_mut) {
+            if parameter.get("in") == Some(&json!("query")) && parameter.get("required") != Some(&json!(true)) {
+                parameter.insert("allowEmptyValue".into(), json!(true));
+            }
+        }
+    }
+    add_links(&mut value);
+    serde_json::to_string(&value)
+}
+
+/// What a created (or changed) resource leads to: OpenAPI `links` from an answer's `data.id` to
+/// the operations that take that id, so clients and tools (schemathesis' stateful runs) can walk
+/// create → get → update → delete. (operation, status, the parameter its id fills, the targets.)
+const LINKS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "createProject",
+        "201",
+        "projectId",
+        &[
+            "getProject",
+            "updateProject",
+            "deleteProject",
+            "getProjectKey",
+            "createProjectKey",
+            "createFeedback",
+            "listProjectFeedback",
+            "submitWidgetFeedback",
+        ],
+    ),
+    ("updateProject", "200", "projectId", &["getProject", "deleteProject"]),
+    ("createFeedback", "201", "id", &["getFeedback", "updateFeedback", "deleteFeedback"]),
+    ("submitWidgetFeedback", "201", "id", &["getFeedback", "updateFeedback", "deleteFeedback"]),
+    ("updateFeedback", "200", "id", &["getFeedback", "deleteFeedback"]),
+    ("createKey", "201", "keyId", &["getKey", "updateKey", "deleteKey"]),
+    ("updateKey", "200", "keyId", &["getKey", "deleteKey"]),
+    (
+        "createSurvey",
+        "201",
+        "surveyId",
+        &[
+            "getSurvey",
+            "updateSurvey",
+            "listSurveyResponses",
+            "getSurveyAnalytics",
+            "listSurveyTopics",
+            "showSurveyPage",
+            "submitSurveyResponse",
+        ],
+    ),
+    ("updateSurvey", "200", "surveyId", &["getSurvey", "submitSurveyResponse", "listSurveyResponses"]),
+];
+
+fn add_links(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        let id = operation.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned();
+        for (_, status, parameter, targets) in LINKS.iter().filter(|(from, ..)| *from == id) {
+            if let Some(response) =
+                operation.pointer_mut(&format!("/responses/{status}")).and_then(Value::as_object_mut)
+            {
+                let links = targets
+                    .iter()
+                    .map(|target| {
+                        let link =
+                            json!({"operationId": target, "parameters": {*parameter: "$response.body#/data/id"}});
+                        ((*target).to_owned(), link)
+                    })
+                    .collect();
+                response.insert("links".into(), Value::Object(links));
+            }
+        }
+    }
+}
+
 const DESCRIPTION: &str = "Feedback and surveys over HTTPS: the Miniback feedback API (`/api/...`), the RateMind \
 surveys API (`/api/v1/...`) and the public survey page (`/s/...`). Every keyed route takes the key in the \
 `x-api-key` header, the `api_key` query parameter or `Authorization: Bearer`. Every answer carries \
@@ -99,13 +181,18 @@ fn complete(operation: &mut Operation, surface: Surface) {
         .iter()
         .flatten()
         .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path));
+    let has_query = operation.parameters.iter().flatten().any(|p| matches!(p.parameter_in, ParameterIn::Query));
     let mut common: Vec<(u16, &str, Vec<Error>)> = Vec::new();
-    if has_body || operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
-        common.push((
-            400,
-            "The request is malformed; the text names what to fix.",
-            vec![Error::bad_request("Invalid JSON body")],
-        ));
+    // A malformed id in a path answers 404, like an unknown one; only bodies and queries give 400s.
+    if has_body || has_query {
+        let example = if has_body {
+            serde_json::from_str::<Value>("{")
+                .err()
+                .map_or_else(|| Error::bad_request("Malformed JSON in request body"), crate::http::malformed_json)
+        } else {
+            Error::bad_request("Query parameter 'limit' must be a whole number from 1 to 100")
+        };
+        common.push((400, "The request is malformed; the text names what to fix.", vec![example]));
     }
     if keyed {
         common.push((
@@ -113,27 +200,25 @@ fn complete(operation: &mut Operation, surface: Surface) {
             "No key, or a key that cannot be used (unknown, disabled, expired, deleted).",
             refusals(surface, 401),
         ));
-        common.push((403, "The key may not do this (its plan, its projects, its source IP).", refusals(surface, 403)));
+        common.push((403, "The key may not do this (its projects, its source IP).", refusals(surface, 403)));
     }
     if has_path_params {
         common.push((404, "Nothing with this id belongs to the caller.", vec![Error::NotFound("Not found")]));
     }
     if has_body {
         common.push((413, "The body is larger than the limit.", vec![Error::PayloadTooLarge { limit: BODY_LIMIT }]));
+    }
+    // A public route that is limited (the widget, the page's posts) documents its own 429.
+    if keyed {
         common.push((
-            415,
-            "The body is not of the type this route reads.",
-            vec![Error::UnsupportedMediaType("application/json")],
+            429,
+            "Too many requests: the key's or the account's rate limit, or the plan's monthly calls. `Retry-After` says when to retry.",
+            vec![
+                Error::RateLimited { per: "this key", limit: 60, reset: 1_767_225_600 },
+                Error::MonthlyQuota { plan: Plan::Free, limit: 1_000, resets: example_time() },
+            ],
         ));
     }
-    common.push((
-        429,
-        "Too many requests: the key's or the account's rate limit, or the plan's monthly calls. `Retry-After` says when to retry.",
-        vec![
-            Error::RateLimited { per: "this key", limit: 60, reset: 1_767_225_600 },
-            Error::MonthlyQuota { plan: Plan::Free, limit: 1_000, resets: example_time() },
-        ],
-    ));
     common.push((500, "A fault on our side; the details go to the log only.", vec![Error::internal("hidden")]));
     common.push((
         503,
@@ -176,7 +261,11 @@ fn refusals(surface: Surface, status: u16) -> Vec<Error> {
         ]
         .map(Error::KeyRefused),
     );
-    errors.push(Error::PlanTooLow { needed: Plan::Business, current: Plan::Free });
+    // The FREE plan's sentence (SPEC §4) on the Miniback routes it applies to; a route that needs
+    // BUSINESS documents that 403 itself.
+    if surface == Surface::Miniback {
+        errors.push(Error::PaidPlansOnly { method: "GET".into() });
+    }
     errors.retain(|err| status_and_message(err, surface).0.as_u16() == status);
     errors
 }

@@ -15,7 +15,7 @@ pub const WIDGET_PER_IP_PER_MINUTE: u32 = 10;
 pub const FAILED_AUTH_PER_IP_PER_MINUTE: u32 = 20;
 
 /// A billing plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Plan {
     Free,

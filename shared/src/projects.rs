@@ -101,11 +101,11 @@ pub struct NewProject {
     #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
     name: String,
     /// Lowercase letters and digits in dash-separated words; derived from the name when absent.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", nullable = false, max_length = 64)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     slug: Option<String>,
     /// Hosts the widget may send feedback from (`example.com`, `*.example.com`,
     /// `localhost:3000`); empty allows any origin.
-    #[schema(max_items = 50, nullable = false)]
+    #[schema(max_items = 50)]
     allowed_domains: Option<Vec<String>>,
 }
 
@@ -118,13 +118,13 @@ const _: () = assert!(DOMAINS_MAX == 50 && NAME_MAX_CHARS == 200 && slug::MAX_LE
 #[allow(dead_code)]
 pub struct ProjectChanges {
     /// The project's name (surrounding spaces are trimmed).
-    #[schema(pattern = r"\S", nullable = false, min_length = 1, max_length = 200)]
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
     name: Option<String>,
     /// Lowercase letters and digits in dash-separated words.
-    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", nullable = false, max_length = 64)]
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     slug: Option<String>,
     /// Hosts the widget may send feedback from; empty allows any origin.
-    #[schema(max_items = 50, nullable = false)]
+    #[schema(max_items = 50)]
     allowed_domains: Option<Vec<String>>,
 }
 

@@ -4,7 +4,7 @@
 //! (`infra/dynamodb-local.sh run`). It runs the jar that script fetches into `.cache/`.
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,9 +19,10 @@ pub struct DynamoDbLocal {
     running: Option<Running>,
 }
 
-/// A started JVM. The JVM is started by a watchdog shell that kills it as soon as its stdin closes:
-/// when [`DynamoDbLocal::crash`] drops that stdin, or when the test process ends however it ends
-/// (a panic, a kill), so no JVM outlives its test.
+/// A started JVM. The JVM is started by a watchdog shell that stops it as soon as a line comes on
+/// its stdin or that stdin closes: when [`DynamoDbLocal::crash`] or [`DynamoDbLocal::stop`] write
+/// to it, or when the test process ends however it ends (a panic, a kill), so no JVM outlives its
+/// test.
 struct Running {
     shell: Child,
     stdin: Option<ChildStdin>,
@@ -49,12 +50,25 @@ impl DynamoDbLocal {
         self.port
     }
 
-    /// Kills the JVM at once (SIGKILL, as a crash or a lost machine would stop it) and waits
-    /// until it is gone. Connections to it fail from then on.
+    /// Kills the JVM at once (SIGKILL) and waits until it is gone. Connections to it fail from
+    /// then on.
     pub fn crash(&mut self) {
+        self.end("KILL");
+    }
+
+    /// Stops the JVM as a service manager would (SIGTERM: it stops serving and closes its
+    /// database) and waits until it is gone.
+    pub fn stop(&mut self) {
+        self.end("TERM");
+    }
+
+    fn end(&mut self, signal: &str) {
         let Some(mut running) = self.running.take() else { return };
-        // The watchdog reads end of file, kills the JVM, reaps it and ends.
-        drop(running.stdin.take());
+        // The watchdog reads the signal's name (or end of file: KILL), sends it, reaps the JVM
+        // and ends.
+        if let Some(mut stdin) = running.stdin.take() {
+            let _ = writeln!(stdin, "{signal}");
+        }
         let _ = running.shell.wait();
     }
 
@@ -63,11 +77,14 @@ impl DynamoDbLocal {
         assert!(self.running.is_none(), "DynamoDB Local is already running");
         let emulator = emulator();
         let log = self.folder.join("dynamodb-local.log");
-        let mut java: Vec<String> = std::env::var("DYNAMODB_LOCAL_JAVA_OPTS")
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect();
+        // DYNAMODB_LOCAL_JAVA_OPTS as infra/dynamodb-local.sh takes it; by default the JIT's quick
+        // tier only and one GC thread: a restart then answers in 3 s instead of 8 s on a busy
+        // two-core machine, and the tests' few seconds of load do not need the optimised tier.
+        let options = std::env::var("DYNAMODB_LOCAL_JAVA_OPTS")
+            .ok()
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or_else(|| "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC".to_owned());
+        let mut java: Vec<String> = options.split_whitespace().map(str::to_owned).collect();
         java.extend([
             format!("-Djava.library.path={}", emulator.join("DynamoDBLocal_lib").display()),
             "-jar".to_owned(),
@@ -77,8 +94,7 @@ impl DynamoDbLocal {
             "-dbPath".to_owned(),
             self.folder.display().to_string(),
         ]);
-        let watchdog =
-            r#"java "$@" </dev/null >>"$HEARKEN_DYNAMODB_LOG" 2>&1 & echo $!; read -r _; kill -9 $! 2>/dev/null; wait"#;
+        let watchdog = r#"java "$@" </dev/null >>"$HEARKEN_DYNAMODB_LOG" 2>&1 & echo $!; read -r signal; kill -"${signal:-KILL}" $! 2>/dev/null; wait"#;
         let mut shell = Command::new("sh")
             .args(["-c", watchdog, "sh"])
             .args(&java)

@@ -1,18 +1,21 @@
 //! The RateMind account and its keys: `GET /api/v1/account`, `/api/v1/keys` and
 //! `/api/v1/keys/{keyId}`. Thin: parse, call the library, shape the response.
 
+mod examples;
 mod keys;
 
 use hearken::access::quota::Usage;
 use hearken::access::{authorize, Need};
-use hearken::http::{data, route_key, serve};
+use hearken::http::{data, route_key, serve, Data};
 use hearken::ids::AccountId;
+use hearken::openapi::ErrorBody;
 use hearken::plans::{Action, Plan};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 const ACCOUNT: &str = "GET /api/v1/account";
 const KEYS_LIST: &str = "GET /api/v1/keys";
@@ -26,7 +29,7 @@ pub const ROUTES: &[&str] = &[ACCOUNT, KEYS_LIST, KEYS_CREATE, KEY_GET, KEY_UPDA
 
 /// This function's routes in the OpenAPI document (the docs function merges every function's).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(account, keys::list, keys::create, keys::get, keys::update, keys::delete))]
 pub struct ApiDoc;
 
 /// Handles one API Gateway request.
@@ -46,16 +49,32 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 }
 
 /// The account as `GET /api/v1/account` shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AccountView {
     id: AccountId,
     name: String,
     plan: Plan,
     created_at: Timestamp,
+    /// This calendar month's calls (UTC), against the plan's monthly limit.
     usage: Usage,
 }
 
+/// Get the account
+///
+/// Its name, plan and this month's usage (`limit` and `remaining` are `null` on plans without a
+/// monthly limit). Any account key (`sk_live_…`) of a STARTER or higher plan, READ_ONLY keys
+/// included; a FREE account's key is answered 401.
+#[utoipa::path(get, path = "/api/v1/account", tag = "Account", operation_id = "getAccount",
+    responses(
+        (status = 200, description = "The account", body = Data<AccountView>),
+        (status = 403, description = "The key is a project (`mbk_`) or an INGEST key, or the caller's IP is outside \
+            the key's list", body = ErrorBody, examples(
+                ("ProjectKey" = (value = json!(examples::project_key_refused(Action::ReadAccount)))),
+                ("Ingest" = (value = json!(examples::ingest_refused(Action::ReadAccount)))),
+                ("IpNotAllowed" = (value = json!(examples::ip_refused()))),
+            )),
+    ))]
 async fn account(app: &App, req: &Request) -> Result<Response<Body>> {
     let access = authorize(app, req, Need { action: Action::ReadAccount, project: None }).await?;
     let account = access.account;

@@ -59,7 +59,7 @@ impl<T: utoipa::OpenApi> OpenApiDoc for T {
 /// The document as served, made once per container.
 fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| document().to_json().unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}")))
+    JSON.get_or_init(|| hearken::openapi::to_json(&document()).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}")))
 }
 
 /// Handles one API Gateway request.
@@ -106,14 +106,23 @@ fn swagger() -> Response<Body> {
 #[utoipa::path(get, path = "/swagger/{file}", tag = "Docs", operation_id = "getSwaggerFile", security(()),
     params(("file" = String, Path, description = "A file of Swagger UI, e.g. `index.html`")),
     responses(
-        (status = 200, description = "The file", content_type = "text/html"),
+        (status = 200, description = "The file, typed by its extension", content(
+            (String = "text/html"), (String = "text/css"), (String = "text/javascript"),
+            (String = "image/png"), (String = "text/plain"))),
         (status = 404, description = "No such file", body = hearken::openapi::ErrorBody),
     ))]
 fn swagger_file(req: &Request) -> Result<Response<Body>> {
     static CONFIG: OnceLock<Arc<Config<'static>>> = OnceLock::new();
-    // Relative to /swagger/index.html, so it works under any base path.
+    // Relative to /swagger/index.html, so it works under any base path. No online validator: on
+    // any host but localhost Swagger UI would load a badge from validator.swagger.io, sending it
+    // the document's URL (the policy refuses it and a broken image shows).
     let config = CONFIG.get_or_init(|| {
-        Arc::new(Config::new(["../openapi.json"]).try_it_out_enabled(true).persist_authorization(false))
+        Arc::new(
+            Config::new(["../openapi.json"])
+                .try_it_out_enabled(true)
+                .persist_authorization(false)
+                .validator_url("none"),
+        )
     });
     let path = hearken::http::path_param(req, "proxy")?;
     let file = utoipa_swagger_ui::serve(&path, config.clone())

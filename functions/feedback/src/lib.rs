@@ -21,7 +21,7 @@ pub const ROUTES: &[&str] = &[PROJECT_LIST, PROJECT_CREATE, LIST, GET, UPDATE, D
 
 /// This function's routes in the OpenAPI document (the docs function merges every function's).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(of_project::list, of_project::create, list_all::list, by_id::get, by_id::update, by_id::delete))]
 pub struct ApiDoc;
 
 /// Handles one API Gateway request.

@@ -10,6 +10,7 @@
 use super::addressed;
 use hearken::access::key_source::presented_key;
 use hearken::access::{authorize, ApiKey, Family, KeyRecord, Need};
+use hearken::api_keys::KeyScope;
 use hearken::http::{data, json_body, path_param, Data, Surface};
 use hearken::ids::{KeyId, ProjectId};
 use hearken::openapi::{error_example, ErrorBody};
@@ -26,26 +27,19 @@ use utoipa::ToSchema;
 /// A project's key as shown: never its secret, except in the answer that creates it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ProjectKeyView)]
 pub(crate) struct KeyView {
     id: KeyId,
     prefix: String,
     /// `account` (the reference's behaviour: the key acts for its account on `/api`) or `project`.
-    #[schema(value_type = Option<KeyScope>)]
+    #[schema(value_type = Option<KeyScope>, required = true)]
     scope: Option<&'static str>,
     created_at: Timestamp,
     last_used_at: Option<Timestamp>,
     /// The secret: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     key: Option<String>,
-}
-
-/// What a project's key acts for.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub(crate) enum KeyScope {
-    Account,
-    Project,
 }
 
 /// The optional body of `POST …/api-key`, as the OpenAPI document shows it ([`project_scoped`]

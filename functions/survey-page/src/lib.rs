@@ -27,7 +27,7 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// This function's routes in the OpenAPI document (the docs function merges every function's).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(show, submit::submit))]
 pub struct ApiDoc;
 
 /// Handles one API Gateway request.
@@ -43,6 +43,18 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     browser_facing(response, CONTENT_SECURITY_POLICY)
 }
 
+/// The survey page
+///
+/// The survey as one plain HTML page for customers to answer (no key, no script): its form, which
+/// posts to the same address.
+#[utoipa::path(get, path = "/s/{surveyId}", tag = "Survey page", operation_id = "showSurveyPage",
+    security(()),
+    params(("surveyId" = SurveyId, Path, description = "The survey's id")),
+    responses(
+        (status = 200, description = "The survey's form; or, when the survey is not ACTIVE, a page that says \
+            \"This survey is not accepting responses\"", body = String, content_type = "text/html"),
+        (status = 404, description = "No such survey: a page that says so", body = String, content_type = "text/html"),
+    ))]
 async fn show(app: &App, req: &Request) -> Result<Response<Body>> {
     let found = match SurveyId::parse(&path_param(req, "surveyId")?) {
         Some(id) => surveys::get_public(app, &id).await?,

@@ -5,21 +5,53 @@
 
 use crate::page::{self, Filled};
 use hearken::access::rate_limit::read_beside_client_window;
-use hearken::http::{content_type, data, form_body, html, json_body, path_param, source_ip};
+use hearken::config::Settings;
+use hearken::http::{content_type, data, form_body, html, json_body, path_param, source_ip, Data, Surface};
 use hearken::ids::{ResponseId, SurveyId};
+use hearken::openapi::{error_example, ErrorBody};
 use hearken::ops::survey_responses::{submit_response, Submission};
 use hearken::store::surveys::{self, SurveyItem};
-use hearken::surveys::{Answers, SurveyStatus};
+use hearken::surveys::{new_survey_from_json, Answers, SubmittedAnswers, SubmittedForm, SurveyStatus};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// The hidden field people leave empty and form-filling bots do not.
 const HONEYPOT: &str = "website";
 
 const NOT_ACCEPTING: &str = "This survey is not accepting responses";
+
+const SURVEY_NOT_FOUND: Error = Error::NotFound("Survey not found");
+
+/// The bodies a post may have.
+const ACCEPTED: &str = "application/x-www-form-urlencoded or application/json";
+
+/// Whose posts the per-minute limit counts.
+const PER_CLIENT: &str = "the survey page, per client IP address,";
+
+/// What a JSON post is answered with once its response is stored.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StoredResponse {
+    /// The response's id.
+    id: ResponseId,
+}
+
+/// The 400 of a JSON post without answers, as the check words it (for the document).
+fn no_answers() -> Error {
+    let questions = json!({"name": "Checkout", "questions": [{"type": "RATING", "text": "How was it?"}]});
+    let survey = new_survey_from_json(questions, Timestamp::now()).expect("a valid survey");
+    Error::bad_request(survey.check_json(None).expect_err("answers are required").to_string())
+}
+
+/// The 429 of the per-client limit at its default (for the document).
+fn too_many_posts() -> Error {
+    let limit = Settings::default().survey_responses_per_ip_per_minute;
+    Error::RateLimited { per: PER_CLIENT, limit, reset: 1_767_225_600 }
+}
 
 /// How a response arrived, which decides how every answer is shaped.
 enum Post {
@@ -33,11 +65,55 @@ impl Post {
     }
 }
 
+/// Answer a survey
+///
+/// Stores one response (no key; not counted against the account's quota). A script posts JSON
+/// and is answered in JSON (CORS is open, so a customer can embed its own form); the page's own
+/// form posts form fields and is answered with a page. The answers are checked against the
+/// questions: every required question answered, a rating a whole number 1–5, a choice among the
+/// options (a list for a multiple CHOICE question, otherwise one string), a text within its
+/// `maxLength`, no unknown question ids.
+#[utoipa::path(post, path = "/s/{surveyId}", tag = "Survey page", operation_id = "submitSurveyResponse",
+    security(()),
+    params(("surveyId" = SurveyId, Path, description = "The survey's id")),
+    request_body(description = "The answers: JSON from a script, or the page's own form", content(
+        (SubmittedAnswers = "application/json"),
+        (SubmittedForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "Stored: the response's id (JSON), or the thank-you page (form)", content(
+            (Data<StoredResponse> = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "A wrong answer or a malformed body. JSON: the text names the question and the rule; \
+            form: the page again, with a message at each wrong field and every answer kept", content(
+            (ErrorBody = "application/json", example = json!(error_example(&no_answers(), Surface::Public))),
+            (String = "text/html"),
+        )),
+        (status = 404, description = "No such survey (JSON: an error; form: a page that says so)", content(
+            (ErrorBody = "application/json", example = json!(error_example(&SURVEY_NOT_FOUND, Surface::Public))),
+            (String = "text/html"),
+        )),
+        (status = 409, description = "The survey is not ACTIVE, so it takes no responses (JSON: an error; form: a page \
+            that says so)", content(
+            (ErrorBody = "application/json",
+                example = json!(error_example(&Error::Conflict(NOT_ACCEPTING.to_owned()), Surface::Public))),
+            (String = "text/html"),
+        )),
+        (status = 415, description = "The body is neither JSON nor a form post", body = ErrorBody,
+            example = json!(error_example(&Error::UnsupportedMediaType(ACCEPTED), Surface::Public))),
+        (status = 429, description = "Too many posts from the client's IP address this minute (60 by default, \
+            `SURVEY_RESPONSES_PER_IP_PER_MINUTE`); `Retry-After` says when to retry (JSON: an error; form: a page that \
+            says so)", content(
+            (ErrorBody = "application/json", example = json!(error_example(&too_many_posts(), Surface::Public))),
+            (String = "text/html"),
+        )),
+    ))]
 pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let is_form = match content_type(req).as_deref() {
         Some("application/x-www-form-urlencoded") => true,
         Some("application/json") => false,
-        _ => return Err(Error::UnsupportedMediaType("application/x-www-form-urlencoded or application/json")),
+        _ => return Err(Error::UnsupportedMediaType(ACCEPTED)),
     };
     let Some(id) = SurveyId::parse(&path_param(req, "surveyId")?) else { return not_found(is_form) };
     let limit = app.settings.survey_responses_per_ip_per_minute;
@@ -50,11 +126,7 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
             return Ok(response);
         }
-        return Err(Error::RateLimited {
-            per: "the survey page, per client IP address,",
-            limit,
-            reset: window.reset(),
-        });
+        return Err(Error::RateLimited { per: PER_CLIENT, limit, reset: window.reset() });
     }
     let Some(survey) = found? else { return not_found(is_form) };
     let post = if is_form { Post::Form(form_body(req)?) } else { Post::Json(json_body(req)?) };
@@ -106,7 +178,7 @@ fn stored_answer(survey: &SurveyItem, post: &Post, id: ResponseId) -> Response<B
     if post.is_form() {
         html(StatusCode::CREATED, page::thank_you(&survey.survey))
     } else {
-        data(StatusCode::CREATED, json!({ "id": id }))
+        data(StatusCode::CREATED, StoredResponse { id })
     }
 }
 
@@ -114,7 +186,7 @@ fn not_found(is_form: bool) -> Result<Response<Body>> {
     if is_form {
         Ok(html(StatusCode::NOT_FOUND, page::not_found()))
     } else {
-        Err(Error::NotFound("Survey not found"))
+        Err(SURVEY_NOT_FOUND)
     }
 }
 

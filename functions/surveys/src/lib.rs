@@ -6,6 +6,7 @@ mod responses;
 mod surveys;
 
 use hearken::http::{route_key, serve};
+use hearken::plans::{Action, Plan};
 use hearken::{App, Error};
 use lambda_http::{Body, Request, Response};
 
@@ -20,8 +21,19 @@ pub const ROUTES: &[&str] = &[LIST, CREATE, GET, UPDATE, RESPONSES];
 
 /// This function's routes in the OpenAPI document (the docs function merges every function's).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths())]
+#[openapi(paths(surveys::list, surveys::create, surveys::get, surveys::update, responses::list))]
 pub struct ApiDoc;
+
+/// A page of a list: `limit` when none is given, and the most one page holds.
+const PAGE_DEFAULT: u64 = 25;
+const PAGE_MAX: u64 = 100;
+// The query documents (`#[param]` takes literals only) must stay what the routes read.
+const _: () = assert!(PAGE_DEFAULT == 25 && PAGE_MAX == 100);
+
+/// The 403 of any surveys route on a plan below BUSINESS, as the access check words it.
+fn plan_too_low() -> Error {
+    Error::PlanTooLow { needed: Plan::cheapest_allowing(Action::ReadSurveys), current: Plan::Pro }
+}
 
 /// Handles one API Gateway request.
 pub async fn handle(app: &App, req: Request) -> Response<Body> {

@@ -12,13 +12,17 @@ use aws_lambda_events::event::dynamodb::Event;
 use hearken::ids::SurveyId;
 use hearken::ops::topics::{self, NightlyReport};
 use hearken::store::responses::ResponseItem;
-use hearken::{App, Result};
+use hearken::{App, Error, Result};
 use std::collections::BTreeMap;
 
 pub use model::{model, Model};
 
-/// Handles one stream batch: new responses, grouped by survey. An error makes Lambda retry the
-/// batch; processing is idempotent (a response's topics are set, not added).
+/// Handles one stream batch: new responses, grouped by survey. A passing error (throttling, an
+/// outage, a timeout) makes Lambda retry the batch; processing is idempotent (a response's topics
+/// are set, not added). A record that no retry can help (its image does not decode, or its
+/// survey's processing fails for a reason that is not passing) is logged with its keys and passed
+/// over: retried, it would hold back every response behind it in its shard until the stream drops
+/// them all (after 24 hours); the nightly re-derivation assigns topics to what was passed over.
 pub async fn handle(app: &App, event: Event) -> Result<()> {
     let mut by_survey: BTreeMap<String, Vec<ResponseItem>> = BTreeMap::new();
     for record in event.records {
@@ -33,17 +37,28 @@ pub async fn handle(app: &App, event: Event) -> Result<()> {
         if !(is_response("pk", "srv_") && is_response("sk", "rsp_")) {
             continue;
         }
-        let item: ResponseItem = serde_dynamo::from_item(record.change.new_image)?;
-        by_survey.entry(item.pk.clone()).or_default().push(item);
+        match serde_dynamo::from_item::<_, ResponseItem>(record.change.new_image) {
+            Ok(item) => by_survey.entry(item.pk.clone()).or_default().push(item),
+            Err(err) => {
+                let (event_id, keys, err) = (&record.event_id, &record.change.keys, Error::from(err));
+                tracing::error!(%event_id, ?keys, error = %err, "passed over a stream record that no retry can process");
+            }
+        }
     }
     if by_survey.is_empty() {
         return Ok(());
     }
+    // A model that does not load is the deployment's to fix: the batch waits for it.
     let model = model()?;
     for (survey, responses) in by_survey {
-        if let Some(survey) = SurveyId::parse(&survey) {
-            // Boxed: the topic steps' future is deep, and the runtime's would nest it again.
-            Box::pin(topics::process_new(app, &model, &survey, responses)).await?;
+        let Some(survey) = SurveyId::parse(&survey) else { continue };
+        // Boxed: the topic steps' future is deep, and the runtime's would nest it again.
+        match Box::pin(topics::process_new(app, &model, &survey, responses)).await {
+            Ok(()) => {}
+            Err(err @ Error::Unavailable(_)) => return Err(err),
+            Err(err) => {
+                tracing::error!(%survey, error = %err, "passed over a survey's new responses that no retry can process")
+            }
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ const BODY_LEN: usize = 32;
 const CHECKSUM_LEN: usize = 6;
 
 /// The two key families of SPEC §1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     /// `mbk_…`: one live key per Miniback project.

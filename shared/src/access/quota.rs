@@ -49,12 +49,18 @@ pub async fn give_back(app: &App, account: &str, now: Timestamp) -> Result<()> {
     stored::give_back(app, account, &now.month_key()).await
 }
 
-/// Calls made this month, the limit (`None`: unlimited), what is left and when it resets.
-#[derive(Clone, Debug, serde::Serialize)]
+/// Calls made this month, the limit (`null`: unlimited), what is left and when it resets.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
+    /// Calls counted this calendar month (UTC), this one included.
     pub calls: u64,
+    /// The plan's calls per month; `null`: unlimited.
+    #[schema(required = true)]
     pub limit: Option<u64>,
+    /// Calls left this month; `null`: unlimited.
+    #[schema(required = true)]
     pub remaining: Option<u64>,
+    /// When the count starts again: the first instant of next month (UTC).
     pub resets_at: Timestamp,
 }

@@ -7,5 +7,5 @@ mod range;
 mod report;
 
 pub use day_totals::{DayRollup, ResponseFacts, TopicTally};
-pub use range::{DateRange, MAX_DAYS};
-pub use report::{AnalyticsView, DayTrend, TopicView};
+pub use range::{DateOrDateTime, DateRange, RangeQuery, MAX_DAYS};
+pub use report::{AnalyticsView, DayTrend, RatingDistribution, TopicView};

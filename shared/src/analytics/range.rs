@@ -54,6 +54,55 @@ impl DateRange {
     }
 }
 
+/// The range's query, as the OpenAPI document shows it (read by [`DateRange::from_query`]):
+/// `from` after `to`, a malformed date or a range over 366 days is a 400.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RangeQuery {
+    /// The first day (UTC, inclusive; a date-time counts as its UTC day). Default: 29 days
+    /// before `to`, so the range is 30 days.
+    #[param(inline)]
+    from: Option<DateOrDateTime>,
+    /// The last day (UTC, inclusive; a date-time counts as its UTC day). Default: today.
+    #[param(inline)]
+    to: Option<DateOrDateTime>,
+}
+
+// The descriptions above take literals only: they must stay the range the parser applies.
+const _: () = assert!(DEFAULT_DAYS == 30 && MAX_DAYS == 366);
+
+/// A day or an instant in a query, as the OpenAPI document shows it: an ISO date (`2026-11-30`)
+/// or an RFC 3339 date-time (`2026-11-30T09:00:00Z`), in the years 2000 to 9999 (UTC); an empty
+/// value counts as none (as every query parameter's does). What [`DateRange::from_query`] (a
+/// date-time counts as its UTC day) and the `since` filter of a survey's responses (a date counts
+/// from its first millisecond) accept.
+pub struct DateOrDateTime;
+
+impl utoipa::PartialSchema for DateOrDateTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        // The years [`QUERY_YEARS`] allows (checked below).
+        const YEARS: &str = "^[2-9][0-9]{3}-";
+        let string = |format, example| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+                .pattern(Some(YEARS))
+                .examples([example])
+        };
+        AnyOfBuilder::new()
+            .item(string(KnownFormat::Date, "2026-11-30"))
+            .item(string(KnownFormat::DateTime, "2026-11-30T09:00:00Z"))
+            .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+            .into()
+    }
+}
+
+const _: () = assert!(*QUERY_YEARS.start() == 2000 && *QUERY_YEARS.end() == 9999);
+
+impl utoipa::ToSchema for DateOrDateTime {}
+
 fn parse(text: &str, name: &str) -> Result<NaiveDate> {
     let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .ok()

@@ -6,32 +6,67 @@ use super::DateRange;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
 
 /// One day of `dailyTrend`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DayTrend {
+    /// The UTC day.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
+    /// Responses created that day.
     pub responses: u64,
+    /// Their mean rating, 2 decimals; `null` without ratings.
+    #[schema(required = true, minimum = 1, maximum = 5)]
     pub average_rating: Option<f64>,
+    /// Of them, responses rated below the survey's threshold.
     pub low_rated: u64,
 }
 
 /// `/analytics`: KPIs over the range, the rating distribution, and one entry per day.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalyticsView {
+    /// The first day answered (UTC).
+    #[schema(value_type = String, format = Date)]
     pub from: NaiveDate,
+    /// The last day answered (UTC).
+    #[schema(value_type = String, format = Date)]
     pub to: NaiveDate,
+    /// Responses created in the range.
     pub response_count: u64,
+    /// Of those, responses that answered every question (optional ones too).
     pub completed_count: u64,
-    /// Completed ÷ responses, 0–1 (4 decimals); `None` without responses.
+    /// Completed ÷ responses, 0–1 (4 decimals); `null` without responses.
+    #[schema(required = true, minimum = 0, maximum = 1)]
     pub completion_rate: Option<f64>,
+    /// The mean of the responses' ratings, 2 decimals; `null` without ratings.
+    #[schema(required = true, minimum = 1, maximum = 5)]
     pub average_rating: Option<f64>,
+    /// Responses rated below the survey's threshold (as it was when each came).
     pub low_rated_count: u64,
     /// `"1"`…`"5"`, every key present.
+    #[schema(value_type = RatingDistribution)]
     pub rating_distribution: BTreeMap<String, u64>,
+    /// One entry per day of the range, in order, days without responses included.
     pub daily_trend: Vec<DayTrend>,
+}
+
+/// How many responses of the range gave each rating; every key present.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RatingDistribution {
+    #[schema(rename = "1")]
+    one: u64,
+    #[schema(rename = "2")]
+    two: u64,
+    #[schema(rename = "3")]
+    three: u64,
+    #[schema(rename = "4")]
+    four: u64,
+    #[schema(rename = "5")]
+    five: u64,
 }
 
 impl AnalyticsView {
@@ -67,15 +102,18 @@ impl AnalyticsView {
 }
 
 /// One topic of `/topics`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TopicView {
+    /// The topic's name (the names a response's `topics` use).
     pub topic: String,
     /// Responses that mention it.
     pub mentions: u64,
-    /// The mean rating of those responses.
+    /// The mean rating of those responses, 2 decimals; `null` when none of them is rated.
+    #[schema(required = true, minimum = 1, maximum = 5)]
     pub average_rating: Option<f64>,
     /// Mentions ÷ all responses of the range, 0–1 (4 decimals).
+    #[schema(minimum = 0, maximum = 1)]
     pub share: f64,
 }
 

@@ -2,7 +2,7 @@
 //! `limit`, `offset`, `hasMore`". One reading of the parameters and one answer shape for every list
 //! that follows it.
 
-use super::{json, query_number};
+use super::{json, query_number, NO_LIMIT};
 use crate::{Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -23,7 +23,7 @@ impl Slice {
     /// `limit` (default 50; the documents give it a maximum of 100, so larger values are served as
     /// 100) and `offset` (0 to [`MAX_OFFSET`]); a malformed one is a 400 naming it.
     pub fn of(req: &Request) -> Result<Slice> {
-        let limit = query_number(req, "limit", 50, 1, u64::MAX)?.min(100);
+        let limit = query_number(req, "limit", 50, 1, NO_LIMIT)?.min(100);
         let offset = query_number(req, "offset", 0, 0, MAX_OFFSET)?;
         Ok(Slice { limit, offset })
     }
@@ -90,9 +90,9 @@ impl Window {
             let Slice { limit, offset } = Slice::of(req)?;
             return Ok(Window { offset, limit });
         }
-        let page = query_number(req, "page", 1, 1, u64::MAX)?;
+        let page = query_number(req, "page", 1, 1, NO_LIMIT)?;
         // The documents give `pageSize` a maximum of 100: larger values are served as 100.
-        let page_size = query_number(req, "pageSize", 10, 1, u64::MAX)?.min(100);
+        let page_size = query_number(req, "pageSize", 10, 1, NO_LIMIT)?.min(100);
         match (page - 1).checked_mul(page_size) {
             Some(skip) if skip <= MAX_OFFSET => Ok(Window { offset: skip, limit: page_size }),
             _ => Err(Error::bad_request(format!(

@@ -58,17 +58,36 @@ pub fn optional_query(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The largest whole number a query parameter may carry: the largest signed 64-bit integer, the
+/// `int64` of the OpenAPI document (and what most clients can hold).
+pub const NO_LIMIT: u64 = i64::MAX as u64;
+
 /// A whole-number query parameter: `default` when absent, 400 when it is not a whole number in
-/// `min..=max` (pass `u64::MAX` for no upper bound).
+/// `min..=max` (pass [`NO_LIMIT`] for no upper bound of its own).
 pub fn query_number(req: &Request, name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
     let Some(text) = optional_query(req, name) else { return Ok(default) };
+    let max = max.min(NO_LIMIT);
     match text.parse::<u64>() {
         Ok(value) if (min..=max).contains(&value) => Ok(value),
-        _ if max == u64::MAX => {
+        _ if max == NO_LIMIT => {
             Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number of at least {min}")))
         }
         _ => Err(Error::bad_request(format!("Query parameter '{name}' must be a whole number from {min} to {max}"))),
     }
+}
+
+/// A JSON number that is a whole number, however it is written: `3` and `3.0` alike (JSON Schema's
+/// `integer`, which the OpenAPI document promises). Exact up to 2^53, as far as a float is.
+pub fn whole_number(value: &serde_json::Value) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    value
+        .as_u64()
+        .or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && (0.0..=EXACT).contains(f)).map(|f| f as u64))
+}
+
+/// The 400 for a body that is not JSON.
+pub(crate) fn malformed_json(err: serde_json::Error) -> Error {
+    Error::bad_request(format!("Malformed JSON in request body: {err}"))
 }
 
 /// The body parsed as JSON: 413 over [`BODY_LIMIT`], 400 when it is not valid JSON.
@@ -81,7 +100,7 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(bytes).map_err(|err| Error::bad_request(format!("Malformed JSON in request body: {err}")))
+    serde_json::from_slice(bytes).map_err(malformed_json)
 }
 
 /// The caller's address, from API Gateway's request context (never from a forwarded-for header,

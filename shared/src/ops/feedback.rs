@@ -10,11 +10,14 @@ use crate::store::counters::total;
 use crate::store::feedback::{self as stored, FeedbackItem};
 use crate::store::projects::{self, Project};
 use crate::store::{Changed, Item};
-use crate::{App, Result};
+use crate::{App, Error, Result};
 use serde::Serialize;
 
 /// Stores new feedback in a project the caller was proven to own (or, for the widget, an active
 /// project): the write's condition still guards against the project being deleted meanwhile.
+/// When the write's outcome is unknown (it timed out, or its answer was lost on the way), reads
+/// whether it landed, so a client is never told to retry feedback that was kept (and so never
+/// stores it twice); the request's budget keeps room for that read.
 pub async fn submit(
     app: &App,
     account: &AccountId,
@@ -23,7 +26,14 @@ pub async fn submit(
     source: Source,
 ) -> Result<FeedbackView> {
     let item = FeedbackItem::new(account, project, input, source);
-    stored::create(app, &item).await?.ok_or(PROJECT_NOT_FOUND)?;
+    match stored::create(app, &item).await {
+        Ok(created) => created.ok_or(PROJECT_NOT_FOUND)?,
+        Err(Error::Unavailable(details)) => match stored::get(app, account, &item.view.id).await {
+            Ok(Some(_)) => {}
+            _ => return Err(Error::Unavailable(details)),
+        },
+        Err(err) => return Err(err),
+    }
     Ok(item.view)
 }
 
@@ -46,14 +56,16 @@ pub async fn list_of_project(
 }
 
 /// Feedback with the project it belongs to, as `GET /api/feedback/{id}` shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FeedbackWithProject)]
 pub struct WithProject {
     #[serde(flatten)]
     pub feedback: FeedbackView,
     pub project: ProjectRef,
 }
 
-#[derive(Serialize)]
+/// The project a piece of feedback belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProjectRef {
     pub id: ProjectId,
     pub name: String,

@@ -15,8 +15,9 @@ use crate::{App, Error, Result};
 use serde::Serialize;
 
 /// A list item: the feedback and the project it belongs to.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ListedFeedback)]
 pub struct Listed {
     #[serde(flatten)]
     pub feedback: FeedbackView,

@@ -18,10 +18,12 @@ use crate::{App, Error};
 /// budget lets a write start (`request_scope::may_start_write`: the last attempt and a read-back
 /// still fit before the deadline); any other failure returns at once. A write that may not start
 /// at all is not sent, and answers as a timeout (503): nothing was written. Every attempt carries
-/// the same client request token, so an attempt whose outcome is unknown (it timed out, or the
-/// connection failed) is replayed with it while one more call fits before the deadline: DynamoDB
-/// applies a token once and answers a replay of an applied one as done, so a committed write is
-/// answered as committed instead of 503.
+/// the same client request token, so an attempt whose outcome is unknown (it timed out, the
+/// connection failed, or its answer was cut off) is replayed with it, after a pause, while one
+/// more call fits before the deadline: DynamoDB applies a token once and answers a replay of an
+/// applied one as done, so a committed write is answered as committed instead of 503. (The pause
+/// matters when DynamoDB cannot be reached at all: once the SDK's retry quota is spent, each
+/// replay fails at once.)
 pub async fn transact(
     app: &App,
     items: Vec<TransactWriteItem>,
@@ -43,8 +45,12 @@ pub async fn transact(
                 attempt += 1;
                 backoff(attempt).await;
             }
-            Err(SdkError::TimeoutError(_) | SdkError::DispatchFailure(_)) if operations_fit(1) => {
+            Err(SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_))
+                if operations_fit(1) =>
+            {
                 outcome_unknown = true;
+                attempt += 1;
+                backoff(attempt).await;
             }
             other => return other,
         }

@@ -3,18 +3,156 @@
 //! their length, no unknown questions. An empty answer counts as no answer.
 
 use super::{Question, QuestionKind, Survey};
+use crate::ids::QuestionId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// One stored answer: a rating, a text or single choice, or several choices. Which it is follows
 /// from its question's type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum AnswerValue {
+    /// A RATING answer, 1 to 5.
+    #[schema(value_type = RatingNumber)]
     Number(u8),
+    /// A TEXT answer, or the option picked for a single CHOICE question.
     Text(String),
+    /// The options picked for a multiple CHOICE question, in the options' order.
     List(Vec<String>),
+}
+
+/// The JSON body of `POST /s/{surveyId}`, as the OpenAPI document shows it: a customer's answers
+/// ([`Survey::check_json`] reads `answers`; other fields are ignored), or a bot's post caught by
+/// the honeypot field `website`, which is answered as if stored and dropped whatever else it holds.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SubmittedAnswers {
+    Answers(AnswersPost),
+    Caught(HoneypotPost),
+}
+
+/// A customer's answers.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AnswersPost {
+    /// The answers by question id (`q_…`, from the survey's `questions`): every required question
+    /// answered, no other ids. `null`, an empty text or an empty list is no answer.
+    answers: BTreeMap<QuestionId, SubmittedAnswer>,
+    /// The honeypot for bots: leave it out (or `null`, `""`, `false`).
+    #[schema(schema_with = honeypot_empty)]
+    website: Option<Value>,
+}
+
+/// A post whose honeypot field is filled: answered `201` as if stored, and dropped.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct HoneypotPost {
+    /// Anything but `null`, `""` or `false`.
+    #[schema(schema_with = honeypot_filled)]
+    website: Value,
+}
+
+/// The values of `website` that leave a JSON post to its answers (what `caught_by_honeypot` of
+/// the survey page lets through).
+fn honeypot_empty() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .enum_values(Some([Value::Null, Value::from(""), Value::from(false)]))
+        .description(Some("The honeypot for bots: leave it out (or `null`, `\"\"`, `false`)."))
+        .build()
+}
+
+/// Every other value of `website`: the post is a bot's.
+fn honeypot_filled() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([true])))
+        .item(ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Number, Type::Array, Type::Object])))
+        .description(Some("The honeypot, filled: anything but `null`, `\"\"` or `false`."))
+        .into()
+}
+
+/// One answer in a JSON post, as its question's type asks.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum SubmittedAnswer {
+    /// A RATING question's answer: a whole number from 1 to 5.
+    #[schema(value_type = RatingNumber)]
+    Rating(u8),
+    /// A TEXT question's answer (at most its `maxLength` characters once trimmed), or a single
+    /// CHOICE question's option (exactly as listed).
+    Text(String),
+    /// A multiple CHOICE question's options (each exactly as listed).
+    Choices(Vec<String>),
+    /// No answer.
+    Unanswered,
+}
+
+/// A rating as the OpenAPI document shows it: a whole number from 1 to 5.
+pub struct RatingNumber;
+
+impl utoipa::PartialSchema for RatingNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).maximum(Some(5)).into()
+    }
+}
+
+impl ToSchema for RatingNumber {}
+
+/// The page's own form post, as the OpenAPI document shows it (see [`SubmittedFormFields`]).
+pub struct SubmittedForm;
+
+/// [`SubmittedFormFields`]' schema with the field names a post may use: question ids and the
+/// honeypot (any other field is refused).
+impl utoipa::PartialSchema for SubmittedForm {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        use utoipa::openapi::RefOr;
+        let mut schema = SubmittedFormFields::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            let names = ObjectBuilder::new().schema_type(Type::String).pattern(Some("^(q_[0-9A-Za-z]{22}|website)$"));
+            object.property_names = Some(Box::new(names.into()));
+        }
+        schema
+    }
+}
+
+impl ToSchema for SubmittedForm {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        SubmittedFormFields::schemas(schemas);
+    }
+}
+
+/// The page's own form post to `POST /s/{surveyId}` (`application/x-www-form-urlencoded`):
+/// one field per question, named by its id (`q_…`) — a rating `1` to `5`, a text, or an
+/// option exactly as listed (a multiple CHOICE question's field repeats, once per option
+/// picked). An empty field is no answer; a field no question has is refused.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct SubmittedFormFields {
+    /// A honeypot for bots: leave it empty. A post that fills it is answered as if stored, and
+    /// dropped.
+    #[schema(nullable = false)]
+    website: Option<String>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    answers: BTreeMap<QuestionId, FormField>,
+}
+
+/// One form field: its value, or its values when it repeats.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum FormField {
+    One(String),
+    Several(Vec<String>),
 }
 
 /// A response's answers by question id (answered questions only).
@@ -145,7 +283,7 @@ fn value(kind: &QuestionKind, given: Given) -> Result<Option<AnswerValue>, Strin
         QuestionKind::Rating => {
             const RULE: &str = "a rating must be a whole number from 1 to 5";
             let number = match given {
-                Given::Json(value) => value.as_u64(),
+                Given::Json(value) => crate::http::whole_number(value),
                 Given::Form([]) | Given::Form([""]) => return Ok(None),
                 Given::Form([text]) => text.trim().parse().ok(),
                 Given::Form(_) => None,

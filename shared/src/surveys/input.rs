@@ -4,7 +4,7 @@
 use super::*;
 use crate::{Error, Result};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 const SURVEY_FIELDS: [&str; 7] =
     ["name", "welcomeMessage", "thankYouMessage", "threshold", "status", "projectId", "questions"];
@@ -109,7 +109,7 @@ fn changes_of(mut fields: Map<String, Value>, existing: &[Question]) -> Result<S
         .map(|text| if text.is_empty() { DEFAULT_THANK_YOU.to_owned() } else { text });
     let threshold = match fields.remove("threshold") {
         None => None,
-        Some(value) => match value.as_u64() {
+        Some(value) => match crate::http::whole_number(&value) {
             Some(n @ 1..=5) => Some(n as u8),
             _ => return Err(Error::bad_request("threshold must be a whole number from 1 to 5")),
         },
@@ -136,6 +136,172 @@ fn changes_of(mut fields: Map<String, Value>, existing: &[Question]) -> Result<S
     let questions = fields.remove("questions").map(|v| questions(v, existing)).transpose()?;
     Ok(SurveyChanges { name, welcome_message, thank_you_message, threshold, status, project_id, questions })
 }
+
+/// The body of `POST /api/v1/surveys`, as the OpenAPI document shows it ([`new_survey_from_json`]
+/// reads it; the fuzzing in CI holds the two to each other). Unknown fields are refused.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewSurvey {
+    /// The survey's name (surrounding spaces are trimmed).
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    name: String,
+    /// Shown above the questions (trimmed); `null` or absent: none.
+    #[schema(max_length = 2000)]
+    welcome_message: Option<String>,
+    /// Shown once a response is stored (trimmed); empty, `null` or absent: `Thank you for your
+    /// feedback!`.
+    #[schema(max_length = 2000)]
+    thank_you_message: Option<String>,
+    /// A response rated below it is low-rated.
+    #[schema(nullable = false, minimum = 1, maximum = 5, default = 3)]
+    threshold: Option<u8>,
+    /// Only an `ACTIVE` survey takes responses.
+    #[schema(nullable = false, default = "ACTIVE")]
+    status: Option<SurveyStatus>,
+    /// A project of the account, one the key may address: each response is also filed in its
+    /// feedback. `null` or absent: none.
+    project_id: Option<ProjectId>,
+    /// The questions, in the order shown.
+    #[schema(min_items = 1, max_items = 20)]
+    questions: Vec<NewQuestion>,
+}
+
+/// The body of `PATCH /api/v1/surveys/{surveyId}` ([`changes_from_json`] reads it): only the
+/// fields given change, at least one. Unknown fields are refused.
+pub struct SurveyEdit;
+
+/// `minProperties: 1` on [`SurveyEditFields`]' schema: utoipa 5.5's `min_properties` attribute
+/// writes `maxProperties`.
+impl utoipa::PartialSchema for SurveyEdit {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let mut schema = SurveyEditFields::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.min_properties = Some(1);
+        }
+        schema
+    }
+}
+
+impl ToSchema for SurveyEdit {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        SurveyEditFields::schemas(schemas);
+    }
+}
+
+/// The body of `PATCH /api/v1/surveys/{surveyId}` ([`changes_from_json`] reads it): only the
+/// fields given change, at least one. Unknown fields are refused.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct SurveyEditFields {
+    /// The survey's name (surrounding spaces are trimmed).
+    #[schema(pattern = r"\S", nullable = false, min_length = 1, max_length = 200)]
+    name: Option<String>,
+    /// Shown above the questions (trimmed); `null` or empty: none.
+    #[schema(max_length = 2000)]
+    welcome_message: Option<String>,
+    /// Shown once a response is stored (trimmed); `null` or empty: `Thank you for your feedback!`.
+    #[schema(max_length = 2000)]
+    thank_you_message: Option<String>,
+    /// A response rated below it is low-rated, from now on (a stored response keeps its flag).
+    #[schema(nullable = false, minimum = 1, maximum = 5)]
+    threshold: Option<u8>,
+    /// Only an `ACTIVE` survey takes responses.
+    #[schema(nullable = false)]
+    status: Option<SurveyStatus>,
+    /// A project of the account, one the key may address, to file responses in; `null`: none.
+    project_id: Option<ProjectId>,
+    /// The whole new list of questions, in the order shown; only while the survey has no
+    /// response (then a 400). A question sent back with its `id` keeps it.
+    #[schema(nullable = false, min_items = 1, max_items = 20)]
+    questions: Option<Vec<QuestionEdit>>,
+}
+
+/// The two question shapes of the OpenAPI document: `$name` with `$($id)*` as its extra fields.
+/// Each kind (`type`) has its own fields; any other field is refused.
+macro_rules! question_body {
+    ($(#[$doc:meta])* $name:ident { $($id:tt)* }) => {
+        $(#[$doc])*
+        #[derive(ToSchema)]
+        #[serde(tag = "type", rename_all = "UPPERCASE")]
+        #[allow(dead_code)]
+        pub enum $name {
+            /// A rating: a whole number from 1 to 5. The survey's first RATING question gives
+            /// each response its rating.
+            #[serde(deny_unknown_fields)]
+            Rating {
+                $($id)*
+                /// What the question asks (trimmed).
+                #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
+                text: String,
+                /// Whether a response must answer it (`null`: `false`).
+                #[schema(default = false)]
+                required: Option<bool>,
+            },
+            /// Free text.
+            #[serde(deny_unknown_fields, rename_all = "camelCase")]
+            Text {
+                $($id)*
+                /// What the question asks (trimmed).
+                #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
+                text: String,
+                /// Whether a response must answer it (`null`: `false`).
+                #[schema(default = false)]
+                required: Option<bool>,
+                /// The longest answer, in characters (`null`: 2,000).
+                #[schema(minimum = 1, maximum = 10_000, default = 2000)]
+                max_length: Option<u32>,
+            },
+            /// One of the options, or several when `multiple`.
+            #[serde(deny_unknown_fields)]
+            Choice {
+                $($id)*
+                /// What the question asks (trimmed).
+                #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
+                text: String,
+                /// Whether a response must answer it (`null`: `false`).
+                #[schema(default = false)]
+                required: Option<bool>,
+                /// What a customer picks from, in the order shown: distinct once trimmed.
+                #[schema(min_items = 2, max_items = 10, pattern = r"\S", min_length = 1, max_length = 200)]
+                options: BTreeSet<String>,
+                /// Whether a customer may pick several options (`null`: `false`).
+                #[schema(default = false)]
+                multiple: Option<bool>,
+            },
+        }
+    };
+}
+
+question_body!(
+    /// A question of a new survey; the server gives it its `id`.
+    NewQuestion {}
+);
+
+question_body!(
+    /// A question of a survey's new list of questions.
+    QuestionEdit {
+        /// The id of one of this survey's questions, to keep it (each id once); `null` or
+        /// absent: a new question.
+        id: Option<QuestionId>,
+    }
+);
+
+// The schema attributes take only literals: they must stay the limits the parser applies.
+const _: () = assert!(
+    NAME_MAX_CHARS == 200
+        && MESSAGE_MAX_CHARS == 2000
+        && QUESTION_MAX_CHARS == 500
+        && QUESTIONS_MAX == 20
+        && TEXT_DEFAULT_MAX == 2000
+        && TEXT_LIMIT_MAX == 10_000
+        && OPTIONS_MIN == 2
+        && OPTIONS_MAX == 10
+        && OPTION_MAX_CHARS == 200
+);
 
 /// A string of `min..=max` characters, trimmed.
 fn text(value: Value, field: &str, min: usize, max: usize) -> Result<String> {
@@ -223,7 +389,7 @@ fn question(entry: Value, at: &str, existing: &[Question]) -> Result<Question> {
             }
             let max_length = match fields.remove("maxLength") {
                 None | Some(Value::Null) => TEXT_DEFAULT_MAX,
-                Some(value) => match value.as_u64() {
+                Some(value) => match crate::http::whole_number(&value) {
                     Some(n) if (1..=u64::from(TEXT_LIMIT_MAX)).contains(&n) => n as u32,
                     _ => {
                         return Err(Error::bad_request(format!(

@@ -5,13 +5,16 @@ mod answers;
 mod input;
 mod response;
 
-pub use answers::{AnswerError, AnswerValue, Answers, Given};
-pub use input::{changes_from_json, new_survey_from_json, SurveyChanges};
-pub use response::{filed_feedback, AnswerView, ResponseView, SurveyResponse};
+pub use answers::{AnswerError, AnswerValue, Answers, Given, SubmittedAnswer, SubmittedAnswers, SubmittedForm};
+pub use input::{
+    changes_from_json, new_survey_from_json, NewQuestion, NewSurvey, QuestionEdit, SurveyChanges, SurveyEdit,
+};
+pub use response::{filed_feedback, AnswerView, QuestionType, ResponseView, SurveyResponse};
 
 use crate::ids::{ProjectId, QuestionId, SurveyId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Longest survey name, in characters.
 pub const NAME_MAX_CHARS: usize = 200;
@@ -32,7 +35,7 @@ pub const OPTION_MAX_CHARS: usize = 200;
 pub const DEFAULT_THANK_YOU: &str = "Thank you for your feedback!";
 
 /// Where a survey is in its life; only `ACTIVE` takes responses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum SurveyStatus {
     Draft,
@@ -58,18 +61,26 @@ impl SurveyStatus {
 }
 
 /// What a question asks for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "UPPERCASE")]
 pub enum QuestionKind {
     /// A whole number from 1 to 5.
     Rating,
     /// Free text of at most `maxLength` characters.
     Text {
+        /// The longest answer, in characters.
         #[serde(rename = "maxLength")]
+        #[schema(minimum = 1, maximum = 10_000)]
         max_length: u32,
     },
     /// One of `options`, or several when `multiple`.
-    Choice { options: Vec<String>, multiple: bool },
+    Choice {
+        /// What a customer picks from, in the order shown.
+        #[schema(min_items = 2, max_items = 10)]
+        options: Vec<String>,
+        /// Whether several options may be picked (the answer is then a list).
+        multiple: bool,
+    },
 }
 
 impl QuestionKind {
@@ -84,28 +95,38 @@ impl QuestionKind {
 }
 
 /// One question of a survey.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
     pub id: QuestionId,
     #[serde(flatten)]
     pub kind: QuestionKind,
+    /// What the question asks.
     pub text: String,
+    /// Whether a response must answer it.
     pub required: bool,
 }
 
 /// A survey: what the API shows (with `publicUrl` added per request) and what is stored.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Survey {
     pub id: SurveyId,
     pub name: String,
+    /// Shown above the questions (empty: none).
     pub welcome_message: String,
+    /// Shown once a response is stored.
     pub thank_you_message: String,
+    /// A response rated below it is low-rated.
+    #[schema(minimum = 1, maximum = 5)]
     pub threshold: u8,
     pub status: SurveyStatus,
+    /// The project its responses are also filed in as feedback (`null`: none).
+    #[schema(required = true)]
     pub project_id: Option<ProjectId>,
+    /// In the order shown; the first RATING question gives a response its rating.
     pub questions: Vec<Question>,
+    /// Responses stored so far.
     pub response_count: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -124,11 +145,14 @@ impl Survey {
 }
 
 /// A survey as the API answers it: the survey and the link customers answer it at.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SurveyView<'a> {
     #[serde(flatten)]
+    #[schema(value_type = Survey)]
     pub survey: &'a Survey,
+    /// The public page customers answer the survey at (`GET /s/{surveyId}`).
+    #[schema(format = "uri")]
     pub public_url: String,
 }
 

@@ -3,9 +3,10 @@
 
 use super::{AnswerValue, Answers, Survey};
 use crate::feedback::{NewFeedback, MESSAGE_MAX_CHARS};
-use crate::ids::{ResponseId, SurveyId};
+use crate::ids::{QuestionId, ResponseId, SurveyId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A stored response.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,27 +50,50 @@ impl Survey {
 }
 
 /// One answer as `/feedback` lists it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AnswerView {
+    #[schema(value_type = QuestionId)]
     pub question_id: String,
+    /// The question's type, which decides the shape of `value`.
     #[serde(rename = "type")]
+    #[schema(value_type = QuestionType)]
     pub kind: &'static str,
+    /// The question's text.
     pub question: String,
+    /// A number for RATING, a string for TEXT and single CHOICE, a list for multiple CHOICE.
     pub value: AnswerValue,
 }
 
+/// A question's type, as an answer names it (what `QuestionKind::as_str` gives).
+#[derive(ToSchema)]
+#[schema(rename_all = "UPPERCASE")]
+#[allow(dead_code)]
+pub enum QuestionType {
+    Rating,
+    Text,
+    Choice,
+}
+
 /// A response as `GET /api/v1/surveys/{surveyId}/feedback` lists it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseView {
     pub id: ResponseId,
     pub created_at: Timestamp,
+    /// The answer to the survey's first RATING question; `null` when it has none or it was not
+    /// answered.
+    #[schema(required = true, minimum = 1, maximum = 5)]
     pub rating: Option<u8>,
+    /// Rated below the survey's threshold as it was when the response came.
     pub low_rated: bool,
+    /// Every question answered, optional ones too.
     pub complete: bool,
     /// In question order; unanswered questions left out.
     pub answers: Vec<AnswerView>,
+    /// The topics the response mentions (the names `/topics` counts); `null` until the topics
+    /// function has read it.
+    #[schema(required = true)]
     pub topics: Option<Vec<String>>,
 }
 

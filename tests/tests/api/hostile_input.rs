@@ -351,6 +351,8 @@ impl Fixture {
             ("id", (feedback[0].clone(), feedback[1].clone())),
             ("keyId", (id(&victim_key), id(&victim_key))),
             ("surveyId", (id(&survey), id(&victim_survey))),
+            // Swagger UI's files: public, the same for everyone.
+            ("proxy", ("index.html".to_owned(), "index.html".to_owned())),
         ]);
         let clients = (1..=SOURCE_ADDRESSES)
             .map(|n| {
@@ -449,7 +451,7 @@ impl Fixture {
             path.push('/');
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 Some(name) => {
-                    let (read, mutated) = &self.ids[name];
+                    let (read, mutated) = &self.ids[name.trim_end_matches('+')];
                     path.push_str(&match target.slot {
                         Slot::Path(i) if i == param => encode(&input.text),
                         _ if target.mutates() => mutated.clone(),

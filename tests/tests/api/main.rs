@@ -6,10 +6,12 @@
 mod access;
 mod analytics;
 mod common;
+mod docs;
 mod documented_examples;
 mod events;
 mod feedback_all;
 mod feedback_routes;
+mod fuzz_finds;
 mod gateway;
 mod hostile_input;
 mod key_escalation;

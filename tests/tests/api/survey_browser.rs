@@ -6,260 +6,57 @@
 //! (computed styles are the sheet's), its form posts, and the browser logs no CSP violation.
 //!
 //! Needs /usr/bin/chromium and /usr/bin/chromedriver: `infra/chromium.sh ensure` installs them.
-//! Screenshots land in `target/screenshots/` for a person to look at.
+//! Screenshots land in `target/screenshots/` for a person to look at. The browser is
+//! [`crate::common::browser`]'s, phone-sized.
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::common::browser::{Browser, Options};
+use fantoccini::Locator;
 use hearken::access::ApiKey;
 use hearken::plans::Plan;
 use hearken_tests::{spawn_app, TestApp};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+/// Phone-sized, as the page is meant to be answered on a phone (headless Chromium widens a window
+/// to its 500 px minimum; still narrower than any desktop layout).
+const PHONE: (u32, u32) = (420, 900);
 
-/// A headless Chromium session behind its own chromedriver; closing the session (which quits
-/// Chromium) and killing chromedriver happen on drop, so a failing test leaves no browser behind.
-struct Browser {
-    client: Client,
-    driver: Child,
-    port: u16,
-    session: Option<String>,
-    profile: PathBuf,
+/// A phone-sized browser, with JavaScript on or off.
+async fn phone(javascript: bool) -> Browser {
+    Browser::start(Options { javascript, window: PHONE, only_host: None }).await
 }
 
-impl Browser {
-    async fn start(javascript: bool) -> Browser {
-        // Fail, not skip: a run without the browser would pass without testing the page.
-        assert!(
-            Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists(),
-            "this test needs {CHROMIUM} and {CHROMEDRIVER}: run `infra/chromium.sh ensure`"
-        );
-        let port = free_port();
-        let mut driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(reply) = reqwest::get(format!("{url}/status")).await {
-                if reply.status().is_success() {
-                    break;
-                }
-            }
-            if let Ok(Some(status)) = driver.try_wait() {
-                panic!("chromedriver exited before answering ({status}); is port {port} taken?");
-            }
-            if Instant::now() > deadline {
-                let _ = driver.kill();
-                panic!("chromedriver did not answer on port {port} within 20 s");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-
-        // A fresh profile per browser, so tests never share cookies or a profile lock.
-        let profile = std::env::temp_dir().join(format!("hearken-chromium-{}", uuid::Uuid::new_v4().simple()));
-        let mut args = vec![
-            "--headless=new".to_owned(),
-            "--no-sandbox".to_owned(),
-            "--disable-gpu".to_owned(),
-            "--disable-dev-shm-usage".to_owned(),
-            // Without these Chromium reaches for the (closed) network at start and stalls.
-            "--disable-quic".to_owned(),
-            "--no-first-run".to_owned(),
-            "--disable-background-networking".to_owned(),
-            "--disable-component-update".to_owned(),
-            "--disable-sync".to_owned(),
-            // Phone-sized, as the page is meant to be answered on a phone (headless Chromium
-            // widens a window to its 500 px minimum; still narrower than any desktop layout).
-            "--window-size=420,900".to_owned(),
-            format!("--user-data-dir={}", profile.display()),
-        ];
-        if !javascript {
-            args.push("--blink-settings=scriptEnabled=false".to_owned());
-        }
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-            // The console, where Chromium reports what a Content-Security-Policy refused.
-            "goog:loggingPrefs": {"browser": "ALL"},
-        });
-        let Value::Object(capabilities) = capabilities else { unreachable!("an object literal") };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let connected = ClientBuilder::new(connector).capabilities(capabilities).connect(&url).await;
-        let client = match connected {
-            Ok(client) => client,
-            Err(error) => {
-                let _ = driver.kill();
-                panic!("no WebDriver session with {CHROMIUM}: {error}");
-            }
+/// The page on screen renders as its styles say, under the policy its answer carried: the one
+/// inline sheet is loaded with its rules, computed styles are the sheet's (a refused sheet leaves
+/// the browser's defaults: white body, grey button), and the console shows no refusal.
+async fn assert_styled_under_its_policy(browser: &Browser, what: &str) {
+    let script = r#"
+        const style = (selector, property) => {
+            const element = document.querySelector(selector);
+            return element ? getComputedStyle(element).getPropertyValue(property) : null;
         };
-        let session = client.session_id().await.expect("session id");
-        Browser { client, driver, port, session, profile }
+        const sheets = Array.from(document.styleSheets);
+        return {
+            sheets: sheets.length,
+            rules: sheets.reduce((n, sheet) => n + sheet.cssRules.length, 0),
+            body: style("body", "background-color"),
+            main: style("main", "max-width"),
+            button: style("button", "background-color"),
+            notice: style(".notice", "border-top-left-radius"),
+        };
+    "#;
+    let styles = browser.client.execute(script, vec![]).await.expect("computed styles");
+    assert_eq!(styles["sheets"], 1, "{what}: one inline sheet: {styles}");
+    assert!(styles["rules"].as_u64().unwrap_or(0) >= 20, "{what}: the sheet's rules are loaded: {styles}");
+    assert_eq!(styles["body"], "rgb(245, 245, 247)", "{what}: body background {styles}");
+    assert_eq!(styles["main"], "576px", "{what}: main's max-width (36rem) {styles}");
+    if !styles["button"].is_null() {
+        assert_eq!(styles["button"], "rgb(10, 102, 216)", "{what}: the Send button {styles}");
     }
-
-    /// The element with this id.
-    async fn id(&self, id: &str) -> fantoccini::elements::Element {
-        self.client.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id} on the page: {e}"))
+    if !styles["notice"].is_null() {
+        assert_eq!(styles["notice"], "12px", "{what}: the notice's corners {styles}");
     }
-
-    /// The `<label for="{id}">` of a field.
-    async fn label_for(&self, id: &str) -> fantoccini::elements::Element {
-        let css = format!("label[for=\"{id}\"]");
-        self.client.find(Locator::Css(&css)).await.unwrap_or_else(|e| panic!("{css} on the page: {e}"))
-    }
-
-    /// Waits for the page that answers a navigation or a form post to show the element.
-    async fn wait_for_id(&self, id: &str) -> fantoccini::elements::Element {
-        let found = self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id(id)).await;
-        match found {
-            Ok(element) => element,
-            Err(e) => panic!("#{id} did not appear: {e}; page:\n{}", self.source().await),
-        }
-    }
-
-    async fn source(&self) -> String {
-        self.client.source().await.unwrap_or_default()
-    }
-
-    /// The browser console's entries since the last call (chromedriver's log endpoint).
-    async fn console(&self) -> Vec<Value> {
-        let session = self.session.as_deref().expect("a session");
-        let url = format!("http://127.0.0.1:{}/session/{session}/se/log", self.port);
-        let reply = reqwest::Client::new().post(url).json(&json!({"type": "browser"})).send().await;
-        let body: Value = reply.expect("chromedriver answers").json().await.expect("a JSON log");
-        body["value"].as_array().unwrap_or_else(|| panic!("a list of log entries: {body}")).clone()
-    }
-
-    /// The page on screen renders as its styles say, under the policy its answer carried: the one
-    /// inline sheet is loaded with its rules, computed styles are the sheet's (a refused sheet
-    /// leaves the browser's defaults: white body, grey button), and the console shows no refusal.
-    async fn assert_styled_under_its_policy(&self, what: &str) {
-        let script = r#"
-            const style = (selector, property) => {
-                const element = document.querySelector(selector);
-                return element ? getComputedStyle(element).getPropertyValue(property) : null;
-            };
-            const sheets = Array.from(document.styleSheets);
-            return {
-                sheets: sheets.length,
-                rules: sheets.reduce((n, sheet) => n + sheet.cssRules.length, 0),
-                body: style("body", "background-color"),
-                main: style("main", "max-width"),
-                button: style("button", "background-color"),
-                notice: style(".notice", "border-top-left-radius"),
-            };
-        "#;
-        let styles = self.client.execute(script, vec![]).await.expect("computed styles");
-        assert_eq!(styles["sheets"], 1, "{what}: one inline sheet: {styles}");
-        assert!(styles["rules"].as_u64().unwrap_or(0) >= 20, "{what}: the sheet's rules are loaded: {styles}");
-        assert_eq!(styles["body"], "rgb(245, 245, 247)", "{what}: body background {styles}");
-        assert_eq!(styles["main"], "576px", "{what}: main's max-width (36rem) {styles}");
-        if !styles["button"].is_null() {
-            assert_eq!(styles["button"], "rgb(10, 102, 216)", "{what}: the Send button {styles}");
-        }
-        if !styles["notice"].is_null() {
-            assert_eq!(styles["notice"], "12px", "{what}: the notice's corners {styles}");
-        }
-        let refused: Vec<Value> = self
-            .console()
-            .await
-            .into_iter()
-            .filter(|entry| {
-                let message = entry["message"].as_str().unwrap_or_default();
-                message.contains("Content Security Policy") || message.contains("Refused to")
-            })
-            .collect();
-        assert!(refused.is_empty(), "{what}: the browser refused something: {refused:?}");
-    }
-
-    /// Saves a screenshot of the whole page as `target/screenshots/{name}.png` and checks it is a
-    /// PNG. WebDriver captures only the viewport, so the window grows by what the page overflows.
-    async fn screenshot(&self, name: &str) -> PathBuf {
-        let (width, height) = self.client.get_window_size().await.expect("window size");
-        let script = "return document.documentElement.scrollHeight - window.innerHeight";
-        let overflow = self.client.execute(script, vec![]).await.expect("page height").as_i64().unwrap_or(0);
-        if overflow > 0 {
-            self.client.set_window_size(width as u32, height as u32 + overflow as u32).await.expect("window grows");
-        }
-        let png = self.client.screenshot().await.expect("screenshot");
-        self.client.set_window_size(width as u32, height as u32).await.expect("window size restored");
-        assert!(png.len() > PNG_SIGNATURE.len() && png.starts_with(PNG_SIGNATURE), "a PNG screenshot");
-        let folder = target_dir().join("screenshots");
-        std::fs::create_dir_all(&folder).expect("screenshots folder");
-        let path = folder.join(format!("{name}.png"));
-        std::fs::write(&path, &png).expect("screenshot written");
-        let written = std::fs::read(&path).expect("screenshot read back");
-        assert!(written.len() > PNG_SIGNATURE.len() && written.starts_with(PNG_SIGNATURE), "{}", path.display());
-        path
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // Drop cannot await, and on a panic the runtime is gone before fantoccini's own clean-up
-        // runs; a plain blocking DELETE of the session makes chromedriver quit Chromium.
-        if let Some(session) = &self.session {
-            let _ = delete_session(self.port, session);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-fn delete_session(port: u16, session: &str) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let request = format!(
-        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes())?;
-    // Reading the whole answer waits until Chromium has quit. chromedriver keeps the connection
-    // open, so the answer ends at its Content-Length, not at the end of the stream.
-    let mut answer = Vec::new();
-    let mut chunk = [0u8; 1024];
-    loop {
-        let read = stream.read(&mut chunk)?;
-        if read == 0 {
-            return Ok(());
-        }
-        answer.extend_from_slice(&chunk[..read]);
-        let text = String::from_utf8_lossy(&answer);
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().to_owned()))
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(0);
-            if answer.len() >= end + 4 + length {
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
-
-/// The workspace's target folder (where `cargo` builds), for the screenshots.
-fn target_dir() -> PathBuf {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace");
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => workspace.join(dir),
-        None => workspace.join("target"),
-    }
+    let refused = browser.refused().await;
+    assert!(refused.is_empty(), "{what}: the browser refused something: {refused:?}");
 }
 
 /// A survey made through the API, with the key of its BUSINESS account to read it back.
@@ -319,7 +116,7 @@ async fn answer_every_kind_of_question(javascript: bool, screenshot_prefix: &str
     )
     .await;
     let [rating, text, single, multiple] = [0, 1, 2, 3].map(|i| survey.question(i));
-    let browser = Browser::start(javascript).await;
+    let browser = phone(javascript).await;
     if !javascript {
         // Proof that scripts really are off in this browser: this page's script would retitle it.
         let probe = "data:text/html,<title>off</title><script>document.title='on'</script>";
@@ -346,7 +143,7 @@ async fn answer_every_kind_of_question(javascript: bool, screenshot_prefix: &str
     browser.client.goto(&app.url(&survey.page())).await.expect("page opens");
     let page = browser.source().await;
     assert!(!page.contains("<script"), "the page has no script:\n{page}");
-    browser.assert_styled_under_its_policy("the form").await;
+    assert_styled_under_its_policy(&browser, "the form").await;
     // Readable on a phone: nothing wider than the narrow window, so no sideways scrolling.
     let script = "return document.documentElement.scrollWidth - document.documentElement.clientWidth";
     let sideways = browser.client.execute(script, vec![]).await.expect("page width");
@@ -388,7 +185,7 @@ async fn answer_every_kind_of_question(javascript: bool, screenshot_prefix: &str
     let heading = browser.client.find(Locator::Css("h1")).await.expect("h1");
     assert_eq!(heading.text().await.unwrap(), NAME);
     // The form was posted under `form-action 'self'`, and the answer renders under its policy.
-    browser.assert_styled_under_its_policy("the thank-you page").await;
+    assert_styled_under_its_policy(&browser, "the thank-you page").await;
     let thanked = browser.screenshot(&format!("{screenshot_prefix}-thank-you")).await;
     eprintln!("screenshots: {} {}", filled.display(), thanked.display());
 
@@ -437,7 +234,7 @@ async fn a_wrong_answer_shows_the_error_at_its_field_keeps_the_answers_and_store
     )
     .await;
     let [rating, text] = [0, 1].map(|i| survey.question(i));
-    let browser = Browser::start(true).await;
+    let browser = phone(true).await;
     browser.client.goto(&app.url(&survey.page())).await.expect("page opens");
     let legend = browser.client.find(Locator::Css(&format!("#question-{rating} legend"))).await.expect("legend");
     assert!(legend.html(true).await.unwrap().contains("<span class=\"required\">(required)</span>"));
@@ -452,7 +249,7 @@ async fn a_wrong_answer_shows_the_error_at_its_field_keeps_the_answers_and_store
 
     let errors = browser.wait_for_id("errors").await;
     assert_eq!(errors.attr("role").await.unwrap().as_deref(), Some("alert"));
-    browser.assert_styled_under_its_policy("the page with errors").await;
+    assert_styled_under_its_policy(&browser, "the page with errors").await;
     let error_id = format!("{rating}-error");
     // The message sits at the rating question, not only in the summary.
     let at_field = browser.client.find(Locator::Css(&format!("#question-{rating} #{error_id}"))).await;

@@ -136,6 +136,10 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
         ("GET /api/v1/surveys/{surveyId}/analytics", Survey, Walk::Cases(analytics)),
         ("GET /api/v1/surveys/{surveyId}/topics", Survey, Walk::Cases(topics)),
         ("$default", Project, Walk::Fallback),
+        // The API's description: public, reads no table, the same for every caller.
+        ("GET /openapi.json", Project, Walk::Public),
+        ("GET /swagger", Project, Walk::Public),
+        ("GET /swagger/{proxy+}", Project, Walk::Public),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Helpers the API tests share: by area, and the texts more than one area checks.
 
 pub mod analytics;
+pub mod browser;
 pub mod page;
 pub mod surveys;
 
