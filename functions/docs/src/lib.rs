@@ -56,17 +56,22 @@ impl<T: utoipa::OpenApi> OpenApiDoc for T {
     }
 }
 
-/// The document as served, made once per container.
-fn document_json() -> &'static str {
+/// The document as served, made once per container (a failure to write it is a bug: a 500 whose
+/// details go to the log).
+fn document_json() -> Result<&'static str> {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| hearken::openapi::to_json(&document()).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}")))
+    if let Some(json) = JSON.get() {
+        return Ok(json);
+    }
+    let json = hearken::openapi::to_json(&document()).map_err(Error::internal)?;
+    Ok(JSON.get_or_init(|| json))
 }
 
 /// Handles one API Gateway request.
 pub async fn handle(req: Request) -> Response<Body> {
     serve(req, |req| async move {
         match route_key(&req) {
-            Some(DOCUMENT) => Ok(openapi_json()),
+            Some(DOCUMENT) => openapi_json(),
             Some(SWAGGER) => Ok(swagger()),
             Some(SWAGGER_FILES) => swagger_file(&req),
             _ => Err(Error::NoRoute),
@@ -80,14 +85,14 @@ pub async fn handle(req: Request) -> Response<Body> {
 /// OpenAPI 3.1, for generating clients and checking answers.
 #[utoipa::path(get, path = "/openapi.json", tag = "Docs", operation_id = "getOpenApi", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-fn openapi_json() -> Response<Body> {
-    let mut response = Response::new(Body::Text(document_json().to_owned()));
+fn openapi_json() -> Result<Response<Body>> {
+    let mut response = Response::new(Body::Text(document_json()?.to_owned()));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     // Any site's tools may read it (API Gateway's CORS setting says the same when deployed).
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
     headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=300"));
-    response
+    Ok(response)
 }
 
 /// Swagger UI
