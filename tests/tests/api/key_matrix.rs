@@ -320,12 +320,39 @@ impl World {
         targets: &Targets,
         key: Option<&str>,
         headers: &[(&str, &str)],
+        answer: (u16, &str),
+    ) {
+        self.refused(condition, route, targets, key, headers, answer, true).await
+    }
+
+    /// A cell the key check lets through and the route refuses: the answer, no call used, nothing
+    /// written but the key's `lastUsedAt` (the key was used; it moves once a minute).
+    async fn expect_refused_by_the_route(
+        &self,
+        condition: &str,
+        route: &Route,
+        targets: &Targets,
+        key: &str,
+        answer: (u16, &str),
+    ) {
+        self.refused(condition, route, targets, Some(key), &[], answer, false).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn refused(
+        &self,
+        condition: &str,
+        route: &Route,
+        targets: &Targets,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
         (status, error): (u16, &str),
+        with_last_used: bool,
     ) {
         self.cells.set(self.cells.get() + 1);
-        let (before, calls) = self.state(true).await;
+        let (before, calls) = self.state(with_last_used).await;
         let reply = self.send(route, targets, key, headers).await;
-        let (after, calls_after) = self.state(true).await;
+        let (after, calls_after) = self.state(with_last_used).await;
         let cell = format!("[{condition}] × {}", route.name());
         if (reply.status, reply.error()) != (status, error) {
             self.fail(format!("{cell}: expected {status} {error:?}, got {} {}", reply.status, reply.body));
@@ -549,12 +576,11 @@ async fn restricted_keys_are_refused_where_their_restriction_applies() {
             if route.name() == "POST /api/projects" {
                 let refused = (403, LIMITED_CANNOT_CREATE);
                 world
-                    .expect_refused(
+                    .expect_refused_by_the_route(
                         "project-limited key creating a project",
                         route,
                         &fresh,
-                        Some(&limited),
-                        &[],
+                        &limited,
                         refused,
                     )
                     .await;
