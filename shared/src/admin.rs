@@ -39,6 +39,7 @@ pub async fn create_account(app: &App, name: &str, plan: Plan) -> Result<(Accoun
         use_case: UseCase::Full,
     }
     .issue();
+    let key = KeyRecord { plan_hint: Some(plan), ..key };
     accounts::create(app, &account, &key).await?;
     Ok((account, secret))
 }
@@ -60,7 +61,8 @@ pub async fn create_project(
     };
     // The same rows the API makes, with the project's key made in the same transaction.
     let mut project = new_project(account, name, Some(slug), vec![]);
-    let (secret, key) = new_project_key(&project);
+    let (secret, mut key) = new_project_key(&project);
+    key.plan_hint = accounts::get(app, account).await?.map(|(account, _)| account.plan);
     (project.key_id, project.key_digest) = (Some(key.id.clone()), Some(key.digest.clone()));
     projects::create(app, &project, Some(&key)).await?;
     Ok((project, secret))

@@ -15,13 +15,15 @@ pub struct App {
     pub db: Client,
     pub tables: Tables,
     pub settings: Settings,
+    /// What this container keeps between requests (see `known`); shared by the App's clones.
+    pub known: std::sync::Arc<crate::known::Known>,
 }
 
 impl App {
     /// Wraps an existing client (tests and the local gateway share one across many table sets),
     /// with the default settings.
     pub fn new(db: Client, tables: Tables) -> Self {
-        Self { db, tables, settings: Settings::default() }
+        Self { db, tables, settings: Settings::default(), known: Default::default() }
     }
 
     /// Builds the client from the standard AWS configuration (region, credentials and

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feedback;
 pub mod http;
 pub mod ids;
+pub mod known;
 pub mod logging;
 pub mod openapi;
 pub mod ops;

@@ -1,7 +1,7 @@
 //! `GET` and `POST /api/projects/{projectId}/feedback`, as the Miniback reference shows them.
 
 use hearken::access::{authorize_owned, Addressed};
-use hearken::feedback::{refusal_example, FeedbackSubmission, FeedbackView, NewFeedback, Source, Status};
+use hearken::feedback::{refusal_example, FeedbackSubmission, FeedbackView, NewFeedback, Status};
 use hearken::http::{data, json_body, optional_query, path_param, Data, Page, Slice, SliceQuery, Surface};
 use hearken::ids::ProjectId;
 use hearken::openapi::{error_example, ErrorBody};
@@ -34,11 +34,10 @@ use serde_json::json;
     ))]
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
-    // The project is read beside the quota: only the caller's is ever written to.
-    let (access, owned) = authorize_owned(app, req, Action::SubmitFeedback, Addressed::Project(&raw)).await?;
-    let (project, _) = owned.project().ok_or(PROJECT_NOT_FOUND)?;
-    let input = NewFeedback::from_json(json_body(req)?)?;
-    let created = feedback::submit(app, &access.account.id, &project.id, input, Source::Api).await?;
+    // One transaction: the key's checks, the quota and the write, whose condition on the project
+    // is the ownership proof (only the caller's project is ever written to).
+    let parse = || NewFeedback::from_json(json_body(req)?);
+    let created = feedback::submit_with_key(app, req, &raw, parse).await?;
     Ok(data(StatusCode::CREATED, created))
 }
 

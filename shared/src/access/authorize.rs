@@ -16,8 +16,9 @@ use super::quota::{self, Taken};
 use super::rate_limit;
 use crate::error::Refusal;
 use crate::http::source_ip;
-use crate::ids::{ProjectId, SurveyId};
-use crate::plans::{Action, Plan};
+use crate::ids::{AccountId, ProjectId, SurveyId};
+use crate::known::KnownKey;
+use crate::plans::Action;
 use crate::request_scope::{defer, set_rate_headers};
 use crate::store::accounts::Account;
 use crate::store::keys::{self, Lookup, Revocation};
@@ -116,9 +117,9 @@ pub async fn authorize_owned(
     Ok((access, owned.expect("an addressed item is always read")))
 }
 
-/// Reads the addressed item and keeps it only when `key` may see it.
-async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Result<Owned> {
-    let account = &key.account_id;
+/// Reads the addressed item, by the caller's account and the id: `None` for a malformed id and for
+/// another account's item alike. [`visible`] then applies the key's project restrictions.
+async fn read_owned(app: &App, account: &AccountId, addressed: Addressed<'_>) -> Result<Owned> {
     Ok(match addressed {
         Addressed::Project(raw) => Owned::Project(match ProjectId::parse(raw) {
             Some(id) => projects::get(app, account, &id).await?,
@@ -129,19 +130,29 @@ async fn read_owned(app: &App, key: &KeyRecord, addressed: Addressed<'_>) -> Res
             None => None,
         }),
         Addressed::Survey(raw) => Owned::Survey(match SurveyId::parse(raw) {
-            // A survey filed to a project outside the key's projects is invisible to the key.
-            Some(id) => surveys::get(app, account, &id).await?.filter(|item| {
-                item.survey.project_id.as_ref().is_none_or(|project| key.allows_project(project.as_str()))
-            }),
+            Some(id) => surveys::get(app, account, &id).await?,
             None => None,
         }),
     })
 }
 
+/// The addressed item as `key` may see it: a survey filed to a project outside the key's projects
+/// is invisible to the key. (A project was checked against the key's restrictions by its id.)
+fn visible(owned: Owned, key: &KeyRecord) -> Owned {
+    match owned {
+        Owned::Survey(found) => {
+            Owned::Survey(found.filter(|item| {
+                item.survey.project_id.as_ref().is_none_or(|project| key.allows_project(project.as_str()))
+            }))
+        }
+        project => project,
+    }
+}
+
 /// A key that was read and refused: counted in the client IP's window of failed authentications,
 /// and past the deployment's limit (`FAILED_AUTH_PER_IP_PER_MINUTE`) answered 429 instead of its own refusal. Every
 /// refusal costs the same (the key's read, then this window), so none says more than another.
-async fn failed(app: &App, req: &Request, refusal: Refusal, now: Timestamp) -> Error {
+pub(super) async fn failed(app: &App, req: &Request, refusal: Refusal, now: Timestamp) -> Error {
     // An IPv6 client holds a whole /64: one window for it, not one per address.
     let client = match source_ip(req) {
         Some(std::net::IpAddr::V6(ip)) => format!("{}/64", std::net::Ipv6Addr::from(u128::from(ip) & (!0u128 << 64))),
@@ -163,6 +174,20 @@ async fn failed(app: &App, req: &Request, refusal: Refusal, now: Timestamp) -> E
     }
 }
 
+/// The refusal of a key that is not live (deleted, regenerated, or never issued), counted as
+/// [`failed`] counts it.
+pub(super) async fn revoked(app: &App, req: &Request, lookup: Lookup, now: Timestamp) -> Error {
+    let refusal = match lookup {
+        Lookup::Revoked(Revocation::Deleted) => Refusal::Deleted,
+        Lookup::Revoked(Revocation::Regenerated) => Refusal::Regenerated,
+        Lookup::Live(_) | Lookup::Missing => Refusal::Unknown,
+    };
+    failed(app, req, refusal, now).await
+}
+
+/// The access check. A warm container knows the key's account (a digest never changes hands), so
+/// the key's read runs beside the quota, the window and the addressed item: one round, after which
+/// the key as read decides, and a refused call is given back. A cold container reads the key first.
 async fn check(
     app: &App,
     req: &Request,
@@ -172,57 +197,84 @@ async fn check(
     let presented = presented_key(req).ok_or(Error::MissingKey)?;
     // A malformed key costs no database read.
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
+    let digest = key.digest();
     let now = Timestamp::now();
 
-    let record = match keys::lookup(app, &key.digest()).await? {
-        Lookup::Live(record) => *record,
-        Lookup::Revoked(Revocation::Deleted) => return Err(failed(app, req, Refusal::Deleted, now).await),
-        Lookup::Revoked(Revocation::Regenerated) => return Err(failed(app, req, Refusal::Regenerated, now).await),
-        Lookup::Missing => return Err(failed(app, req, Refusal::Unknown, now).await),
+    let known = app.known.key(&digest);
+    let cold = known.is_none();
+    let record = match known {
+        // Family, role and use case never change: what they forbid needs no read.
+        Some(known) => known.record,
+        None => match keys::lookup(app, &digest).await? {
+            Lookup::Live(record) => *record,
+            other => return Err(revoked(app, req, other, now).await),
+        },
     };
-    if let Err(refusal) = record.check_validity(now, source_ip(req), need.project) {
-        return Err(failed(app, req, refusal, now).await);
-    }
     if let Some(message) = record.forbids(need.action) {
         return Err(Error::Forbidden(message));
     }
+    if cold {
+        if let Err(refusal) = record.check_validity(now, source_ip(req), need.project) {
+            return Err(failed(app, req, refusal, now).await);
+        }
+    }
 
-    let account_id = record.account_id.as_str();
-    // Boxed: three SDK calls side by side make a large future, and every route polls it.
-    let (taken, window, owned) = Box::pin(async {
+    let account_id = &record.account_id.clone();
+    // Boxed: four SDK calls side by side make a large future, and every route polls it.
+    let (fresh, taken, window, owned) = Box::pin(async {
         tokio::join!(
-            quota::take_call(app, account_id, need.action, now),
+            async {
+                match cold {
+                    true => Ok(None),
+                    false => keys::lookup(app, &digest).await.map(Some),
+                }
+            },
+            quota::take_call(app, account_id.as_str(), need.action, now),
             rate_limit::hit(app, record.id.as_str(), now),
             async {
                 match addressed {
-                    Some(addressed) => read_owned(app, &record, addressed).await.map(Some),
+                    Some(addressed) => read_owned(app, account_id, addressed).await.map(Some),
                     None => Ok(None),
                 }
             }
         )
     })
     .await;
-    let (taken, window, owned) = (taken?, window?, owned?);
+    let taken = taken?;
+    let record = match fresh? {
+        None => record,
+        Some(Lookup::Live(fresh)) => *fresh,
+        Some(other) => {
+            app.known.forget_key(&digest);
+            give_back_taken(app, &taken, account_id, now).await;
+            return Err(revoked(app, req, other, now).await);
+        }
+    };
+    if !cold {
+        if let Err(refusal) = record.check_validity(now, source_ip(req), need.project) {
+            app.known.forget_key(&digest);
+            give_back_taken(app, &taken, account_id, now).await;
+            return Err(failed(app, req, refusal, now).await);
+        }
+    }
+    let (window, owned) = (window?, owned?.map(|owned| visible(owned, &record)));
 
     let mut calls_this_month = 0;
     let (account, refusal) = match taken {
-        Taken::AccountGone => return Err(Error::KeyRefused(Refusal::AccountGone)),
+        Taken::AccountGone => {
+            app.known.forget_key(&digest);
+            return Err(Error::KeyRefused(Refusal::AccountGone));
+        }
         Taken::Granted { account, calls } => {
             calls_this_month = calls;
             (account, None)
         }
-        Taken::PlanForbids(account) if need.action.is_surveys() => {
-            let refusal = Error::PlanTooLow { needed: Plan::cheapest_allowing(need.action), current: account.plan };
-            (account, Some(refusal))
-        }
-        Taken::PlanForbids(account) => {
-            (account, Some(Error::PaidPlansOnly { method: req.method().as_str().to_owned() }))
-        }
-        Taken::Exhausted { account, limit } => {
-            let refusal = Error::MonthlyQuota { plan: account.plan, limit, resets: now.next_month_start() };
+        Taken::PlanForbids(account) | Taken::Exhausted { account, .. } => {
+            let refusal = quota::refusal_error(account.clone(), need.action, now, req.method().as_str());
             (account, Some(refusal))
         }
     };
+    app.known.keep_key(KnownKey { record: record.clone(), plan: account.plan });
     // A key's own limit never exceeds its plan's, even after a downgrade.
     let plan_limit = account.plan.limits().per_key_per_minute;
     let per_minute = record.rate_limit_per_minute.map_or(plan_limit, |own| own.min(plan_limit));
@@ -233,7 +285,7 @@ async fn check(
     if window.exceeds(per_minute) {
         // The call was taken in parallel with the window; give it back. Until then a parallel
         // request may see one call fewer left — the price of keeping the check at two rounds.
-        if let Err(err) = quota::give_back(app, account_id, now).await {
+        if let Err(err) = quota::give_back(app, account_id.as_str(), now).await {
             tracing::warn!(error = %err, "could not give back the call of a rate-limited request");
         }
         return Err(Error::RateLimited { per: "this key", limit: per_minute, reset: window.reset() });
@@ -248,4 +300,13 @@ async fn check(
         });
     }
     Ok((Access { key: record, account, calls_this_month }, owned))
+}
+
+/// Gives back a call taken for a request refused afterwards (by its key, read beside the quota).
+async fn give_back_taken(app: &App, taken: &Taken, account: &AccountId, now: Timestamp) {
+    if let Taken::Granted { .. } = taken {
+        if let Err(err) = quota::give_back(app, account.as_str(), now).await {
+            tracing::warn!(error = %err, "could not give back the call of a refused key");
+        }
+    }
 }

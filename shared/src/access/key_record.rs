@@ -5,7 +5,7 @@ use super::ip_allow;
 use super::key_format::Family;
 use crate::error::Refusal;
 use crate::ids::{AccountId, KeyId, ProjectId};
-use crate::plans::Action;
+use crate::plans::{Action, Plan};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -79,6 +79,17 @@ pub struct KeyRecord {
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<Timestamp>,
+    /// The key's version: every change of the key (`store::keys::save`) adds one. A function that
+    /// keeps the key in memory proves, in the same transaction as the request's own write, that
+    /// the stored key is still at this version (so still enabled, with these restrictions), and a
+    /// revocation replaces the item altogether: nothing kept can outlive a change.
+    #[serde(default)]
+    pub rev: u64,
+    /// The account's plan when the key was last used by a function that did not know it yet: a
+    /// hint that saves a cold container a round trip (the quota write checks it, so a stale hint
+    /// costs one round, never a wrong answer). Not a change of the key: `rev` stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_hint: Option<Plan>,
 }
 
 impl KeyRecord {
@@ -214,6 +225,8 @@ impl NewKey {
             display_prefix: secret.display_prefix(),
             created_at: Timestamp::now(),
             last_used_at: None,
+            rev: 0,
+            plan_hint: None,
         };
         (secret, record)
     }
@@ -243,6 +256,8 @@ mod tests {
             display_prefix: "sk_live_abcd…".into(),
             created_at: Timestamp::now(),
             last_used_at: None,
+            rev: 0,
+            plan_hint: None,
         }
     }
 

@@ -44,6 +44,20 @@ fn refusal(account: Account, action: Action) -> Result<Taken> {
     }
 }
 
+/// The answer to a call the account's plan does not allow, or for which no call is left.
+pub fn refusal_error(account: Account, action: Action, now: Timestamp, method: &str) -> Error {
+    if !account.plan.allows(action) {
+        if action.is_surveys() {
+            return Error::PlanTooLow { needed: Plan::cheapest_allowing(action), current: account.plan };
+        }
+        return Error::PaidPlansOnly { method: method.to_owned() };
+    }
+    match account.plan.limits().calls_per_month {
+        Some(limit) => Error::MonthlyQuota { plan: account.plan, limit, resets: now.next_month_start() },
+        None => Error::internal("quota condition failed for an unlimited plan"),
+    }
+}
+
 /// Gives back a call taken by a request that was refused afterwards (by the per-minute limit).
 pub async fn give_back(app: &App, account: &str, now: Timestamp) -> Result<()> {
     stored::give_back(app, account, &now.month_key()).await

@@ -49,6 +49,7 @@ pub async fn create(app: &App, access: &Access, mut request: NewKeyRequest) -> R
     }
     .issue();
     record.expires_at = request.expires_at;
+    record.plan_hint = Some(access.account.plan);
     request.changes.apply_to(&mut record);
     keys::put_new(app, &record).await?;
     Ok((secret, record))

@@ -2,10 +2,11 @@
 //! project, its status changed, deleted.
 
 use super::{raced, ATTEMPTS, FEEDBACK_NOT_FOUND, PROJECT_NOT_FOUND};
-use crate::access::Access;
+use crate::access::{gate, Access, Gate, Need, Sent};
 use crate::feedback::{FeedbackView, NewFeedback, Source, Status};
 use crate::http::Slice;
 use crate::ids::{AccountId, FeedbackId, ProjectId};
+use crate::plans::Action;
 use crate::store::counters::total;
 use crate::store::feedback::{self as stored, FeedbackItem};
 use crate::store::projects::{self, Project};
@@ -35,6 +36,45 @@ pub async fn submit(
         Err(err) => return Err(err),
     }
     Ok(item.view)
+}
+
+/// Stores feedback sent with a key to the project `raw` names: the key's checks, the account's
+/// quota, the key's minute window and the write in one transaction (`access::gate`), whose
+/// condition on the project's counters is the ownership proof (a foreign or unknown project fails
+/// it alike, and nothing of the other account is read). `parse` reads the body once the key is
+/// known to be good. A write whose outcome stayed unknown is looked for, as in [`submit`].
+pub async fn submit_with_key(
+    app: &App,
+    req: &lambda_http::Request,
+    raw: &str,
+    parse: impl FnOnce() -> Result<NewFeedback>,
+) -> Result<FeedbackView> {
+    let mut gate = gate(app, req, Need { action: Action::SubmitFeedback, project: Some(raw) }).await?;
+    let (input, project) = match (parse(), ProjectId::parse(raw)) {
+        (Ok(input), Some(project)) => (input, project),
+        (Err(refusal), _) => return Err(counted(&mut gate, refusal).await),
+        (_, None) => return Err(counted(&mut gate, PROJECT_NOT_FOUND).await),
+    };
+    let item = FeedbackItem::new(&gate.key().account_id, &project, input, Source::Api);
+    match gate.send(stored::create_writes(app, &item)?).await {
+        Ok(Sent::Done) => Ok(item.view),
+        Ok(Sent::Refused(err)) if err.failed(stored::PROJECT_COUNTERS) => Err(PROJECT_NOT_FOUND),
+        Ok(Sent::Refused(err)) => Err(err.into()),
+        Err(Error::Unavailable(details)) => match stored::get(app, &item.account_id, &item.view.id).await {
+            Ok(Some(_)) => Ok(item.view),
+            _ => Err(Error::Unavailable(details)),
+        },
+        Err(err) => Err(err),
+    }
+}
+
+/// A refusal the route decides without writing: the call is counted first, and a refusal of the
+/// key, plan or limits comes before the route's own.
+async fn counted(gate: &mut Gate<'_>, refusal: Error) -> Error {
+    match gate.count().await {
+        Ok(()) => refusal,
+        Err(err) => err,
+    }
 }
 
 /// A page of one project's feedback (read by the access check, with its counters), and its total.

@@ -34,6 +34,7 @@ pub async fn rotate_key(app: &App, access: &Access, id: &ProjectId, bound: bool)
     for _ in 0..ATTEMPTS {
         let (project, _) = projects::get(app, &access.account.id, id).await?.ok_or(PROJECT_NOT_FOUND)?;
         let (secret, mut record) = new_project_key(&project);
+        record.plan_hint = Some(access.account.plan);
         if bound {
             record.account_wide = false;
         }

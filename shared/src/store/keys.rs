@@ -5,10 +5,13 @@ use super::{all_items, get_item, s, Built, Changed, Item, Pages, Transaction};
 use crate::access::KeyRecord;
 use crate::api_keys::KeyChanges;
 use crate::ids::{AccountId, KeyId};
+use crate::plans::Plan;
 use crate::request_scope::db_call;
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -52,13 +55,7 @@ pub enum Lookup {
 /// Reads a key by the digest of its secret, strongly consistent so a revocation holds at once.
 pub async fn lookup(app: &App, digest: &str) -> Result<Lookup> {
     let request = app.db.get_item().table_name(&app.tables.keys).key("digest", s(digest)).consistent_read(true);
-    match get_item(request).await? {
-        None => Ok(Lookup::Missing),
-        Some(item) if item.contains_key("revokedAt") => {
-            Ok(Lookup::Revoked(serde_dynamo::from_item::<_, Tombstone>(item)?.reason))
-        }
-        Some(item) => Ok(Lookup::Live(Box::new(serde_dynamo::from_item(item)?))),
-    }
+    lookup_of(get_item(request).await?)
 }
 
 /// A live key by digest (`None` for a missing or revoked one).
@@ -216,6 +213,56 @@ pub async fn touch_last_used(app: &App, digest: &str, at: Timestamp) -> Result<(
     }
 }
 
+/// The check, inside a request's transaction, that a key kept in memory is still stored as it was
+/// kept: live, the account's, at the same version (`rev`; items written before versions existed
+/// have none and count as version 0). On failure the transaction hands back what the digest holds
+/// now (the key at its new version, or its tombstone; nothing when it is gone).
+pub fn unchanged_check(app: &App, record: &KeyRecord) -> Result<ConditionCheck> {
+    let same_version = match record.rev {
+        0 => "(attribute_not_exists(#rev) OR #rev = :rev)",
+        _ => "#rev = :rev",
+    };
+    ConditionCheck::builder()
+        .table_name(&app.tables.keys)
+        .key("digest", s(record.digest.clone()))
+        .condition_expression(format!("accountId = :account AND {same_version}"))
+        .expression_attribute_names("#rev", "rev")
+        .expression_attribute_values(":account", s(record.account_id.as_str()))
+        .expression_attribute_values(":rev", super::n(record.rev))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .built()
+}
+
+/// What a digest holds, from an item read or handed back by a failed check (`None`: nothing).
+pub fn lookup_of(item: Option<Item>) -> Result<Lookup> {
+    Ok(match item {
+        None => Lookup::Missing,
+        Some(item) if item.contains_key("revokedAt") => {
+            Lookup::Revoked(serde_dynamo::from_item::<_, Tombstone>(item)?.reason)
+        }
+        Some(item) => Lookup::Live(Box::new(serde_dynamo::from_item(item)?)),
+    })
+}
+
+/// Records the account's plan on a live key as a hint for cold containers (see
+/// `KeyRecord::plan_hint`); not a change of the key, so its version stays.
+pub async fn hint_plan(app: &App, digest: &str, plan: Plan) -> Result<()> {
+    let call = app
+        .db
+        .update_item()
+        .table_name(&app.tables.keys)
+        .key("digest", s(digest))
+        .update_expression("SET planHint = :plan")
+        .condition_expression("attribute_exists(accountId)")
+        .expression_attribute_values(":plan", s(plan.as_str()))
+        .send();
+    match db_call(call).await {
+        Ok(_) => Ok(()),
+        Err(err) if super::failed_condition(&err) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
 /// A page of the account's keys, newest first (a Query on the `byAccount` index), starting after
 /// the key `after` (ids sort by creation time), and the id to continue after when there is more
 /// (one item more is read to know; `None` on the last page). The position is a key id of the
@@ -320,6 +367,8 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
     if !remove.is_empty() {
         expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
+    // A new version: functions that keep the key in memory see it changed at their next write.
+    expression.push_str(" ADD #rev :rev_one");
     // The owner count below assumes the key is as read.
     let (unchanged, was) = as_read(record);
     let mut update = Update::builder()
@@ -327,6 +376,8 @@ pub async fn save(app: &App, record: &KeyRecord, changes: &KeyChanges) -> Result
         .key("digest", s(record.digest.clone()))
         .update_expression(expression.trim())
         .condition_expression(format!("attribute_exists(digest) AND accountId = :account AND {unchanged}"))
+        .expression_attribute_names("#rev", "rev")
+        .expression_attribute_values(":rev_one", super::n(1))
         .expression_attribute_values(":account", s(record.account_id.as_str()));
     for (name, value) in was {
         update = update.expression_attribute_values(name, value);

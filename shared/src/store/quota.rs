@@ -4,13 +4,13 @@
 
 use super::accounts::{calls_attribute, calls_in, Account};
 use super::plan_conditions::{plan_in, under_plan_limit};
-use super::{failed_condition, n, s};
+use super::{failed_condition, n, s, Built, Item};
 use crate::ids::AccountId;
 use crate::plans::Plan;
 use crate::request_scope::db_call;
 use crate::{App, Result};
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure, Update};
 
 /// What taking a call found.
 #[derive(Debug)]
@@ -66,6 +66,46 @@ pub async fn take_call(
             _ => Err(err.into()),
         },
     }
+}
+
+/// [`take_call`] as a write of a request's transaction, for an account whose plan the caller
+/// believes is `known`: the condition also holds the plan to it (the caller's per-minute limit
+/// depends on it). On failure the transaction hands back the account as it was (nothing: no such
+/// account), which [`refused`] reads.
+pub fn take_call_write(
+    app: &App,
+    account: &str,
+    month: &str,
+    previous_month: &str,
+    known: Plan,
+    allowed: impl IntoIterator<Item = Plan>,
+    limit: impl Fn(Plan) -> Option<u64>,
+) -> Result<Update> {
+    let allowed = plan_in(allowed, "allow");
+    let under = under_plan_limit("#calls", limit, "quota");
+    let condition =
+        format!("attribute_exists(id) AND #plan = :known AND {} AND {}", allowed.expression, under.expression);
+    let mut update = Update::builder()
+        .table_name(&app.tables.accounts)
+        .key("id", s(account))
+        .update_expression("SET #calls = if_not_exists(#calls, :zero) + :one REMOVE #previous")
+        .condition_expression(condition)
+        .expression_attribute_names("#calls", calls_attribute(month))
+        .expression_attribute_names("#previous", calls_attribute(previous_month))
+        .expression_attribute_names("#plan", "plan")
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":known", s(known.as_str()))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    for (name, value) in allowed.values.into_iter().chain(under.values) {
+        update = update.expression_attribute_values(name, value);
+    }
+    update.built()
+}
+
+/// The account a failed [`take_call_write`] handed back (`None`: there is no such account).
+pub fn refused(handed_back: Option<&Item>) -> Result<Option<Account>> {
+    Ok(handed_back.map(|item| serde_dynamo::from_item(item.clone())).transpose()?)
 }
 
 /// Gives back a call taken in `month` (none is given back when none was counted).

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::{TransactWriteItemsError,
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
 use super::backoff::backoff;
-use super::failed_conditions;
+use super::{failed_conditions, Item};
 use crate::request_scope::{db_call, may_start_write, operations_fit};
 use crate::{App, Error};
 
@@ -77,7 +77,7 @@ fn conflicted<R>(err: &SdkError<TransactWriteItemsError, R>) -> bool {
 
 /// A write transaction whose writes carry labels (what each write is, e.g. "project counters"),
 /// sent through [`transact`].
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Transaction {
     writes: Vec<(&'static str, TransactWriteItem)>,
 }
@@ -109,6 +109,11 @@ impl Transaction {
         self
     }
 
+    /// Whether there are no writes.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
     /// The writes of `other` after these, with their labels.
     pub fn append(mut self, other: Transaction) -> Transaction {
         self.writes.extend(other.writes);
@@ -128,7 +133,8 @@ impl Transaction {
             Err(err) => err,
         };
         let failed = failed_conditions(&err).map(|failed| failed_labels(&labels, &failed)).unwrap_or_default();
-        Err(TxError { failed, error: err.into() })
+        let handed_back = handed_back(&labels, &err);
+        Err(TxError { failed, handed_back, error: err.into() })
     }
 }
 
@@ -138,11 +144,23 @@ fn failed_labels(labels: &[&'static str], failed: &[bool]) -> Vec<&'static str> 
     labels.iter().zip(failed).filter(|(_, failed)| **failed).map(|(label, _)| *label).collect()
 }
 
+/// The items handed back by writes that failed their conditions and asked for them
+/// (`ReturnValuesOnConditionCheckFailure`), by label.
+fn handed_back<R>(labels: &[&'static str], err: &SdkError<TransactWriteItemsError, R>) -> Vec<(&'static str, Item)> {
+    let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() else {
+        return vec![];
+    };
+    let reasons = cancel.cancellation_reasons().iter();
+    labels.iter().zip(reasons).filter_map(|(label, reason)| Some((*label, reason.item()?.clone()))).collect()
+}
+
 /// Why a transaction did not commit.
 #[derive(Debug)]
 pub(crate) struct TxError {
     /// The labels of the writes that failed their conditions (empty when it failed otherwise).
     failed: Vec<&'static str>,
+    /// What the failed writes that asked for it found in place of what they expected.
+    handed_back: Vec<(&'static str, Item)>,
     /// The error the store reports when the caller makes nothing else of the failure.
     error: Error,
 }
@@ -156,6 +174,12 @@ impl TxError {
     /// Whether any write failed its condition.
     pub fn any_failed(&self) -> bool {
         !self.failed.is_empty()
+    }
+
+    /// The item the write labelled `label` found when it failed its condition, if it asked for it
+    /// (`None` too when there was no item at all).
+    pub fn handed_back(&self, label: &str) -> Option<&Item> {
+        self.handed_back.iter().find(|(l, _)| *l == label).map(|(_, item)| item)
     }
 }
 
@@ -188,7 +212,11 @@ mod tests {
     #[test]
     fn a_cancellation_names_every_write_that_failed_its_condition() {
         let labels = ["survey's response count", "response", "day mark", "project counters"];
-        let error = |failed: &[bool]| TxError { failed: failed_labels(&labels, failed), error: Error::internal("x") };
+        let error = |failed: &[bool]| TxError {
+            failed: failed_labels(&labels, failed),
+            handed_back: vec![],
+            error: Error::internal("x"),
+        };
         let gone = error(&[false, false, false, true]);
         assert!(gone.failed("project counters") && !gone.failed("survey's response count") && gone.any_failed());
         let both = error(&[true, false, false, true]);
