@@ -4,14 +4,13 @@
 //! filed in that project's feedback.
 
 use crate::page::{self, Filled};
-use hearken::access::rate_limit::read_beside_client_window;
 use hearken::config::Settings;
 use hearken::http::{content_type, data, form_body, html, json_body, path_param, source_ip, Data, Surface};
 use hearken::ids::{ResponseId, SurveyId};
 use hearken::openapi::{error_example, ErrorBody};
-use hearken::ops::survey_responses::{submit_response, Submission};
-use hearken::store::surveys::{self, SurveyItem};
-use hearken::surveys::{new_survey_from_json, Answers, SubmittedAnswers, SubmittedForm, SurveyStatus};
+use hearken::ops::survey_responses::{post_to_page, PagePost, Submission};
+use hearken::store::surveys::SurveyItem;
+use hearken::surveys::{new_survey_from_json, Answers, SubmittedAnswers, SubmittedForm};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -59,11 +58,6 @@ enum Post {
     Json(Value),
 }
 
-impl Post {
-    fn is_form(&self) -> bool {
-        matches!(self, Post::Form(_))
-    }
-}
 
 /// Answer a survey
 ///
@@ -116,32 +110,26 @@ pub async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
         _ => return Err(Error::UnsupportedMediaType(ACCEPTED)),
     };
     let Some(id) = SurveyId::parse(&path_param(req, "surveyId")?) else { return not_found(is_form) };
-    let limit = app.settings.survey_responses_per_ip_per_minute;
-    let read = surveys::get_public(app, &id);
-    let (window, found) = read_beside_client_window(app, "survey", source_ip(req), limit, read).await?;
-    if window.exceeds(limit) {
-        if is_form {
-            let wait = window.reset() - Timestamp::now().unix_seconds();
-            let mut response = html(StatusCode::TOO_MANY_REQUESTS, page::rate_limited(wait));
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
-            return Ok(response);
+    let parse = || Ok(if is_form { Post::Form(form_body(req)?) } else { Post::Json(json_body(req)?) });
+    match post_to_page(app, &id, source_ip(req), parse, caught_by_honeypot, check).await? {
+        PagePost::Limited { reset } => {
+            if is_form {
+                let wait = reset - Timestamp::now().unix_seconds();
+                let mut response = html(StatusCode::TOO_MANY_REQUESTS, page::rate_limited(wait));
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.max(1)));
+                return Ok(response);
+            }
+            let limit = app.settings.survey_responses_per_ip_per_minute;
+            Err(Error::RateLimited { per: PER_CLIENT, limit, reset })
         }
-        return Err(Error::RateLimited { per: PER_CLIENT, limit, reset: window.reset() });
-    }
-    let Some(survey) = found? else { return not_found(is_form) };
-    let post = if is_form { Post::Form(form_body(req)?) } else { Post::Json(json_body(req)?) };
-    if survey.survey.status != SurveyStatus::Active {
-        return not_accepting(&survey, is_form);
-    }
-    if caught_by_honeypot(&post) {
-        tracing::info!(survey = %survey.survey.id, "honeypot filled: response dropped");
-        return Ok(stored_answer(&survey, &post, ResponseId::generate()));
-    }
-    match submit_response(app, survey, |survey| check(survey, &post)).await? {
-        Submission::Stored(id, survey) => Ok(stored_answer(&survey, &post, id)),
-        Submission::SurveyGone => not_found(is_form),
-        Submission::NotAccepting(survey) => not_accepting(&survey, is_form),
-        Submission::Rejected(page) => Ok(*page),
+        PagePost::NotFound | PagePost::Submitted(Submission::SurveyGone) => not_found(is_form),
+        PagePost::Dropped(survey) => {
+            tracing::info!(survey = %survey.survey.id, "honeypot filled: response dropped");
+            Ok(stored_answer(&survey, is_form, ResponseId::generate()))
+        }
+        PagePost::Submitted(Submission::Stored(id, survey)) => Ok(stored_answer(&survey, is_form, id)),
+        PagePost::Submitted(Submission::NotAccepting(survey)) => not_accepting(&survey, is_form),
+        PagePost::Submitted(Submission::Rejected(page)) => Ok(*page),
     }
 }
 
@@ -174,8 +162,8 @@ fn check(survey: &SurveyItem, post: &Post) -> Result<std::result::Result<Answers
     }
 }
 
-fn stored_answer(survey: &SurveyItem, post: &Post, id: ResponseId) -> Response<Body> {
-    if post.is_form() {
+fn stored_answer(survey: &SurveyItem, is_form: bool, id: ResponseId) -> Response<Body> {
+    if is_form {
         html(StatusCode::CREATED, page::thank_you(&survey.survey))
     } else {
         data(StatusCode::CREATED, StoredResponse { id })

@@ -2,15 +2,13 @@
 //! project's `allowedDomains` (any origin when empty), limited per client IP, stored with source
 //! WIDGET, and not counted against the account's monthly API quota.
 
-use hearken::access::rate_limit::read_beside_client_window;
-use hearken::feedback::{refusal_example, FeedbackSubmission, FeedbackView, NewFeedback, Source};
+use hearken::feedback::{refusal_example, FeedbackSubmission, FeedbackView, NewFeedback};
 use hearken::http::{browser_facing, data, json_body, path_param, route_key, serve, source_ip, Data, Surface};
 use hearken::ids::ProjectId;
 use hearken::openapi::{error_example, ErrorBody};
-use hearken::ops::{feedback, PROJECT_NOT_FOUND};
+use hearken::ops::widget::{self, WidgetSubmission};
+use hearken::ops::PROJECT_NOT_FOUND;
 use hearken::plans::WIDGET_PER_IP_PER_MINUTE;
-use hearken::projects::origin_allowed;
-use hearken::store::projects;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -89,18 +87,12 @@ fn ip_limited(reset: i64) -> Error {
     ))]
 async fn submit(app: &App, req: &Request) -> Result<Response<Body>> {
     let project = ProjectId::parse(&path_param(req, "projectId")?).ok_or(PROJECT_NOT_FOUND)?;
-    let limit = WIDGET_PER_IP_PER_MINUTE;
-    let read = projects::get_public(app, &project);
-    let (window, found) = read_beside_client_window(app, "widget", source_ip(req), limit, read).await?;
-    if window.exceeds(limit) {
-        return Err(ip_limited(window.reset()));
-    }
-    let (project, _) = found?.ok_or(PROJECT_NOT_FOUND)?;
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    if !origin_allowed(&project.allowed_domains, origin) {
-        return Err(origin_refused());
+    let parse = || NewFeedback::from_json(json_body(req)?);
+    match widget::submit(app, &project, origin, source_ip(req), parse).await? {
+        WidgetSubmission::Stored(created) => Ok(data(StatusCode::CREATED, created)),
+        WidgetSubmission::NoProject => Err(PROJECT_NOT_FOUND),
+        WidgetSubmission::OriginRefused => Err(origin_refused()),
+        WidgetSubmission::Limited { reset } => Err(ip_limited(reset)),
     }
-    let input = NewFeedback::from_json(json_body(req)?)?;
-    let created = feedback::submit(app, &project.account_id, &project.id, input, Source::Widget).await?;
-    Ok(data(StatusCode::CREATED, created))
 }

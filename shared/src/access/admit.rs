@@ -155,7 +155,11 @@ impl Gate<'_> {
             );
             let err = match sent {
                 Ok(()) => {
-                    self.counted(seen?);
+                    // Only the headers depend on the read: a failed one must not fail a write.
+                    self.counted(seen.unwrap_or_else(|err| {
+                        tracing::warn!(error = %err, "could not read the key's window");
+                        Default::default()
+                    }));
                     return Ok(Sent::Done);
                 }
                 Err(err) => err,

@@ -200,22 +200,23 @@ async fn check(
     let digest = key.digest();
     let now = Timestamp::now();
 
-    let known = app.known.key(&digest);
+    // A key kept in memory that the route forbids is read first all the same: a revoked or
+    // invalid key is answered as such before what its role or use case forbids.
+    let known = app.known.key(&digest).filter(|known| known.record.forbids(need.action).is_none());
     let cold = known.is_none();
     let record = match known {
-        // Family, role and use case never change: what they forbid needs no read.
         Some(known) => known.record,
         None => match keys::lookup(app, &digest).await? {
             Lookup::Live(record) => *record,
             other => return Err(revoked(app, req, other, now).await),
         },
     };
-    if let Some(message) = record.forbids(need.action) {
-        return Err(Error::Forbidden(message));
-    }
     if cold {
         if let Err(refusal) = record.check_validity(now, source_ip(req), need.project) {
             return Err(failed(app, req, refusal, now).await);
+        }
+        if let Some(message) = record.forbids(need.action) {
+            return Err(Error::Forbidden(message));
         }
     }
 

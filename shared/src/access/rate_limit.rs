@@ -3,7 +3,8 @@
 //! limit stays refused until the window turns.
 
 use crate::request_scope::{set_rate_headers, RateHeaders};
-use crate::store::usage::hit_minute_window;
+use crate::store::usage::{hit_minute_window, read_window, window_write, SeenWindow};
+use aws_sdk_dynamodb::types::Update;
 use crate::time::Timestamp;
 use crate::{App, Result};
 use std::future::Future;
@@ -48,6 +49,78 @@ pub async fn hit(app: &App, subject: &str, now: Timestamp) -> Result<Window> {
     Ok(Window { hits, start })
 }
 
+/// A public route's window of one client IP, counted inside the request's own transaction (so a
+/// warm request is one round): the write has room or the transaction writes nothing.
+#[derive(Clone, Debug)]
+pub struct ClientWindow {
+    ip: Option<IpAddr>,
+    subject: String,
+    start: i64,
+    limit: u32,
+    /// Marks this request in its window (see `store::usage::window_write`).
+    token: String,
+}
+
+/// The label of the window's write in a transaction.
+pub(crate) const CLIENT_WINDOW: &str = "client's minute window";
+
+impl ClientWindow {
+    /// The window of `ip` for `route` (`widget`, `survey`), with `limit` requests a minute.
+    pub fn new(route: &str, ip: Option<IpAddr>, limit: u32) -> ClientWindow {
+        ClientWindow {
+            ip,
+            subject: client_subject(route, ip),
+            start: window_start(Timestamp::now()),
+            limit,
+            token: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    /// Unix seconds at which the next window starts.
+    pub fn reset(&self) -> i64 {
+        self.start + 60
+    }
+
+    /// The client's address.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+
+    /// The write that counts the request, for its transaction.
+    pub(crate) fn write(&self, app: &App) -> Result<Update> {
+        window_write(app, &self.subject, self.start, self.limit, &self.token)
+    }
+
+    /// Reads the window beside the transaction, for the `X-RateLimit-*` headers.
+    pub async fn read(&self, app: &App) -> Result<SeenWindow> {
+        read_window(app, &self.subject, self.start, &self.token).await
+    }
+
+    /// Sets the headers of a request the transaction counted.
+    pub fn counted(&self, seen: SeenWindow) {
+        let hits = if seen.includes_own { seen.hits } else { seen.hits + 1 };
+        set_rate_headers(Window { hits, start: self.start }.headers(self.limit));
+    }
+
+    /// Sets the headers of a request refused because the window was full.
+    pub fn full(&self) {
+        set_rate_headers(RateHeaders { limit: self.limit, remaining: 0, reset: self.reset() });
+    }
+
+    /// Counts the request on its own (an answer with no write: a refused body, an unknown id) and
+    /// sets the headers; the caller refuses past the limit.
+    pub async fn count(&self, app: &App) -> Result<Window> {
+        let hits = hit_minute_window(app, &self.subject, self.start).await?;
+        let window = Window { hits, start: self.start };
+        set_rate_headers(window.headers(self.limit));
+        Ok(window)
+    }
+}
+
+fn client_subject(route: &str, ip: Option<IpAddr>) -> String {
+    format!("{route}#{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()))
+}
+
 /// A public route's first round: `read` (the project or survey the request names) runs beside the
 /// count of this request in the client IP's window for `route`, whose `X-RateLimit-*` headers are
 /// set for the answer. The caller refuses past `limit` in its own shape (JSON or a page).
@@ -58,7 +131,7 @@ pub async fn read_beside_client_window<T>(
     limit: u32,
     read: impl Future<Output = Result<T>>,
 ) -> Result<(Window, Result<T>)> {
-    let client = format!("{route}#{}", ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
+    let client = client_subject(route, ip);
     let (found, window) = tokio::join!(read, hit(app, &client, Timestamp::now()));
     let window = window?;
     set_rate_headers(window.headers(limit));

@@ -11,6 +11,7 @@ pub mod projects;
 pub mod survey_responses;
 pub mod surveys;
 pub mod topics;
+pub mod widget;
 
 use crate::Error;
 

@@ -2,6 +2,10 @@
 //! count and, when the survey names a project, the copy filed in that project's feedback.
 
 use super::ATTEMPTS;
+use crate::access::rate_limit::{read_beside_client_window, ClientWindow, CLIENT_WINDOW};
+use crate::ids::SurveyId;
+use crate::store::Transaction;
+use std::net::IpAddr;
 use crate::feedback::Source;
 use crate::ids::ResponseId;
 use crate::store::feedback::FeedbackItem;
@@ -35,12 +39,8 @@ pub async fn submit_response<R>(
             Ok(answers) => answers,
             Err(refusal) => return Ok(Submission::Rejected(refusal)),
         };
-        let item = ResponseItem::new(survey.survey.response(answers));
+        let (item, filed) = response_items(&survey, answers);
         let id = item.response.id.clone();
-        let filed = survey.survey.project_id.as_ref().map(|project| {
-            let copy = filed_feedback(&survey.survey, &item.response);
-            FeedbackItem::new(&survey.account_id, project, copy, Source::Survey)
-        });
         let mut outcome = store(app, &survey, &item, filed.as_ref()).await?;
         if outcome == Submitted::ProjectGone {
             // The team deleted the project since: the customer's answer still counts.
@@ -71,4 +71,135 @@ async fn store(app: &App, survey: &SurveyItem, item: &ResponseItem, filed: Optio
         },
         other => other,
     }
+}
+
+/// What became of a post to a survey's public page.
+pub enum PagePost<R> {
+    /// The client IP's window is full until `reset` (Unix seconds).
+    Limited { reset: i64 },
+    /// No such survey.
+    NotFound,
+    /// Caught as a bot's (`is_bot`): nothing stored, and the post is answered as if it were.
+    Dropped(SurveyItem),
+    /// Submitted: stored, refused, or the survey was not accepting responses.
+    Submitted(Submission<R>),
+}
+
+/// One post to a survey's public page, counted in the client IP's window. A warm container keeps
+/// the active surveys it serves, so a post is one transaction — the window, the survey's response
+/// count (on the condition that the survey is unchanged since it was kept), the response, its day
+/// mark and its filed copy — in one round. A survey not kept, or changed since, is read first (two
+/// rounds). `parse` reads the post, `is_bot` spots a bot's, and `check` turns it into answers
+/// against the survey (or into the caller's refusal).
+pub async fn post_to_page<P, R>(
+    app: &App,
+    id: &SurveyId,
+    ip: Option<IpAddr>,
+    parse: impl FnOnce() -> Result<P>,
+    is_bot: impl Fn(&P) -> bool,
+    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answers, R>>,
+) -> Result<PagePost<R>> {
+    let limit = app.settings.survey_responses_per_ip_per_minute;
+    let window = ClientWindow::new("survey", ip, limit);
+    let Some(survey) = app.known.survey(id.as_str()) else {
+        return read_first(app, id, &window, parse, is_bot, check).await;
+    };
+    let post = match parse() {
+        Ok(post) => post,
+        Err(refusal) => return count_alone(app, &window, Err(refusal)).await,
+    };
+    if is_bot(&post) {
+        return count_alone(app, &window, Ok(PagePost::Dropped(survey))).await;
+    }
+    let answers = match check(&survey, &post) {
+        Ok(Ok(answers)) => answers,
+        Ok(Err(refusal)) => {
+            return count_alone(app, &window, Ok(PagePost::Submitted(Submission::Rejected(refusal)))).await
+        }
+        Err(refusal) => return count_alone(app, &window, Err(refusal)).await,
+    };
+    let (item, filed) = response_items(&survey, answers);
+    let writes = Transaction::new()
+        .update(CLIENT_WINDOW, window.write(app)?)
+        .append(responses::submit_writes(app, &survey, &item, filed.as_ref(), true)?);
+    let (sent, seen) = tokio::join!(writes.send(app), window.read(app));
+    let outcome = match sent {
+        Ok(()) => Submitted::Stored,
+        Err(err) if err.failed(CLIENT_WINDOW) => {
+            window.full();
+            return Ok(PagePost::Limited { reset: window.reset() });
+        }
+        Err(err) => match responses::refused(err) {
+            Err(Error::Unavailable(details)) => match responses::exists(app, &item).await {
+                Ok(true) => Submitted::Stored,
+                _ => return Err(Error::Unavailable(details)),
+            },
+            other => other?,
+        },
+    };
+    match outcome {
+        Submitted::Stored => {
+            window.counted(seen.unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "could not read the client's window");
+                Default::default()
+            }));
+            Ok(PagePost::Submitted(Submission::Stored(item.response.id, survey)))
+        }
+        // Changed, closed or deleted since it was kept (or its project is gone): the stored survey
+        // decides, as for a survey not kept.
+        Submitted::SurveyChanged | Submitted::ProjectGone => {
+            app.known.forget_survey(id.as_str());
+            read_first(app, id, &window, || Ok(post), is_bot, check).await
+        }
+    }
+}
+
+/// A post to a survey not kept: the survey is read beside the count of the client's window, then
+/// the response stored ([`submit_response`]); an active survey is kept for the next post.
+async fn read_first<P, R>(
+    app: &App,
+    id: &SurveyId,
+    window: &ClientWindow,
+    parse: impl FnOnce() -> Result<P>,
+    is_bot: impl Fn(&P) -> bool,
+    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answers, R>>,
+) -> Result<PagePost<R>> {
+    let limit = app.settings.survey_responses_per_ip_per_minute;
+    let read = surveys::get_public(app, id);
+    let (counted, found) = read_beside_client_window(app, "survey", window.ip(), limit, read).await?;
+    if counted.exceeds(limit) {
+        return Ok(PagePost::Limited { reset: counted.reset() });
+    }
+    let Some(survey) = found? else { return Ok(PagePost::NotFound) };
+    if survey.survey.status == SurveyStatus::Active {
+        app.known.keep_survey(survey.clone());
+    }
+    let post = parse()?;
+    if survey.survey.status != SurveyStatus::Active {
+        return Ok(PagePost::Submitted(Submission::NotAccepting(survey)));
+    }
+    if is_bot(&post) {
+        return Ok(PagePost::Dropped(survey));
+    }
+    Ok(PagePost::Submitted(submit_response(app, survey, |survey| check(survey, &post)).await?))
+}
+
+/// A post answered without a write of its own still counts in the client's window; past the
+/// limit it is answered as limited instead.
+async fn count_alone<R>(app: &App, window: &ClientWindow, answer: Result<PagePost<R>>) -> Result<PagePost<R>> {
+    let counted = window.count(app).await?;
+    if counted.exceeds(app.settings.survey_responses_per_ip_per_minute) {
+        return Ok(PagePost::Limited { reset: window.reset() });
+    }
+    answer
+}
+
+/// The response item and, when the survey names a project, its filed copy.
+fn response_items(survey: &SurveyItem, answers: Answers) -> (ResponseItem, Option<FeedbackItem>) {
+    let item = ResponseItem::new(survey.survey.response(answers));
+    let filed = survey.survey.project_id.as_ref().map(|project| {
+        let copy = filed_feedback(&survey.survey, &item.response);
+        FeedbackItem::new(&survey.account_id, project, copy, Source::Survey)
+    });
+    (item, filed)
 }

@@ -82,10 +82,21 @@ impl FeedbackItem {
 
 /// The counter updates of a feedback write: the project (which must still be the account's and
 /// active) and the account's counts item.
-fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<Transaction> {
-    let project = deltas
-        .apply(Update::builder().table_name(&app.tables.projects).key("id", s(item.project_id.as_str())), None)
-        .condition_expression("attribute_exists(id) AND accountId = :account AND #state = :active")
+fn counter_updates(
+    app: &App,
+    item: &FeedbackItem,
+    deltas: &Deltas,
+    updated_at: Option<Timestamp>,
+) -> Result<Transaction> {
+    let mut condition = "attribute_exists(id) AND accountId = :account AND #state = :active".to_owned();
+    let mut project =
+        deltas.apply(Update::builder().table_name(&app.tables.projects).key("id", s(item.project_id.as_str())), None);
+    if let Some(at) = updated_at {
+        condition.push_str(" AND updatedAt = :kept_at");
+        project = project.expression_attribute_values(":kept_at", s(at.to_iso()));
+    }
+    let project = project
+        .condition_expression(condition)
         .expression_attribute_names("#state", "status")
         .expression_attribute_values(":account", s(item.account_id.as_str()))
         .expression_attribute_values(":active", s(ProjectStatus::Active.as_str()));
@@ -99,12 +110,19 @@ fn counter_updates(app: &App, item: &FeedbackItem, deltas: &Deltas) -> Result<Tr
 /// The writes that store new feedback: the project's counters, the account's counters and the
 /// item. One transaction must carry all three.
 pub(crate) fn create_writes(app: &App, item: &FeedbackItem) -> Result<Transaction> {
+    create_writes_as_of(app, item, None)
+}
+
+/// [`create_writes`] for a project kept in memory as it was at `updated_at` (its settings decided
+/// the request): the project's counters also require it unchanged since, so a project changed
+/// meanwhile fails the write as a deleted one does, and the caller reads it again.
+pub(crate) fn create_writes_as_of(app: &App, item: &FeedbackItem, updated_at: Option<Timestamp>) -> Result<Transaction> {
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))
         .condition_expression("attribute_not_exists(pk)")
         .built()?;
-    let counters = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source))?;
+    let counters = counter_updates(app, item, &Deltas::added(item.view.status, item.view.source), updated_at)?;
     Ok(counters.put("feedback item", put))
 }
 
@@ -148,7 +166,7 @@ pub async fn set_status(app: &App, item: &FeedbackItem, status: Status) -> Resul
         .expression_attribute_values(":as", s(updated.account_status.clone()))
         .expression_attribute_values(":at", s(updated.view.updated_at.to_iso()))
         .built()?;
-    let counters = counter_updates(app, item, &Deltas::moved(item.view.status, status, item.view.source))?;
+    let counters = counter_updates(app, item, &Deltas::moved(item.view.status, status, item.view.source), None)?;
     conditional(counters.update("feedback item", write).send(app).await, updated)
 }
 
@@ -162,7 +180,7 @@ pub async fn delete(app: &App, item: &FeedbackItem) -> Result<Changed<()>> {
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":old", s(item.view.status.as_str()))
         .built()?;
-    let counters = counter_updates(app, item, &Deltas::removed(item.view.status, item.view.source))?;
+    let counters = counter_updates(app, item, &Deltas::removed(item.view.status, item.view.source), None)?;
     conditional(counters.delete("feedback item", delete).send(app).await, ())
 }
 

@@ -6,7 +6,7 @@
 
 use super::feedback::{create_writes, FeedbackItem, PROJECT_COUNTERS};
 use super::surveys::{key_of, SurveyItem};
-use super::{get_item, n, s, Built, Item, Pages, Transaction};
+use super::{get_item, n, s, Built, Item, Pages, Transaction, TxError};
 use crate::ids::ResponseId;
 use crate::surveys::{SurveyResponse, SurveyStatus};
 use crate::{App, Result};
@@ -71,16 +71,48 @@ pub async fn submit(
     item: &ResponseItem,
     filed: Option<&FeedbackItem>,
 ) -> Result<Submitted> {
-    let count = Update::builder()
+    match submit_writes(app, survey, item, filed, false)?.send(app).await {
+        Ok(()) => Ok(Submitted::Stored),
+        Err(err) => refused(err),
+    }
+}
+
+/// What a failed [`submit_writes`] transaction means.
+pub(crate) fn refused(err: TxError) -> Result<Submitted> {
+    match err {
+        err if err.failed(SURVEY_COUNT) => Ok(Submitted::SurveyChanged),
+        err if err.failed(PROJECT_COUNTERS) => Ok(Submitted::ProjectGone),
+        err => Err(err.into()),
+    }
+}
+
+/// The writes of [`submit`], for one transaction. `as_kept`: the survey was kept in memory, so the
+/// count also requires it unchanged since (`updatedAt`, which every change of a survey moves).
+pub(crate) fn submit_writes(
+    app: &App,
+    survey: &SurveyItem,
+    item: &ResponseItem,
+    filed: Option<&FeedbackItem>,
+    as_kept: bool,
+) -> Result<Transaction> {
+    let mut condition = "attribute_exists(pk) AND #status = :active AND questionsVersion = :version".to_owned();
+    if as_kept {
+        condition.push_str(" AND updatedAt = :kept_at");
+    }
+    let mut count = Update::builder()
         .table_name(&app.tables.surveys)
         .key("pk", s(survey.pk.clone()))
         .key("sk", s(survey.sk.clone()))
         .update_expression("ADD responseCount :one")
-        .condition_expression("attribute_exists(pk) AND #status = :active AND questionsVersion = :version")
+        .condition_expression(condition)
         .expression_attribute_names("#status", "status")
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":active", s(SurveyStatus::Active.as_str()))
-        .expression_attribute_values(":version", n(survey.questions_version))
+        .expression_attribute_values(":version", n(survey.questions_version));
+    if as_kept {
+        count = count.expression_attribute_values(":kept_at", s(survey.survey.updated_at.to_iso()));
+    }
+    let count = count
         .built()?;
     let put = Put::builder()
         .table_name(&app.tables.feedback)
@@ -92,12 +124,7 @@ pub async fn submit(
     if let Some(feedback) = filed {
         writes = writes.append(create_writes(app, feedback)?);
     }
-    match writes.send(app).await {
-        Ok(()) => Ok(Submitted::Stored),
-        Err(err) if err.failed(SURVEY_COUNT) => Ok(Submitted::SurveyChanged),
-        Err(err) if err.failed(PROJECT_COUNTERS) => Ok(Submitted::ProjectGone),
-        Err(err) => Err(err.into()),
-    }
+    Ok(writes)
 }
 
 /// Whether a response is stored (after a write whose outcome is unknown: a timeout).

@@ -51,7 +51,7 @@ pub fn window_write(app: &App, subject: &str, window_start: i64, limit: u32, tok
 }
 
 /// A window as a read saw it: its count, and whether the request marked `token` was already in it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SeenWindow {
     pub hits: u64,
     pub includes_own: bool,
