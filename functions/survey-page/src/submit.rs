@@ -58,7 +58,6 @@ enum Post {
     Json(Value),
 }
 
-
 /// Answer a survey
 ///
 /// Stores one response (no key; not counted against the account's quota). A script posts JSON

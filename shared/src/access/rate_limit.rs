@@ -4,9 +4,9 @@
 
 use crate::request_scope::{set_rate_headers, RateHeaders};
 use crate::store::usage::{hit_minute_window, read_window, window_write, SeenWindow};
-use aws_sdk_dynamodb::types::Update;
 use crate::time::Timestamp;
 use crate::{App, Result};
+use aws_sdk_dynamodb::types::Update;
 use std::future::Future;
 use std::net::IpAddr;
 

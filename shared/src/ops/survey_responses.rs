@@ -3,16 +3,16 @@
 
 use super::ATTEMPTS;
 use crate::access::rate_limit::{read_beside_client_window, ClientWindow, CLIENT_WINDOW};
-use crate::ids::SurveyId;
-use crate::store::Transaction;
-use std::net::IpAddr;
 use crate::feedback::Source;
 use crate::ids::ResponseId;
+use crate::ids::SurveyId;
 use crate::store::feedback::FeedbackItem;
 use crate::store::responses::{self, ResponseItem, Submitted};
 use crate::store::surveys::{self, SurveyItem};
+use crate::store::Transaction;
 use crate::surveys::{filed_feedback, Answers, SurveyStatus};
 use crate::{App, Error, Result};
+use std::net::IpAddr;
 
 /// What became of a response.
 pub enum Submission<R> {
@@ -119,9 +119,13 @@ pub async fn post_to_page<P, R>(
         Err(refusal) => return count_alone(app, &window, Err(refusal)).await,
     };
     let (item, filed) = response_items(&survey, answers);
-    let writes = Transaction::new()
-        .update(CLIENT_WINDOW, window.write(app)?)
-        .append(responses::submit_writes(app, &survey, &item, filed.as_ref(), true)?);
+    let writes = Transaction::new().update(CLIENT_WINDOW, window.write(app)?).append(responses::submit_writes(
+        app,
+        &survey,
+        &item,
+        filed.as_ref(),
+        true,
+    )?);
     let (sent, seen) = tokio::join!(writes.send(app), window.read(app));
     let outcome = match sent {
         Ok(()) => Submitted::Stored,

@@ -24,7 +24,9 @@ pub enum WidgetSubmission {
     /// The request's origin is not among the project's allowed domains.
     OriginRefused,
     /// The client IP's window is full until `reset` (Unix seconds).
-    Limited { reset: i64 },
+    Limited {
+        reset: i64,
+    },
 }
 
 /// Stores a widget post to project `id` from `origin` and `ip`; `parse` reads the body once the
@@ -52,9 +54,11 @@ pub async fn submit(
         }
     };
     let item = FeedbackItem::new(&project.account_id, &project.id, input.clone(), Source::Widget);
-    let writes = Transaction::new()
-        .update(CLIENT_WINDOW, window.write(app)?)
-        .append(stored::create_writes_as_of(app, &item, Some(project.updated_at))?);
+    let writes = Transaction::new().update(CLIENT_WINDOW, window.write(app)?).append(stored::create_writes_as_of(
+        app,
+        &item,
+        Some(project.updated_at),
+    )?);
     let (sent, seen) = tokio::join!(writes.send(app), window.read(app));
     match sent {
         Ok(()) => {

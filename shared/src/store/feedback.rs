@@ -116,7 +116,11 @@ pub(crate) fn create_writes(app: &App, item: &FeedbackItem) -> Result<Transactio
 /// [`create_writes`] for a project kept in memory as it was at `updated_at` (its settings decided
 /// the request): the project's counters also require it unchanged since, so a project changed
 /// meanwhile fails the write as a deleted one does, and the caller reads it again.
-pub(crate) fn create_writes_as_of(app: &App, item: &FeedbackItem, updated_at: Option<Timestamp>) -> Result<Transaction> {
+pub(crate) fn create_writes_as_of(
+    app: &App,
+    item: &FeedbackItem,
+    updated_at: Option<Timestamp>,
+) -> Result<Transaction> {
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))

@@ -112,8 +112,7 @@ pub(crate) fn submit_writes(
     if as_kept {
         count = count.expression_attribute_values(":kept_at", s(survey.survey.updated_at.to_iso()));
     }
-    let count = count
-        .built()?;
+    let count = count.built()?;
     let put = Put::builder()
         .table_name(&app.tables.feedback)
         .set_item(Some(serde_dynamo::to_item(item)?))

@@ -25,4 +25,5 @@ mod survey_page;
 mod surveys_routes;
 mod tenant_boundary;
 mod topics;
+mod warm_container;
 mod widget;
