@@ -400,7 +400,11 @@ async fn writes_while_dynamodb_stops_and_restarts_answer_201_or_503_and_none_is_
         .collect();
     assert!(unexpected.is_empty(), "every answer is 201, or 503 with Retry-After and an error body: {unexpected:#?}");
     assert!(longest <= budget().deadline + MARGIN, "an answer took {longest:?}, past the deadline");
-    assert!(count(&|o| o.status == 503) > 0, "the outage was felt: some writes answered 503");
+    // Felt: a write either answered 503 or was still in flight when DynamoDB came back (a warm
+    // write is one transaction, replayed under its token until the budget runs out, so a short
+    // outage is waited out rather than answered 503).
+    let waited_out = |o: &Outcome| o.status == 201 && o.sent < back && o.sent + o.took > back;
+    assert!(count(&|o| o.status == 503 || waited_out(o)) > 0, "the outage was felt: a write answered 503 or waited");
     assert!(resumed, "writes succeed again after the restart");
 
     // After the restart: every write answered 201 is there...

@@ -6,6 +6,7 @@
 mod access;
 mod analytics;
 mod common;
+mod costs;
 mod docs;
 mod documented_examples;
 mod events;
