@@ -1,4 +1,4 @@
-//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`, `srv_…`, `q_…`, `rsp_…`). The body is a UUIDv7 in fixed-width
+//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`, `srv_…`, `q_…`, `rsp_…`, `whk_…`, `dlv_…`). The body is a UUIDv7 in fixed-width
 //! base62, so ids sort by creation time: an index ordered by id lists newest first read backwards.
 
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,17 @@ macro_rules! prefixed_id {
             /// The id as text.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// The id of the millisecond `unix_ms` whose random part is drawn from `seed` (SHA-256):
+            /// the same seed gives the same id, so a write made again (a stream record delivered
+            /// twice) finds its first copy instead of making a second.
+            pub fn derived(unix_ms: i64, seed: &[u8]) -> Self {
+                let digest = ring::digest::digest(&ring::digest::SHA256, seed);
+                let mut low = [0u8; 16];
+                low[6..].copy_from_slice(&digest.as_ref()[..10]);
+                let value = ((unix_ms.max(0) as u128) << 80) | u128::from_be_bytes(low);
+                Self(format!("{}{}", $prefix, crate::base62::encode_fixed(value, BODY_WIDTH)))
             }
 
             /// The smallest (`upper` false) or largest (`upper` true) id that can be generated in
@@ -114,10 +125,30 @@ prefixed_id!(
     ResponseId,
     "rsp_"
 );
+prefixed_id!(
+    /// A webhook endpoint of an account.
+    WebhookId,
+    "whk_"
+);
+prefixed_id!(
+    /// One event's delivery to one webhook endpoint; its `webhook-id` across every attempt.
+    DeliveryId,
+    "dlv_"
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_ids_are_stable_and_carry_their_time() {
+        let one = DeliveryId::derived(1_700_000_000_000, b"event-1/whk_a");
+        assert_eq!(one, DeliveryId::derived(1_700_000_000_000, b"event-1/whk_a"));
+        assert_ne!(one, DeliveryId::derived(1_700_000_000_000, b"event-1/whk_b"));
+        assert!(DeliveryId::parse(one.as_str()).is_some());
+        assert!(DeliveryId::bound_at(1_700_000_000_000, false).as_str() <= one.as_str());
+        assert!(one.as_str() <= DeliveryId::bound_at(1_700_000_000_000, true).as_str());
+    }
 
     #[test]
     fn ids_are_prefixed_and_time_ordered() {

@@ -26,6 +26,7 @@ pub mod slug;
 pub mod store;
 pub mod surveys;
 pub mod time;
+pub mod webhooks;
 
 pub use app::App;
 pub use error::{Error, Result};
