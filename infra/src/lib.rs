@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod registry;
+pub mod schedules;
 pub mod stack;
 pub mod streams;
 pub mod tables;

@@ -64,6 +64,11 @@ pub fn functions() -> Vec<Function> {
             routes: hearken_widget::ROUTES,
             handler: |app, req| Box::pin(async move { hearken_widget::handle(&app, req).await }),
         },
+        Function {
+            binary: "webhooks",
+            routes: hearken_webhooks::ROUTES,
+            handler: |app, req| Box::pin(async move { hearken_webhooks::handle(&app, req).await }),
+        },
     ]
 }
 
@@ -91,6 +96,12 @@ pub fn stream_consumers() -> Vec<StreamConsumer> {
                 Box::pin(async move { hearken_topics_function::handle(&app, event).await.map_err(|e| e.to_string()) })
             },
         },
+        StreamConsumer {
+            binary: "webhook-delivery",
+            handler: |app, event| {
+                Box::pin(async move { hearken_webhook_delivery::handle(&app, event).await.map_err(|e| e.to_string()) })
+            },
+        },
     ]
 }
 
@@ -113,6 +124,15 @@ pub fn scheduled() -> Vec<Scheduled> {
                 Box::pin(async move {
                     let report = hearken_rollup::handle(&app, event, deadline).await.map_err(|e| e.to_string())?;
                     serde_json::to_value(report).map_err(|e| e.to_string())
+                })
+            },
+        },
+        Scheduled {
+            binary: "webhook-delivery",
+            handler: |app, _event, _deadline| {
+                Box::pin(async move {
+                    let swept = hearken_webhook_delivery::sweep(&app).await.map_err(|e| e.to_string())?;
+                    serde_json::to_value(swept).map_err(|e| e.to_string())
                 })
             },
         },

@@ -1,7 +1,7 @@
 //! Configuration: the table names and the few settings a deployment may change, from the
 //! environment (set by template.yaml when deployed, by the local stack when run here).
 
-/// The names of the six tables of SPEC §5.
+/// The names of the six tables of SPEC §5, and the webhooks table (endpoints and deliveries).
 #[derive(Clone, Debug)]
 pub struct Tables {
     pub accounts: String,
@@ -10,11 +10,19 @@ pub struct Tables {
     pub projects: String,
     pub feedback: String,
     pub surveys: String,
+    pub webhooks: String,
 }
 
 /// The environment variable that names each table, as template.yaml sets them.
-pub const TABLE_VARIABLES: [&str; 6] =
-    ["ACCOUNTS_TABLE", "KEYS_TABLE", "USAGE_TABLE", "PROJECTS_TABLE", "FEEDBACK_TABLE", "SURVEYS_TABLE"];
+pub const TABLE_VARIABLES: [&str; 7] = [
+    "ACCOUNTS_TABLE",
+    "KEYS_TABLE",
+    "USAGE_TABLE",
+    "PROJECTS_TABLE",
+    "FEEDBACK_TABLE",
+    "SURVEYS_TABLE",
+    "WEBHOOKS_TABLE",
+];
 
 impl Tables {
     /// Builds the names with `lookup(variable)` for each of [`TABLE_VARIABLES`].
@@ -27,6 +35,7 @@ impl Tables {
             projects: get("PROJECTS_TABLE")?,
             feedback: get("FEEDBACK_TABLE")?,
             surveys: get("SURVEYS_TABLE")?,
+            webhooks: get("WEBHOOKS_TABLE")?,
         })
     }
 
@@ -45,6 +54,9 @@ pub struct Settings {
     /// Failed authentications a client IP may make per minute before further ones answer 429
     /// (`FAILED_AUTH_PER_IP_PER_MINUTE`; see `plans::FAILED_AUTH_PER_IP_PER_MINUTE`).
     pub failed_auth_per_ip_per_minute: u32,
+    /// Whether webhooks may go to loopback addresses over plain HTTP (`WEBHOOKS_ALLOW_LOOPBACK`):
+    /// only the local stack sets it, so its tests can deliver to a receiver on 127.0.0.1.
+    pub webhooks_allow_loopback: bool,
 }
 
 impl Default for Settings {
@@ -52,6 +64,7 @@ impl Default for Settings {
         Self {
             survey_responses_per_ip_per_minute: 60,
             failed_auth_per_ip_per_minute: crate::plans::FAILED_AUTH_PER_IP_PER_MINUTE,
+            webhooks_allow_loopback: false,
         }
     }
 }
@@ -78,6 +91,11 @@ impl Settings {
                 .unwrap_or(defaults.survey_responses_per_ip_per_minute),
             failed_auth_per_ip_per_minute: positive(&lookup, "FAILED_AUTH_PER_IP_PER_MINUTE")?
                 .unwrap_or(defaults.failed_auth_per_ip_per_minute),
+            webhooks_allow_loopback: match lookup("WEBHOOKS_ALLOW_LOOPBACK").as_deref().map(str::trim) {
+                None | Some("false") => defaults.webhooks_allow_loopback,
+                Some("true") => true,
+                Some(other) => return Err(format!("WEBHOOKS_ALLOW_LOOPBACK must be true or false, not {other:?}")),
+            },
         })
     }
 }

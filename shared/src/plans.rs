@@ -41,6 +41,9 @@ pub enum Action {
     ReadSurveys,
     /// Create or change surveys.
     ManageSurveys,
+    /// Read, create, change or delete webhook endpoints and their deliveries (owner account keys,
+    /// FULL, on a plan with the full API).
+    ManageWebhooks,
 }
 
 /// The numbers and permissions of one plan.
@@ -108,7 +111,9 @@ impl Plan {
         let limits = self.limits();
         match action {
             Action::SubmitFeedback => true,
-            Action::Read | Action::ReadAccount | Action::Write | Action::ManageKeys => limits.full_api,
+            Action::Read | Action::ReadAccount | Action::Write | Action::ManageKeys | Action::ManageWebhooks => {
+                limits.full_api
+            }
             Action::ReadSurveys | Action::ManageSurveys => limits.surveys,
         }
     }

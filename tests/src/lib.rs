@@ -9,7 +9,7 @@ use hearken::store::accounts::Account;
 use hearken::store::projects::Project;
 use hearken::{admin, App};
 use hearken_local::template::Template;
-use hearken_local::{gateway, streams, tables};
+use hearken_local::{gateway, schedules, streams, tables};
 use serde_json::Value;
 
 pub mod dynamodb_process;
@@ -73,11 +73,17 @@ async fn spawn(configure: impl FnOnce(&mut App), consumers: impl Fn(&str) -> boo
     // Tests walk many refused keys from one address in a minute; `failed_authentications` sets
     // the deployed limit back to check it.
     app.settings.failed_auth_per_ip_per_minute = 100_000;
+    // The local stack's one exception: webhooks may go to a receiver on 127.0.0.1.
+    app.settings.webhooks_allow_loopback = true;
     configure(&mut app);
     let address = gateway::start(app.clone(), &template, 0).await.expect("gateway starts");
+    let sweeps = consumers("webhook-delivery");
     streams::start_some(app.clone(), streams::client_for(&config), &template, &prefix, consumers)
         .await
         .expect("stream consumers start");
+    if sweeps {
+        schedules::start(app.clone(), &template).expect("local schedules start");
+    }
     TestApp { base: format!("http://{address}"), app, http: reqwest::Client::new(), template, prefix }
 }
 

@@ -39,6 +39,7 @@ pub fn document() -> OpenApi {
         hearken_surveys::ApiDoc::openapi_doc(),
         hearken_survey_page::ApiDoc::openapi_doc(),
         hearken_analytics::ApiDoc::openapi_doc(),
+        hearken_webhooks::ApiDoc::openapi_doc(),
     ] {
         doc.merge(part);
     }

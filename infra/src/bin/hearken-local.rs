@@ -7,7 +7,7 @@ use hearken::plans::Plan;
 use hearken::App;
 use hearken_local::stack::prefix_from_env;
 use hearken_local::template::Template;
-use hearken_local::{gateway, streams, tables};
+use hearken_local::{gateway, schedules, streams, tables};
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
@@ -19,6 +19,8 @@ async fn main() -> Result<(), String> {
     let tables = tables::create_all(&client, &template, &prefix).await?;
     let mut app = App::new(client, tables);
     app.settings = hearken::config::Settings::from_lookup(|name| std::env::var(name).ok())?;
+    // Running locally: webhooks may go to a receiver on this machine (loopback only).
+    app.settings.webhooks_allow_loopback = true;
 
     let (account, owner_key) =
         admin::create_account(&app, "Demo account", Plan::Business).await.map_err(|e| e.to_string())?;
@@ -26,6 +28,7 @@ async fn main() -> Result<(), String> {
         admin::create_project(&app, &account.id, "Demo website", None).await.map_err(|e| e.to_string())?;
     let survey = demo_survey(&app, &account.id, &project.id).await.map_err(|e| e.to_string())?;
     streams::start(app.clone(), &template, &prefix).await?;
+    schedules::start(app.clone(), &template)?;
     let address = gateway::start(app, &template, port).await?;
 
     let base = format!("http://{address}");

@@ -173,7 +173,7 @@ impl KeyRecord {
                 _ => "This API key is INGEST only: it can only submit feedback.".to_owned(),
             });
         }
-        if (matches!(action, Action::ReadAccount | Action::ManageKeys) || action.is_surveys())
+        if (matches!(action, Action::ReadAccount | Action::ManageKeys | Action::ManageWebhooks) || action.is_surveys())
             && self.family == Family::Project
         {
             return Some(
@@ -183,6 +183,9 @@ impl KeyRecord {
         }
         if action == Action::ManageKeys && self.role != Role::Owner {
             return Some("Only owner keys can create, change or delete API keys.".to_owned());
+        }
+        if action == Action::ManageWebhooks && self.role != Role::Owner {
+            return Some("Only owner keys can manage webhooks.".to_owned());
         }
         None
     }

@@ -11,6 +11,8 @@ pub mod projects;
 pub mod survey_responses;
 pub mod surveys;
 pub mod topics;
+pub mod webhook_events;
+pub mod webhooks;
 pub mod widget;
 
 use crate::Error;

@@ -13,6 +13,7 @@ pub mod responses;
 pub mod survey_days;
 pub mod surveys;
 pub mod usage;
+pub mod webhooks;
 
 // The toolkit every module above writes its requests with.
 mod backoff;

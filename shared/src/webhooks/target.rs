@@ -42,9 +42,12 @@ pub fn parse(text: &str, allow_loopback: bool) -> Result<Target, Refused> {
     }
     let url = url::Url::parse(text).map_err(|_| Refused::Form)?;
     let host = url.host_str().filter(|h| !h.is_empty()).ok_or(Refused::Form)?.to_owned();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare == "localhost" || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
-        "http" if allow_loopback => {}
+        // Plain HTTP only to this machine, and only where loopback is allowed (the local stack).
+        "http" if allow_loopback && loopback => {}
         _ => return Err(Refused::Form),
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -166,6 +169,7 @@ mod tests {
         assert_eq!(parse("https://user:pw@hooks.example.com/", false), Err(Refused::Credentials));
         assert_eq!(parse(&format!("https://a.example/{}", "x".repeat(2_048)), false), Err(Refused::Form));
         assert_eq!(parse("http://127.0.0.1:9000/hook", true).unwrap().port, 9000);
+        assert_eq!(parse("http://hooks.example.com/", true), Err(Refused::Form), "plain HTTP to loopback only");
         assert_eq!(parse("https://[::1]:8443/", false).unwrap().host, "::1");
     }
 

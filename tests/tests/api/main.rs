@@ -27,4 +27,5 @@ mod surveys_routes;
 mod tenant_boundary;
 mod topics;
 mod warm_container;
+mod webhooks;
 mod widget;

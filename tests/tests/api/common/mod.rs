@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod browser;
 pub mod page;
+pub mod receiver;
 pub mod surveys;
 
 /// A survey that is missing, or another account's.

@@ -1,0 +1,99 @@
+//! The webhook delivery function. From the feedback table's stream it makes the events'
+//! deliveries (`ops::webhook_events::dispatch`); from the webhooks table's stream it attempts each
+//! delivery that became due (new, or re-queued by a retry); every minute it sweeps the deliveries
+//! whose retry is due. Attempts go out over HTTPS to the very address the URL's host was checked to
+//! resolve to, with a 10 s timeout and no redirects.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use hearken::ids::{DeliveryId, WebhookId};
+use hearken::ops::webhook_events::{self, Change, Request, Swept, ATTEMPT_TIMEOUT};
+use hearken::{App, Result};
+use std::future::Future;
+
+/// Deliveries a sweep attempts at most (the next sweep takes the rest).
+const SWEEP_LIMIT: i32 = 200;
+
+/// Handles a batch of either stream.
+pub async fn handle(app: &App, event: Event) -> Result<()> {
+    let (mut changes, mut due) = (vec![], vec![]);
+    for record in event.records {
+        if from_table(&record, &app.tables.webhooks) {
+            if let Some(delivery) = due_delivery(&record) {
+                due.push(delivery);
+            }
+        } else if from_table(&record, &app.tables.feedback) {
+            changes.push(change_of(record));
+        }
+    }
+    if !changes.is_empty() {
+        let events = webhook_events::events_of(app, changes).await?;
+        webhook_events::dispatch(app, events).await?;
+    }
+    let attempts = due.iter().map(|(endpoint, id)| webhook_events::attempt(app, &send, endpoint, id));
+    for outcome in futures::future::join_all(attempts).await {
+        outcome?;
+    }
+    Ok(())
+}
+
+/// Attempts the deliveries that are due.
+pub async fn sweep(app: &App) -> Result<Swept> {
+    webhook_events::sweep(app, &send, SWEEP_LIMIT).await
+}
+
+/// Whether a record comes from `table`'s stream (its ARN: `…:table/<name>/stream/…`).
+fn from_table(record: &EventRecord, table: &str) -> bool {
+    record.event_source_arn.as_deref().is_some_and(|arn| arn.contains(&format!(":table/{table}/")))
+}
+
+fn change_of(record: EventRecord) -> Change {
+    let non_empty = |item: serde_dynamo::Item| (!item.is_empty()).then_some(item);
+    Change {
+        name: record.event_name,
+        id: record.event_id,
+        at_ms: record.change.approximate_creation_date_time.timestamp_millis(),
+        new: non_empty(record.change.new_image),
+        old: non_empty(record.change.old_image),
+    }
+}
+
+/// The delivery a webhooks-table record makes due now, if it does.
+fn due_delivery(record: &EventRecord) -> Option<(WebhookId, DeliveryId)> {
+    let image = &record.change.new_image;
+    let text = |name: &str| match image.get(name) {
+        Some(serde_dynamo::AttributeValue::S(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    if text("due") != Some("due") {
+        return None;
+    }
+    Some((WebhookId::parse(text("pk")?)?, DeliveryId::parse(text("sk")?)?))
+}
+
+/// Sends one attempt: HTTPS (or HTTP to loopback on the local stack) to the checked address.
+fn send(request: Request) -> futures::future::BoxFuture<'static, std::result::Result<u16, String>> {
+    Box::pin(attempt_http(request))
+}
+
+fn attempt_http(request: Request) -> impl Future<Output = std::result::Result<u16, String>> {
+    async move {
+        let url = reqwest::Url::parse(&request.url).map_err(|e| e.to_string())?;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let client = reqwest::Client::builder()
+            .resolve(&host, request.address)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(ATTEMPT_TIMEOUT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut call = client.post(url).body(request.body);
+        for (name, value) in request.headers {
+            call = call.header(name, value);
+        }
+        match call.send().await {
+            Ok(answer) => Ok(answer.status().as_u16()),
+            Err(err) if err.is_timeout() => Err("The endpoint did not answer within 10 s".to_owned()),
+            Err(err) if err.is_connect() => Err("Could not connect to the endpoint".to_owned()),
+            Err(_) => Err("The request to the endpoint failed".to_owned()),
+        }
+    }
+}
