@@ -87,7 +87,61 @@ pub fn to_json(doc: &OpenApi) -> serde_json::Result<String> {
         }
     }
     add_links(&mut value);
+    add_webhooks(&mut value);
     serde_json::to_string(&value)
+}
+
+/// The events Hearken sends to webhook endpoints (OpenAPI 3.1 `webhooks`): each a POST of
+/// `{"type", "timestamp", "data"}` with the Standard Webhooks headers; `data` has the shape the API
+/// returns for the same thing. A 2xx answer is success; `410 Gone` disables the endpoint.
+fn add_webhooks(value: &mut Value) {
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}})
+    };
+    let headers = json!([
+        header("webhook-id", "The delivery's id (`dlv_…`), the same on every attempt: deduplicate on it"),
+        header("webhook-timestamp", "Unix seconds when this attempt was signed"),
+        header("webhook-signature", "`v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<body>\">` with the endpoint's secret"),
+    ]);
+    let with = |schema: &str, extra: Value| json!({"allOf": [{"$ref": format!("#/components/schemas/{schema}")}, extra]});
+    let project = json!({"type": "object", "required": ["projectId"], "properties": {"projectId": {"type": "string"}}});
+    let survey = json!({"type": "object", "required": ["surveyId"], "properties": {"surveyId": {"type": "string"}}});
+    let ping = json!({"type": "object", "properties": {"webhookId": {"type": "string"}, "message": {"type": "string"}}});
+    let events = [
+        ("feedback.created", "Feedback stored (API, widget, or filed from a survey response)", with("FeedbackView", project.clone())),
+        ("feedback.updated", "Feedback's status changed", with("FeedbackView", project)),
+        ("response.created", "A survey response stored, with its respondent", with("ResponseView", survey.clone())),
+        ("response.topics", "A survey response's topics, once found (and whenever they change)", with("ResponseView", survey)),
+        ("ping", "Sent by POST /api/v1/webhooks/{webhookId}/test", ping),
+    ];
+    let mut webhooks = serde_json::Map::new();
+    for (name, summary, data) in events {
+        let body = json!({
+            "type": "object",
+            "required": ["type", "timestamp", "data"],
+            "properties": {
+                "type": {"type": "string", "const": name},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "data": data,
+            },
+        });
+        let operation = json!({"post": {
+            "summary": summary,
+            "operationId": format!("webhook_{}", name.replace('.', "_")),
+            "tags": ["Webhooks"],
+            "parameters": headers,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "2XX": {"description": "Received: the delivery is done"},
+                "410": {"description": "Gone: the endpoint is disabled at once"},
+                "default": {"description": "Any other answer, or none within 10 s: retried after 5 s, 1 min, 10 min, 1 h, 6 h, 12 h and 12 h"},
+            },
+        }});
+        webhooks.insert(name.to_owned(), operation);
+    }
+    if let Some(doc) = value.as_object_mut() {
+        doc.insert("webhooks".to_owned(), Value::Object(webhooks));
+    }
 }
 
 /// What a created (or changed) resource leads to: OpenAPI `links` from an answer's `data.id` to
@@ -114,6 +168,13 @@ const LINKS: &[(&str, &str, &str, &[&str])] = &[
     ("submitWidgetFeedback", "201", "id", &["getFeedback", "updateFeedback", "deleteFeedback"]),
     ("updateFeedback", "200", "id", &["getFeedback", "deleteFeedback"]),
     ("createKey", "201", "keyId", &["getKey", "updateKey", "deleteKey"]),
+    (
+        "createWebhook",
+        "201",
+        "webhookId",
+        &["getWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret", "testWebhook", "listWebhookDeliveries"],
+    ),
+    ("updateWebhook", "200", "webhookId", &["getWebhook", "deleteWebhook", "listWebhookDeliveries"]),
     ("updateKey", "200", "keyId", &["getKey", "deleteKey"]),
     (
         "createSurvey",

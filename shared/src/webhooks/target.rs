@@ -10,6 +10,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+/// How long a host's name may take to resolve.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Longest URL accepted.
 pub const URL_MAX_CHARS: usize = 2_048;
 
@@ -62,8 +65,13 @@ pub fn parse(text: &str, allow_loopback: bool) -> Result<Target, Refused> {
 /// Resolves the target and returns an address it may be reached at, after checking every address
 /// the name resolves to (one bad address refuses the name: a resolver may hand out any of them).
 pub async fn resolve(target: &Target, allow_loopback: bool) -> Result<SocketAddr, Refused> {
-    let addresses: Vec<SocketAddr> =
-        tokio::net::lookup_host((target.host.as_str(), target.port)).await.map_err(|_| Refused::Unresolved)?.collect();
+    // A resolver that hangs must not hold a request (or an attempt) for its own long timeouts.
+    let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+    let addresses: Vec<SocketAddr> = tokio::time::timeout(RESOLVE_TIMEOUT, lookup)
+        .await
+        .map_err(|_| Refused::Unresolved)?
+        .map_err(|_| Refused::Unresolved)?
+        .collect();
     let first = *addresses.first().ok_or(Refused::Unresolved)?;
     for address in &addresses {
         if !reachable(address.ip(), allow_loopback) {
