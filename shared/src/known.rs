@@ -15,8 +15,10 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 /// Entries kept of each kind: a container that sees more distinct ones starts over (a bound on
-/// memory, not a cache policy: one entry is a few hundred bytes).
+/// memory, not a cache policy: a key or a project is a few hundred bytes).
 const CAPACITY: usize = 2_000;
+/// A survey can hold some 55,000 characters of questions and texts: fewer of them are kept.
+const SURVEY_CAPACITY: usize = 64;
 
 /// A key as last proven current, with its account's plan (the plan sets the key's per-minute
 /// limit; the quota write proves it).
@@ -32,6 +34,10 @@ pub struct Known {
     keys: Shelf<String, KnownKey>,
     projects: Shelf<String, Project>,
     surveys: Shelf<String, SurveyItem>,
+    /// Minute windows found full (by subject: a key id, or a route and client IP): until the window
+    /// turns (`reset`, Unix seconds) a request past the same `limit` is answered 429 from here,
+    /// without a call. A full fixed window stays full until it turns.
+    full: Shelf<String, (i64, u32)>,
 }
 
 impl Known {
@@ -68,11 +74,21 @@ impl Known {
     }
 
     pub fn keep_survey(&self, survey: SurveyItem) {
-        self.surveys.put(survey.survey.id.to_string(), survey);
+        self.surveys.put_within(survey.survey.id.to_string(), survey, SURVEY_CAPACITY);
     }
 
     pub fn forget_survey(&self, id: &str) {
         self.surveys.remove(id);
+    }
+
+    /// Records that `subject`'s window with `limit` is full until `reset`.
+    pub fn window_full(&self, subject: &str, reset: i64, limit: u32) {
+        self.full.put(subject.to_owned(), (reset, limit));
+    }
+
+    /// When `subject`'s window with `limit` is known full at `now` (Unix seconds): its reset.
+    pub fn full_until(&self, subject: &str, limit: u32, now: i64) -> Option<i64> {
+        self.full.get(subject).filter(|(reset, full_at)| *full_at == limit && now < *reset).map(|(reset, _)| reset)
     }
 }
 
@@ -92,8 +108,12 @@ impl<K: Eq + Hash + std::borrow::Borrow<str>, V: Clone> Shelf<K, V> {
     }
 
     fn put(&self, key: K, value: V) {
+        self.put_within(key, value, CAPACITY);
+    }
+
+    fn put_within(&self, key: K, value: V, capacity: usize) {
         let mut map = self.lock();
-        if map.len() >= CAPACITY {
+        if map.len() >= capacity {
             map.clear();
         }
         map.insert(key, value);

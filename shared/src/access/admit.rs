@@ -146,6 +146,13 @@ impl Gate<'_> {
     /// Sends the route's `writes` in one transaction with the access writes.
     pub(crate) async fn send(&mut self, writes: Transaction) -> Result<Sent> {
         for _ in 0..ATTEMPTS {
+            // A window known full stays full until it turns: refused with no call at all, so a
+            // client past its limit cannot keep the items of its writes busy.
+            let (limit, subject) = (self.per_minute(), self.known.record.id.to_string());
+            if let Some(reset) = self.app.known.full_until(&subject, limit, self.now.unix_seconds()) {
+                set_rate_headers(RateHeaders { limit, remaining: 0, reset });
+                return Err(Error::RateLimited { per: "this key", limit, reset });
+            }
             let transaction = self.access_writes()?.append(writes.clone());
             let record = &self.known.record;
             let start = window_start(self.now);
@@ -185,7 +192,8 @@ impl Gate<'_> {
                 }
             }
             if err.failed(WINDOW) {
-                let (limit, reset) = (self.per_minute(), start + 60);
+                let reset = start + 60;
+                self.app.known.window_full(&subject, reset, limit);
                 set_rate_headers(RateHeaders { limit, remaining: 0, reset });
                 return Err(Error::RateLimited { per: "this key", limit, reset });
             }

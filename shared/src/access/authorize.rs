@@ -198,11 +198,15 @@ async fn check(
     // A malformed key costs no database read.
     let key = ApiKey::parse(&presented).ok_or(Error::KeyRefused(Refusal::Unknown))?;
     let digest = key.digest();
-    let now = Timestamp::now();
 
-    // A key kept in memory that the route forbids is read first all the same: a revoked or
-    // invalid key is answered as such before what its role or use case forbids.
-    let known = app.known.key(&digest).filter(|known| known.record.forbids(need.action).is_none());
+    let now = Timestamp::now();
+    // A key kept in memory that would be refused (by its validity as kept, or by what the route
+    // forbids) is read first all the same: only the stored key refuses, a revoked or invalid key
+    // is answered as such before what its role or use case forbids, and a refusal spends nothing.
+    let known = app.known.key(&digest).filter(|known| {
+        known.record.forbids(need.action).is_none()
+            && known.record.check_validity(now, source_ip(req), need.project).is_ok()
+    });
     let cold = known.is_none();
     let record = match known {
         Some(known) => known.record,
@@ -259,6 +263,10 @@ async fn check(
         }
     }
     let (window, owned) = (window?, owned?.map(|owned| visible(owned, &record)));
+    if let Some(Owned::Project(Some((project, _)))) = &owned {
+        // Proven the caller's account's: a later write to it needs no read first.
+        app.known.keep_project(project.clone());
+    }
 
     let mut calls_this_month = 0;
     let (account, refusal) = match taken {

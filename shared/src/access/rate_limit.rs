@@ -102,9 +102,16 @@ impl ClientWindow {
         set_rate_headers(Window { hits, start: self.start }.headers(self.limit));
     }
 
-    /// Sets the headers of a request refused because the window was full.
-    pub fn full(&self) {
+    /// Sets the headers of a request refused because the window is full, and remembers it full
+    /// until it turns.
+    pub fn full(&self, app: &App) {
+        app.known.window_full(&self.subject, self.reset(), self.limit);
         set_rate_headers(RateHeaders { limit: self.limit, remaining: 0, reset: self.reset() });
+    }
+
+    /// Whether the window is known full (then answered 429 with no call; see `known`).
+    pub fn known_full(&self, app: &App) -> bool {
+        app.known.full_until(&self.subject, self.limit, Timestamp::now().unix_seconds()).is_some()
     }
 
     /// Counts the request on its own (an answer with no write: a refused body, an unknown id) and
@@ -113,6 +120,9 @@ impl ClientWindow {
         let hits = hit_minute_window(app, &self.subject, self.start).await?;
         let window = Window { hits, start: self.start };
         set_rate_headers(window.headers(self.limit));
+        if window.exceeds(self.limit) {
+            app.known.window_full(&self.subject, self.reset(), self.limit);
+        }
         Ok(window)
     }
 }
@@ -135,6 +145,9 @@ pub async fn read_beside_client_window<T>(
     let (found, window) = tokio::join!(read, hit(app, &client, Timestamp::now()));
     let window = window?;
     set_rate_headers(window.headers(limit));
+    if window.exceeds(limit) {
+        app.known.window_full(&client, window.reset(), limit);
+    }
     Ok((window, found))
 }
 

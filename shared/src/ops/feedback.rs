@@ -39,10 +39,12 @@ pub async fn submit(
 }
 
 /// Stores feedback sent with a key to the project `raw` names: the key's checks, the account's
-/// quota, the key's minute window and the write in one transaction (`access::gate`), whose
-/// condition on the project's counters is the ownership proof (a foreign or unknown project fails
-/// it alike, and nothing of the other account is read). `parse` reads the body once the key is
-/// known to be good. A write whose outcome stayed unknown is looked for, as in [`submit`].
+/// quota, the key's minute window and the write in one transaction (`access::gate`). A project
+/// enters that transaction only once it is proven the caller's: kept in memory from an earlier read
+/// that found it the account's (the write's condition still requires it the account's and active),
+/// or read now — so a foreign id costs exactly the read an unknown one costs, and no write of
+/// another account's item is ever attempted. `parse` reads the body once the key is known to be
+/// good. A write whose outcome stayed unknown is looked for, as in [`submit`].
 pub async fn submit_with_key(
     app: &App,
     req: &lambda_http::Request,
@@ -55,10 +57,22 @@ pub async fn submit_with_key(
         (Err(refusal), _) => return Err(counted(&mut gate, refusal).await),
         (_, None) => return Err(counted(&mut gate, PROJECT_NOT_FOUND).await),
     };
-    let item = FeedbackItem::new(&gate.key().account_id, &project, input, Source::Api);
+    let account = gate.key().account_id.clone();
+    let proven = app.known.project(project.as_str()).is_some_and(|kept| kept.account_id == account);
+    if !proven {
+        match projects::get(app, &account, &project).await? {
+            Some((found, _)) => app.known.keep_project(found),
+            None => return Err(counted(&mut gate, PROJECT_NOT_FOUND).await),
+        }
+    }
+    let item = FeedbackItem::new(&account, &project, input, Source::Api);
     match gate.send(stored::create_writes(app, &item)?).await {
         Ok(Sent::Done) => Ok(item.view),
-        Ok(Sent::Refused(err)) if err.failed(stored::PROJECT_COUNTERS) => Err(PROJECT_NOT_FOUND),
+        Ok(Sent::Refused(err)) if err.failed(stored::PROJECT_COUNTERS) => {
+            // Deleted since it was proven: the next request reads it again.
+            app.known.forget_project(project.as_str());
+            Err(PROJECT_NOT_FOUND)
+        }
         Ok(Sent::Refused(err)) => Err(err.into()),
         Err(Error::Unavailable(details)) => match stored::get(app, &item.account_id, &item.view.id).await {
             Ok(Some(_)) => Ok(item.view),

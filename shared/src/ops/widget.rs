@@ -11,7 +11,7 @@ use crate::ids::ProjectId;
 use crate::plans::WIDGET_PER_IP_PER_MINUTE;
 use crate::projects::origin_allowed;
 use crate::store::feedback::{self as stored, FeedbackItem, PROJECT_COUNTERS};
-use crate::store::projects::{self, Project};
+use crate::store::projects;
 use crate::store::Transaction;
 use crate::{App, Error, Result};
 use std::net::IpAddr;
@@ -39,19 +39,17 @@ pub async fn submit(
     parse: impl FnOnce() -> Result<NewFeedback>,
 ) -> Result<WidgetSubmission> {
     let window = ClientWindow::new("widget", ip, WIDGET_PER_IP_PER_MINUTE);
+    if window.known_full(app) {
+        window.full(app);
+        return Ok(WidgetSubmission::Limited { reset: window.reset() });
+    }
     // A kept project that refuses the origin is read again: only the stored one refuses.
     let kept = app.known.project(id.as_str()).filter(|project| origin_allowed(&project.allowed_domains, origin));
     let Some(project) = kept else { return read_first(app, id, origin, &window, parse).await };
     let input = match parse() {
         Ok(input) => input,
-        Err(refusal) => {
-            // Nothing to write, but the post counts in the client's window all the same.
-            let counted = window.count(app).await?;
-            return match counted.exceeds(WIDGET_PER_IP_PER_MINUTE) {
-                true => Ok(WidgetSubmission::Limited { reset: window.reset() }),
-                false => Err(refusal),
-            };
-        }
+        // Nothing to write: the stored project answers (404 once deleted), read beside the count.
+        Err(refusal) => return read_first(app, id, origin, &window, || Err(refusal)).await,
     };
     let item = FeedbackItem::new(&project.account_id, &project.id, input.clone(), Source::Widget);
     let writes = Transaction::new().update(CLIENT_WINDOW, window.write(app)?).append(stored::create_writes_as_of(
@@ -69,7 +67,7 @@ pub async fn submit(
             Ok(WidgetSubmission::Stored(item.view))
         }
         Err(err) if err.failed(CLIENT_WINDOW) => {
-            window.full();
+            window.full(app);
             Ok(WidgetSubmission::Limited { reset: window.reset() })
         }
         Err(err) if err.failed(PROJECT_COUNTERS) => {
@@ -104,10 +102,11 @@ async fn read_first(
         return Ok(WidgetSubmission::Limited { reset: counted.reset() });
     }
     let Some((project, _)) = found? else { return Ok(WidgetSubmission::NoProject) };
-    app.known.keep_project(project.clone());
     if !origin_allowed(&project.allowed_domains, origin) {
         return Ok(WidgetSubmission::OriginRefused);
     }
-    let Project { account_id, id, .. } = project;
-    Ok(WidgetSubmission::Stored(submit_read(app, &account_id, &id, parse()?, Source::Widget).await?))
+    let stored = submit_read(app, &project.account_id, &project.id, parse()?, Source::Widget).await?;
+    // Kept once a post was stored to it: a post that stores nothing does not fill the memory.
+    app.known.keep_project(project);
+    Ok(WidgetSubmission::Stored(stored))
 }

@@ -98,13 +98,13 @@ async fn a_warm_container_spends_one_round_on_a_write_and_two_on_a_read() {
     let app = spawn_app().await;
     let (_, project, key) = app.account_with_project(Plan::Pro).await;
     settle_in_one_minute_window().await;
-    // Cold (the stack has not seen this key): the key | one transaction (the key unchanged, the
-    // quota, the window, the project's counters as the ownership proof, the feedback) beside a
-    // read of the window for the headers; the first call of the minute records "last used" in
-    // the background.
+    // Cold (the stack has seen neither this key nor this project): the key | the project (the
+    // ownership proof) | one transaction (the key unchanged, the quota, the window, the project's
+    // counters, the feedback) beside a read of the window for the headers; the first call of the
+    // minute records "last used" in the background.
     let cold = post(&app, &feedback_path(&project.id), key.expose()).await;
     assert_eq!(cold.status, 201);
-    assert_eq!(cold.db_calls_and_rounds(), (4, 2), "{:?}", cold.header("server-timing"));
+    assert_eq!(cold.db_calls_and_rounds(), (5, 3), "{:?}", cold.header("server-timing"));
     // Warm: the transaction and the window's read, side by side.
     let warm = post(&app, &feedback_path(&project.id), key.expose()).await;
     assert_eq!(warm.status, 201);
