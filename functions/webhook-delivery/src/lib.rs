@@ -17,11 +17,13 @@ const SWEEP_LIMIT: i32 = 200;
 pub async fn handle(app: &App, event: Event) -> Result<()> {
     let (mut changes, mut due) = (vec![], vec![]);
     for record in event.records {
-        if from_table(&record, &app.tables.webhooks) {
+        // Told apart by their keys: a delivery lives under its endpoint (`whk_…`); everything
+        // else comes from the feedback table.
+        if key_starts(&record, WebhookId::PREFIX) {
             if let Some(delivery) = due_delivery(&record) {
                 due.push(delivery);
             }
-        } else if from_table(&record, &app.tables.feedback) {
+        } else {
             changes.push(change_of(record));
         }
     }
@@ -41,9 +43,9 @@ pub async fn sweep(app: &App) -> Result<Swept> {
     webhook_events::sweep(app, &send, SWEEP_LIMIT).await
 }
 
-/// Whether a record comes from `table`'s stream (its ARN: `…:table/<name>/stream/…`).
-fn from_table(record: &EventRecord, table: &str) -> bool {
-    record.event_source_arn.as_deref().is_some_and(|arn| arn.contains(&format!(":table/{table}/")))
+/// Whether the record's partition key starts with `prefix`.
+fn key_starts(record: &EventRecord, prefix: &str) -> bool {
+    matches!(record.change.keys.get("pk"), Some(serde_dynamo::AttributeValue::S(pk)) if pk.starts_with(prefix))
 }
 
 fn change_of(record: EventRecord) -> Change {

@@ -21,6 +21,10 @@ const SURVEY: &str = "srv_REPLACE_WITH_SURVEY_ID";
 const RATING_QUESTION: &str = "q_REPLACE_WITH_RATING_QUESTION_ID";
 const TEXT_QUESTION: &str = "q_REPLACE_WITH_TEXT_QUESTION_ID";
 const RESPONSE: &str = "rsp_REPLACE_WITH_RESPONSE_ID";
+const WEBHOOK: &str = "whk_REPLACE_WITH_WEBHOOK_ID";
+const DELIVERY: &str = "dlv_REPLACE_WITH_DELIVERY_ID";
+/// Where the sample webhook points: a port nobody listens on (the local stack allows loopback).
+const WEBHOOK_URL: &str = "http://127.0.0.1:9/hook";
 
 fn events() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -99,6 +103,27 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
     let response = survey.survey.response(survey.survey.check_json(Some(&answers)).unwrap());
     let response = hearken::store::responses::ResponseItem::new(response);
     hearken::store::responses::submit(&app.app, &survey, &response, None).await.unwrap();
+    let now = hearken::time::Timestamp::now();
+    let endpoint = hearken::webhooks::Endpoint {
+        pk: account.id.clone(),
+        sk: hearken::ids::WebhookId::generate(),
+        url: WEBHOOK_URL.to_owned(),
+        events: vec![],
+        project_id: None,
+        survey_id: None,
+        enabled: true,
+        description: None,
+        secret: hearken::webhooks::signing::Secret::generate().expose().to_owned(),
+        created_at: now,
+        updated_at: now,
+        disabled_reason: None,
+        failing_since: None,
+    };
+    hearken::store::webhooks::create(&app.app, &endpoint).await.unwrap();
+    let ping = json!({"type": "ping", "timestamp": now, "data": {}}).to_string();
+    let kind = hearken::webhooks::EventType::Ping;
+    let delivery = hearken::store::webhooks::Delivery::new(&endpoint, hearken::ids::DeliveryId::generate(), kind, ping);
+    hearken::store::webhooks::put_delivery(&app.app, &delivery).await.unwrap();
     let text = event
         .to_string()
         .replace(PROJECT, project.id.as_str())
@@ -111,6 +136,9 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
         .replace(RATING_QUESTION, survey.survey.questions[0].id.as_str())
         .replace(TEXT_QUESTION, survey.survey.questions[1].id.as_str())
         .replace(RESPONSE, &response.sk)
+        .replace(WEBHOOK, endpoint.sk.as_str())
+        .replace(DELIVERY, delivery.sk.as_str())
+        .replace("REPLACE_WITH_AN_HTTPS_URL", WEBHOOK_URL)
         .replace("2026-12-01T09:30:00.000Z", &response.response.created_at.to_iso());
     (text, project.id)
 }
@@ -208,6 +236,18 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
                     .expect("the response");
                 assert!(item.get("topics").is_some_and(|t| t.is_l()), "{name}: no topics on {item:?}");
                 assert!(item.get("vectors").is_some_and(|v| v.is_b()), "{name}: no vectors");
+            }
+            "WebhooksTable" => {
+                // The event names a delivery due now; running it attempts it (nobody listens at the
+                // sample URL, so the attempt fails and the delivery waits for its retry).
+                let keys = &parsed["Records"][0]["dynamodb"]["Keys"];
+                let endpoint = hearken::ids::WebhookId::parse(keys["pk"]["S"].as_str().unwrap()).unwrap();
+                let id = hearken::ids::DeliveryId::parse(keys["sk"]["S"].as_str().unwrap()).unwrap();
+                let event = serde_json::from_value(parsed).unwrap_or_else(|e| panic!("{name}: {e}"));
+                (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+                let delivery = hearken::store::webhooks::get_delivery(&app.app, &endpoint, &id).await.unwrap().unwrap();
+                assert_eq!(delivery.attempts, 1, "{name}: {delivery:?}");
+                assert!(delivery.last_error.is_some(), "{name}: {delivery:?}");
             }
             other => panic!("{name}: no check for a stream of {other}"),
         }
