@@ -5,10 +5,10 @@
 mod page;
 mod submit;
 
-use hearken::http::{browser_facing, html, path_param, route_key, serve};
+use hearken::http::{browser_facing, html, optional_query, path_param, route_key, serve};
 use hearken::ids::SurveyId;
 use hearken::store::surveys;
-use hearken::surveys::SurveyStatus;
+use hearken::surveys::{Respondent, SurveyStatus};
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -46,10 +46,18 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 /// The survey page
 ///
 /// The survey as one plain HTML page for customers to answer (no key, no script): its form, which
-/// posts to the same address.
+/// posts to the same address. A `ref` in the link is kept in the form (a hidden field), so the
+/// response is stored with it.
 #[utoipa::path(get, path = "/s/{surveyId}", tag = "Survey page", operation_id = "showSurveyPage",
     security(()),
-    params(("surveyId" = SurveyId, Path, description = "The survey's id")),
+    params(
+        ("surveyId" = SurveyId, Path, description = "The survey's id"),
+        // A plain string, not `RespondentRef`: any value is answered with the page (a bad one left out).
+        ("ref" = Option<String>, Query, description = "A respondent reference: the survey owner's own id for the \
+            customer the link was made for (e.g. a CRM contact id), kept in the form and stored with the response. \
+            1 to 128 characters of `A-Z a-z 0-9 . _ : @ -`; one that breaks the rule is left out (the page is shown \
+            without it)"),
+    ),
     responses(
         (status = 200, description = "The survey's form; or, when the survey is not ACTIVE, a page that says \
             \"This survey is not accepting responses\"", body = String, content_type = "text/html"),
@@ -63,6 +71,10 @@ async fn show(app: &App, req: &Request) -> Result<Response<Body>> {
     Ok(match found {
         None => html(StatusCode::NOT_FOUND, page::not_found()),
         Some(item) if item.survey.status != SurveyStatus::Active => html(StatusCode::OK, page::closed(&item.survey)),
-        Some(item) => html(StatusCode::OK, page::form(&item.survey, &page::Filled::default())),
+        Some(item) => {
+            // A bad reference is the link's fault, not the customer's: the page is shown without it.
+            let respondent = Respondent::from_link(optional_query(req, "ref").as_deref());
+            html(StatusCode::OK, page::form(&item.survey, &page::Filled::from_link(respondent)))
+        }
     })
 }

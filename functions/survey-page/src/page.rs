@@ -3,7 +3,7 @@
 //! their field). maud escapes every value it interpolates, so nothing a survey owner or a customer
 //! wrote can become markup.
 
-use hearken::surveys::{AnswerError, Question, QuestionKind, Survey};
+use hearken::surveys::{AnswerError, Question, QuestionKind, Respondent, Survey, REF_FIELD};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::HashMap;
 
@@ -44,12 +44,15 @@ pub struct Filled<'a> {
     pub errors: HashMap<String, String>,
     /// Messages that belong to no one field.
     pub general: Vec<String>,
+    /// The respondent the link named (`?ref=`), kept in a hidden field so the form's post carries
+    /// it (and a page shown again keeps it).
+    pub respondent: Option<Respondent>,
 }
 
 impl<'a> Filled<'a> {
     /// The page state after a form post with these pairs failed with these errors.
     pub fn after(pairs: &'a [(String, String)], errors: Vec<AnswerError>) -> Filled<'a> {
-        let mut filled = Filled::default();
+        let mut filled = Filled { respondent: Respondent::from_form(pairs), ..Filled::default() };
         for (name, value) in pairs {
             filled.values.entry(name.as_str()).or_default().push(value.as_str());
         }
@@ -62,6 +65,11 @@ impl<'a> Filled<'a> {
             }
         }
         filled
+    }
+
+    /// The page for a link, before anything is sent: the respondent the link named, if any.
+    pub fn from_link(respondent: Option<Respondent>) -> Filled<'a> {
+        Filled { respondent, ..Filled::default() }
     }
 
     fn value(&self, name: &str) -> &str {
@@ -116,6 +124,9 @@ pub fn form(survey: &Survey, filled: &Filled) -> String {
             form method="post" action=(format!("/s/{}", survey.id)) accept-charset="utf-8" novalidate {
                 @for question in &survey.questions {
                     (question_block(question, filled))
+                }
+                @if let Some(respondent) = &filled.respondent {
+                    input type="hidden" name=(REF_FIELD) value=(respondent.reference.as_str());
                 }
                 div.hp aria-hidden="true" {
                     label for="website" { "Leave this field empty" }

@@ -10,7 +10,7 @@ use hearken::ids::{ResponseId, SurveyId};
 use hearken::openapi::{error_example, ErrorBody};
 use hearken::ops::survey_responses::{post_to_page, PagePost, Submission};
 use hearken::store::surveys::SurveyItem;
-use hearken::surveys::{new_survey_from_json, Answers, SubmittedAnswers, SubmittedForm};
+use hearken::surveys::{new_survey_from_json, Answered, Respondent, SubmittedAnswers, SubmittedForm, REF_FIELD};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::{header, HeaderValue, StatusCode};
@@ -65,7 +65,8 @@ enum Post {
 /// form posts form fields and is answered with a page. The answers are checked against the
 /// questions: every required question answered, a rating a whole number 1–5, a choice among the
 /// options (a list for a multiple CHOICE question, otherwise one string), a text within its
-/// `maxLength`, no unknown question ids.
+/// `maxLength`, no unknown question ids. A respondent reference comes in the body: the page's
+/// hidden `ref` field (kept from its link's `?ref=`), or `ref` in a JSON post.
 #[utoipa::path(post, path = "/s/{surveyId}", tag = "Survey page", operation_id = "submitSurveyResponse",
     security(()),
     params(("surveyId" = SurveyId, Path, description = "The survey's id")),
@@ -78,8 +79,9 @@ enum Post {
             (Data<StoredResponse> = "application/json"),
             (String = "text/html"),
         )),
-        (status = 400, description = "A wrong answer or a malformed body. JSON: the text names the question and the rule; \
-            form: the page again, with a message at each wrong field and every answer kept", content(
+        (status = 400, description = "A wrong answer, a `ref` that breaks its rule (JSON only: a form leaves such a \
+            reference out) or a malformed body. JSON: the text names the question (or `ref`) and the rule; form: the \
+            page again, with a message at each wrong field and every answer (and the reference) kept", content(
             (ErrorBody = "application/json", example = json!(error_example(&no_answers(), Surface::Public))),
             (String = "text/html"),
         )),
@@ -139,15 +141,17 @@ fn caught_by_honeypot(post: &Post) -> bool {
     }
 }
 
-/// The checked answers; or, for a form, the page again with a message at each wrong field; or,
-/// for JSON, a 400 naming the question.
-fn check(survey: &SurveyItem, post: &Post) -> Result<std::result::Result<Answers, Box<Response<Body>>>> {
+/// The checked answers and respondent; or, for a form, the page again with a message at each
+/// wrong field; or, for JSON, a 400 naming the question (or `ref`).
+fn check(survey: &SurveyItem, post: &Post) -> Result<std::result::Result<Answered, Box<Response<Body>>>> {
     match post {
         Post::Form(pairs) => {
-            let answers: Vec<(String, String)> = pairs.iter().filter(|(name, _)| name != HONEYPOT).cloned().collect();
-            Ok(survey.survey.check_form(&answers).map_err(|errors| {
+            let answers: Vec<(String, String)> =
+                pairs.iter().filter(|(name, _)| name != HONEYPOT && name != REF_FIELD).cloned().collect();
+            let checked = survey.survey.check_form(&answers).map_err(|errors| {
                 Box::new(html(StatusCode::BAD_REQUEST, page::form(&survey.survey, &Filled::after(pairs, errors))))
-            }))
+            });
+            Ok(checked.map(|answers| Answered { answers, respondent: Respondent::from_form(pairs) }))
         }
         Post::Json(body) => {
             if !body.is_object() {
@@ -156,7 +160,9 @@ fn check(survey: &SurveyItem, post: &Post) -> Result<std::result::Result<Answers
                 ));
             }
             let answers = survey.survey.check_json(body.get("answers"));
-            Ok(Ok(answers.map_err(|error| Error::bad_request(error.to_string()))?))
+            let answers = answers.map_err(|error| Error::bad_request(error.to_string()))?;
+            let respondent = Respondent::from_json(body.get(REF_FIELD)).map_err(Error::bad_request)?;
+            Ok(Ok(Answered { answers, respondent }))
         }
     }
 }

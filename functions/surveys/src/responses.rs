@@ -1,5 +1,5 @@
 //! `GET /api/v1/surveys/{surveyId}/feedback`: a survey's responses, newest first, with every
-//! answer; cursor pagination and the filters `since`, `maxRating` and `lowRated`.
+//! answer; cursor pagination and the filters `since`, `maxRating`, `lowRated` and `ref`.
 
 use super::{plan_too_low, PAGE_DEFAULT, PAGE_MAX};
 use hearken::access::{authorize_owned, Addressed};
@@ -10,7 +10,7 @@ use hearken::openapi::{error_example, ErrorBody};
 use hearken::ops::{surveys, SURVEY_NOT_FOUND};
 use hearken::plans::Action;
 use hearken::store::responses::ResponseFilters;
-use hearken::surveys::ResponseView;
+use hearken::surveys::{RespondentRef, ResponseView, REF_RULE};
 use hearken::time::Timestamp;
 use hearken::{App, Error, Result};
 use lambda_http::http::StatusCode;
@@ -51,6 +51,10 @@ pub(crate) struct ResponseQuery {
     /// `false`: no filter.
     #[param(default = false)]
     low_rated: Option<bool>,
+    /// Only the responses of this respondent reference (the `ref` of the survey link they came
+    /// from): exactly equal, case and all.
+    #[param(rename = "ref", value_type = Option<RespondentRef>)]
+    reference: Option<String>,
 }
 
 fn filters(req: &Request) -> Result<ResponseFilters> {
@@ -75,7 +79,14 @@ fn filters(req: &Request) -> Result<ResponseFilters> {
         Some("true") => true,
         Some(_) => return Err(Error::bad_request("Query parameter 'lowRated' must be true or false")),
     };
-    Ok(ResponseFilters { since_ms, max_rating, low_rated })
+    let respondent = match optional_query(req, "ref") {
+        None => None,
+        Some(text) => Some(
+            RespondentRef::parse(&text)
+                .ok_or_else(|| Error::bad_request(format!("Query parameter 'ref' must be {REF_RULE}")))?,
+        ),
+    };
+    Ok(ResponseFilters { since_ms, max_rating, low_rated, respondent })
 }
 
 /// List a survey's responses

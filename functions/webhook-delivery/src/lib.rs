@@ -8,7 +8,6 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use hearken::ids::{DeliveryId, WebhookId};
 use hearken::ops::webhook_events::{self, Change, Request, Swept, ATTEMPT_TIMEOUT};
 use hearken::{App, Result};
-use std::future::Future;
 
 /// Deliveries a sweep attempts at most (the next sweep takes the rest).
 const SWEEP_LIMIT: i32 = 200;
@@ -77,25 +76,23 @@ fn send(request: Request) -> futures::future::BoxFuture<'static, std::result::Re
     Box::pin(attempt_http(request))
 }
 
-fn attempt_http(request: Request) -> impl Future<Output = std::result::Result<u16, String>> {
-    async move {
-        let url = reqwest::Url::parse(&request.url).map_err(|e| e.to_string())?;
-        let host = url.host_str().unwrap_or_default().to_owned();
-        let client = reqwest::Client::builder()
-            .resolve(&host, request.address)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(ATTEMPT_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut call = client.post(url).body(request.body);
-        for (name, value) in request.headers {
-            call = call.header(name, value);
-        }
-        match call.send().await {
-            Ok(answer) => Ok(answer.status().as_u16()),
-            Err(err) if err.is_timeout() => Err("The endpoint did not answer within 10 s".to_owned()),
-            Err(err) if err.is_connect() => Err("Could not connect to the endpoint".to_owned()),
-            Err(_) => Err("The request to the endpoint failed".to_owned()),
-        }
+async fn attempt_http(request: Request) -> std::result::Result<u16, String> {
+    let url = reqwest::Url::parse(&request.url).map_err(|e| e.to_string())?;
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let client = reqwest::Client::builder()
+        .resolve(&host, request.address)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(ATTEMPT_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut call = client.post(url).body(request.body);
+    for (name, value) in request.headers {
+        call = call.header(name, value);
+    }
+    match call.send().await {
+        Ok(answer) => Ok(answer.status().as_u16()),
+        Err(err) if err.is_timeout() => Err("The endpoint did not answer within 10 s".to_owned()),
+        Err(err) if err.is_connect() => Err("Could not connect to the endpoint".to_owned()),
+        Err(_) => Err("The request to the endpoint failed".to_owned()),
     }
 }

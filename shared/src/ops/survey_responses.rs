@@ -10,7 +10,7 @@ use crate::store::feedback::FeedbackItem;
 use crate::store::responses::{self, ResponseItem, Submitted};
 use crate::store::surveys::{self, SurveyItem};
 use crate::store::Transaction;
-use crate::surveys::{filed_feedback, Answers, SurveyStatus};
+use crate::surveys::{filed_feedback, Answered, SurveyStatus};
 use crate::{App, Error, Result};
 use std::net::IpAddr;
 
@@ -27,19 +27,20 @@ pub enum Submission<R> {
 }
 
 /// Stores a response to `survey` (read and found accepting by the caller). `check` turns the
-/// posted answers into checked ones against the survey as it stands, or into the caller's refusal;
+/// posted answers into checked ones (with the respondent, when the link named one) against the
+/// survey as it stands, or into the caller's refusal;
 /// a survey changed meanwhile is read again and the answers checked against it again.
 pub async fn submit_response<R>(
     app: &App,
     mut survey: SurveyItem,
-    check: impl Fn(&SurveyItem) -> Result<std::result::Result<Answers, R>>,
+    check: impl Fn(&SurveyItem) -> Result<std::result::Result<Answered, R>>,
 ) -> Result<Submission<R>> {
     for _ in 0..ATTEMPTS {
-        let answers = match check(&survey)? {
-            Ok(answers) => answers,
+        let answered = match check(&survey)? {
+            Ok(answered) => answered,
             Err(refusal) => return Ok(Submission::Rejected(refusal)),
         };
-        let (item, filed) = response_items(&survey, answers);
+        let (item, filed) = response_items(&survey, answered);
         let id = item.response.id.clone();
         let mut outcome = store(app, &survey, &item, filed.as_ref()).await?;
         if outcome == Submitted::ProjectGone {
@@ -90,35 +91,36 @@ pub enum PagePost<R> {
 /// count (on the condition that the survey is unchanged since it was kept), the response, its day
 /// mark and its filed copy — in one round. A survey not kept, or changed since, is read first (two
 /// rounds). `parse` reads the post, `is_bot` spots a bot's, and `check` turns it into answers
-/// against the survey (or into the caller's refusal).
+/// (and respondent) against the survey, or into the caller's refusal.
 pub async fn post_to_page<P, R>(
     app: &App,
     id: &SurveyId,
     ip: Option<IpAddr>,
     parse: impl FnOnce() -> Result<P>,
     is_bot: impl Fn(&P) -> bool,
-    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answers, R>>,
+    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answered, R>>,
 ) -> Result<PagePost<R>> {
     let limit = app.settings.survey_responses_per_ip_per_minute;
     let window = ClientWindow::new("survey", ip, limit);
+    if window.known_full(app) {
+        window.full(app);
+        return Ok(PagePost::Limited { reset: window.reset() });
+    }
     let Some(survey) = app.known.survey(id.as_str()) else {
         return read_first(app, id, &window, parse, is_bot, check).await;
     };
+    // Only a write can prove the kept survey current: a post that writes nothing (a body that
+    // breaks a rule, a bot's, wrong answers) is answered from the stored survey, read beside the
+    // count of the window — the same one round.
     let post = match parse() {
         Ok(post) => post,
-        Err(refusal) => return count_alone(app, &window, Err(refusal)).await,
+        Err(refusal) => return read_first(app, id, &window, || Err(refusal), is_bot, check).await,
     };
-    if is_bot(&post) {
-        return count_alone(app, &window, Ok(PagePost::Dropped(survey))).await;
-    }
-    let answers = match check(&survey, &post) {
-        Ok(Ok(answers)) => answers,
-        Ok(Err(refusal)) => {
-            return count_alone(app, &window, Ok(PagePost::Submitted(Submission::Rejected(refusal)))).await
-        }
-        Err(refusal) => return count_alone(app, &window, Err(refusal)).await,
+    let answered = match (is_bot(&post), check(&survey, &post)) {
+        (false, Ok(Ok(answered))) => answered,
+        _ => return read_first(app, id, &window, || Ok(post), is_bot, check).await,
     };
-    let (item, filed) = response_items(&survey, answers);
+    let (item, filed) = response_items(&survey, answered);
     let writes = Transaction::new().update(CLIENT_WINDOW, window.write(app)?).append(responses::submit_writes(
         app,
         &survey,
@@ -130,7 +132,7 @@ pub async fn post_to_page<P, R>(
     let outcome = match sent {
         Ok(()) => Submitted::Stored,
         Err(err) if err.failed(CLIENT_WINDOW) => {
-            window.full();
+            window.full(app);
             return Ok(PagePost::Limited { reset: window.reset() });
         }
         Err(err) => match responses::refused(err) {
@@ -166,7 +168,7 @@ async fn read_first<P, R>(
     window: &ClientWindow,
     parse: impl FnOnce() -> Result<P>,
     is_bot: impl Fn(&P) -> bool,
-    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answers, R>>,
+    check: impl Fn(&SurveyItem, &P) -> Result<std::result::Result<Answered, R>>,
 ) -> Result<PagePost<R>> {
     let limit = app.settings.survey_responses_per_ip_per_minute;
     let read = surveys::get_public(app, id);
@@ -175,9 +177,6 @@ async fn read_first<P, R>(
         return Ok(PagePost::Limited { reset: counted.reset() });
     }
     let Some(survey) = found? else { return Ok(PagePost::NotFound) };
-    if survey.survey.status == SurveyStatus::Active {
-        app.known.keep_survey(survey.clone());
-    }
     let post = parse()?;
     if survey.survey.status != SurveyStatus::Active {
         return Ok(PagePost::Submitted(Submission::NotAccepting(survey)));
@@ -185,22 +184,18 @@ async fn read_first<P, R>(
     if is_bot(&post) {
         return Ok(PagePost::Dropped(survey));
     }
-    Ok(PagePost::Submitted(submit_response(app, survey, |survey| check(survey, &post)).await?))
-}
-
-/// A post answered without a write of its own still counts in the client's window; past the
-/// limit it is answered as limited instead.
-async fn count_alone<R>(app: &App, window: &ClientWindow, answer: Result<PagePost<R>>) -> Result<PagePost<R>> {
-    let counted = window.count(app).await?;
-    if counted.exceeds(app.settings.survey_responses_per_ip_per_minute) {
-        return Ok(PagePost::Limited { reset: window.reset() });
+    let submitted = submit_response(app, survey, |survey| check(survey, &post)).await?;
+    // Kept once a response was stored to it (as it stood then): a post that stores nothing does
+    // not fill the memory.
+    if let Submission::Stored(_, survey) = &submitted {
+        app.known.keep_survey(survey.clone());
     }
-    answer
+    Ok(PagePost::Submitted(submitted))
 }
 
 /// The response item and, when the survey names a project, its filed copy.
-fn response_items(survey: &SurveyItem, answers: Answers) -> (ResponseItem, Option<FeedbackItem>) {
-    let item = ResponseItem::new(survey.survey.response(answers));
+fn response_items(survey: &SurveyItem, answered: Answered) -> (ResponseItem, Option<FeedbackItem>) {
+    let item = ResponseItem::new(survey.survey.response(answered.answers).by(answered.respondent));
     let filed = survey.survey.project_id.as_ref().map(|project| {
         let copy = filed_feedback(&survey.survey, &item.response);
         FeedbackItem::new(&survey.account_id, project, copy, Source::Survey)

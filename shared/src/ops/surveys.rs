@@ -88,10 +88,15 @@ pub async fn responses(
     after: Option<&str>,
 ) -> Result<(Vec<SurveyResponse>, Option<String>)> {
     let id = &survey.survey.id;
-    let scope = format!(
+    let mut scope = format!(
         "{}|{id}|since={:?}|max={:?}|low={}",
         access.account.id, filters.since_ms, filters.max_rating, filters.low_rated
     );
+    // Only when filtered by respondent, so cursors given out before the filter existed still
+    // work; a reference holds no `|`, so it cannot pass for another part of the scope.
+    if let Some(reference) = &filters.respondent {
+        scope.push_str(&format!("|ref={reference}"));
+    }
     let start = after
         .map(|c| cursor::decode(c, "responses", &scope, ("pk", id.as_str()), filters.position_key()))
         .transpose()?;

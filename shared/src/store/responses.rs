@@ -2,13 +2,14 @@
 //! `rsp_…`, time-ordered), so a survey's responses read newest first as one key range. Low-rated
 //! responses also carry `lowRatedSurvey`, which puts them in the sparse `lowRated` index: polling
 //! for new low-rated feedback is a key range too. A response carries no `projectId` or `accountId`,
-//! so no Miniback list shows it; its filed copy (source SURVEY) is a feedback item of its own.
+//! so no Miniback list shows it; its filed copy (source SURVEY) is a feedback item of its own. A
+//! response from a link with a respondent reference carries it as `respondent.ref`.
 
 use super::feedback::{create_writes, FeedbackItem, PROJECT_COUNTERS};
 use super::surveys::{key_of, SurveyItem};
 use super::{get_item, n, s, Built, Item, Pages, Transaction, TxError};
 use crate::ids::ResponseId;
-use crate::surveys::{SurveyResponse, SurveyStatus};
+use crate::surveys::{RespondentRef, SurveyResponse, SurveyStatus};
 use crate::{App, Result};
 use aws_sdk_dynamodb::types::{Put, Update};
 use serde::{Deserialize, Serialize};
@@ -148,6 +149,8 @@ pub struct ResponseFilters {
     pub max_rating: Option<u8>,
     /// Low-rated only.
     pub low_rated: bool,
+    /// This respondent's only (`respondent.ref` equal to it).
+    pub respondent: Option<RespondentRef>,
 }
 
 impl ResponseFilters {
@@ -176,8 +179,8 @@ fn check_position(key: &Item, survey: &str, filters: &ResponseFilters, lo: &str,
 }
 
 /// A page of a survey's responses, newest first, and the position after it (`None` on the last
-/// page). `since` and `lowRated` are key ranges (O(page) items read); `maxRating` is a filter over
-/// that range, read 1,000 evaluated items at a time until the page fills.
+/// page). `since` and `lowRated` are key ranges (O(page) items read); `maxRating` and `ref` are a
+/// filter over that range, read 1,000 evaluated items at a time until the page fills.
 pub async fn list(
     app: &App,
     survey: &str,
@@ -206,18 +209,29 @@ pub async fn list(
         // Everything but the stored vectors (kilobytes a response, for the topics function only).
         query = query
             .projection_expression(
-                "pk, sk, id, surveyId, createdAt, answers, rating, lowRated, #complete, topics, lowRatedSurvey",
+                "pk, sk, id, surveyId, createdAt, answers, rating, lowRated, #complete, topics, lowRatedSurvey, \
+                 respondent",
             )
             .expression_attribute_names("#complete", "complete")
             .expression_attribute_values(":s", s(survey))
             .expression_attribute_values(":lo", s(lo.clone()))
             .expression_attribute_values(":hi", s(hi.clone()));
-        query = match filters.max_rating {
-            Some(max) => query
-                .filter_expression("rating <= :max")
-                .expression_attribute_values(":max", n(max))
-                .limit(FILTERED_BATCH),
-            None => query.limit((limit + 1 - found.len()) as i32),
+        let mut conditions = vec![];
+        if let Some(max) = filters.max_rating {
+            conditions.push("rating <= :max");
+            query = query.expression_attribute_values(":max", n(max));
+        }
+        if let Some(reference) = &filters.respondent {
+            // `#ref`: a name DynamoDB reserves would make the expression invalid.
+            conditions.push("respondent.#ref = :ref");
+            query = query
+                .expression_attribute_names("#ref", "ref")
+                .expression_attribute_values(":ref", s(reference.as_str()));
+        }
+        query = if conditions.is_empty() {
+            query.limit((limit + 1 - found.len()) as i32)
+        } else {
+            query.filter_expression(conditions.join(" AND ")).limit(FILTERED_BATCH)
         };
         let Some(out) = pages.next(query).await? else { break };
         found.extend(out.items.unwrap_or_default().into_iter().take(limit + 1 - found.len()));
@@ -246,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_cursor_position_outside_the_range_read_is_refused_not_queried() {
-        let all = ResponseFilters { since_ms: None, max_rating: None, low_rated: false };
+        let all = ResponseFilters { since_ms: None, max_rating: None, low_rated: false, respondent: None };
         let low = ResponseFilters { low_rated: true, ..all.clone() };
         let (lo, hi) = (ResponseId::bound_at(1_000, false), ResponseId::bound_at(2_000, true));
         let inside = ResponseId::bound_at(1_500, false);

@@ -2,7 +2,7 @@
 //! script's JSON: required questions answered, ratings 1–5, choices among the options, texts within
 //! their length, no unknown questions. An empty answer counts as no answer.
 
-use super::{Question, QuestionKind, Survey};
+use super::{Question, QuestionKind, RespondentRef, Survey};
 use crate::ids::QuestionId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -24,7 +24,8 @@ pub enum AnswerValue {
 }
 
 /// The JSON body of `POST /s/{surveyId}`, as the OpenAPI document shows it: a customer's answers
-/// ([`Survey::check_json`] reads `answers`; other fields are ignored), or a bot's post caught by
+/// ([`Survey::check_json`] reads `answers`, [`super::Respondent::from_json`] reads `ref`; other fields are
+/// ignored), or a bot's post caught by
 /// the honeypot field `website`, which is answered as if stored and dropped whatever else it holds.
 #[derive(ToSchema)]
 #[serde(untagged)]
@@ -41,6 +42,11 @@ pub struct AnswersPost {
     /// The answers by question id (`q_…`, from the survey's `questions`): every required question
     /// answered, no other ids. `null`, an empty text or an empty list is no answer.
     answers: BTreeMap<QuestionId, SubmittedAnswer>,
+    /// A respondent reference, stored with the response: the survey owner's own id for the
+    /// customer (e.g. a CRM contact id). Leave it out (or `null`) for none; one that breaks the
+    /// rule is a 400 naming `ref`.
+    #[serde(rename = "ref")]
+    reference: Option<RespondentRef>,
     /// The honeypot for bots: leave it out (or `null`, `""`, `false`).
     #[schema(schema_with = honeypot_empty)]
     website: Option<Value>,
@@ -109,15 +115,16 @@ impl ToSchema for RatingNumber {}
 /// The page's own form post, as the OpenAPI document shows it (see [`SubmittedFormFields`]).
 pub struct SubmittedForm;
 
-/// [`SubmittedFormFields`]' schema with the field names a post may use: question ids and the
-/// honeypot (any other field is refused).
+/// [`SubmittedFormFields`]' schema with the field names a post may use: question ids, the
+/// respondent reference and the honeypot (any other field is refused).
 impl utoipa::PartialSchema for SubmittedForm {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
         use utoipa::openapi::RefOr;
         let mut schema = SubmittedFormFields::schema();
         if let RefOr::T(Schema::Object(object)) = &mut schema {
-            let names = ObjectBuilder::new().schema_type(Type::String).pattern(Some("^(q_[0-9A-Za-z]{22}|website)$"));
+            let names =
+                ObjectBuilder::new().schema_type(Type::String).pattern(Some("^(q_[0-9A-Za-z]{22}|ref|website)$"));
             object.property_names = Some(Box::new(names.into()));
         }
         schema
@@ -137,6 +144,12 @@ impl ToSchema for SubmittedForm {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct SubmittedFormFields {
+    /// The respondent reference of the page's link (`?ref=`), which the page keeps in a hidden
+    /// field: stored with the response when it keeps to the rule (1 to 128 characters of
+    /// `A-Z a-z 0-9 . _ : @ -`), left out otherwise.
+    #[serde(rename = "ref")]
+    #[schema(nullable = false)]
+    reference: Option<String>,
     /// A honeypot for bots: leave it empty. A post that fills it is answered as if stored, and
     /// dropped.
     #[schema(nullable = false)]

@@ -3,13 +3,15 @@
 
 mod answers;
 mod input;
+mod respondent;
 mod response;
 
 pub use answers::{AnswerError, AnswerValue, Answers, Given, SubmittedAnswer, SubmittedAnswers, SubmittedForm};
 pub use input::{
     changes_from_json, new_survey_from_json, NewQuestion, NewSurvey, QuestionEdit, SurveyChanges, SurveyEdit,
 };
-pub use response::{filed_feedback, AnswerView, QuestionType, ResponseView, SurveyResponse};
+pub use respondent::{Respondent, RespondentRef, REF_FIELD, REF_MAX_CHARS, REF_RULE};
+pub use response::{filed_feedback, AnswerView, Answered, QuestionType, ResponseView, SurveyResponse};
 
 use crate::ids::{ProjectId, QuestionId, SurveyId};
 use crate::time::Timestamp;

@@ -1,7 +1,7 @@
 //! A customer's response: what is stored, how the API lists it, and the copy filed in the survey's
 //! project as Miniback feedback.
 
-use super::{AnswerValue, Answers, Survey};
+use super::{AnswerValue, Answers, Respondent, Survey};
 use crate::feedback::{NewFeedback, MESSAGE_MAX_CHARS};
 use crate::ids::{QuestionId, ResponseId, SurveyId};
 use crate::time::Timestamp;
@@ -24,6 +24,25 @@ pub struct SurveyResponse {
     pub complete: bool,
     /// `None` until the topics function has read the response.
     pub topics: Option<Vec<String>>,
+    /// Who answered, when the survey link carried a `ref`; responses stored before references
+    /// existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respondent: Option<Respondent>,
+}
+
+/// What a post gave, checked against the survey: the answers, and who gave them when the survey
+/// link said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answered {
+    pub answers: Answers,
+    pub respondent: Option<Respondent>,
+}
+
+impl SurveyResponse {
+    /// The response, from the respondent the survey link named (`None`: no one).
+    pub fn by(self, respondent: Option<Respondent>) -> SurveyResponse {
+        SurveyResponse { respondent, ..self }
+    }
 }
 
 impl Survey {
@@ -45,6 +64,7 @@ impl Survey {
             complete: self.is_complete(&answers),
             answers,
             topics: None,
+            respondent: None,
         }
     }
 }
@@ -95,6 +115,10 @@ pub struct ResponseView {
     /// function has read it.
     #[schema(required = true)]
     pub topics: Option<Vec<String>>,
+    /// Who answered: the `ref` the survey link carried (`/s/{surveyId}?ref=…`, or `ref` in a JSON
+    /// post); `null` when it carried none.
+    #[schema(required = true)]
+    pub respondent: Option<Respondent>,
 }
 
 impl ResponseView {
@@ -121,12 +145,15 @@ impl ResponseView {
             complete: response.complete,
             answers,
             topics: response.topics,
+            respondent: response.respondent,
         }
     }
 }
 
 /// The Miniback feedback a response is filed as in the survey's project: the text answers as the
-/// message (the rating when there is none, else the choices), and where it came from as context.
+/// message (the rating when there is none, else the choices), and where it came from as context
+/// (`respondentRef` only when the link carried one, so copies without one keep the context they
+/// always had).
 pub fn filed_feedback(survey: &Survey, response: &SurveyResponse) -> NewFeedback {
     let answer = |q: &super::Question| response.answers.get(q.id.as_str());
     let texts: Vec<&str> = survey
@@ -158,10 +185,55 @@ pub fn filed_feedback(survey: &Survey, response: &SurveyResponse) -> NewFeedback
         "(a survey response with no answers)".to_owned()
     };
     let message: String = message.chars().take(MESSAGE_MAX_CHARS).collect();
-    let context = serde_json::json!({
+    let mut context = serde_json::json!({
         "surveyId": survey.id,
         "responseId": response.id,
         "rating": response.rating,
     });
+    if let Some(respondent) = &response.respondent {
+        context["respondentRef"] = serde_json::json!(respondent.reference);
+    }
     NewFeedback { message, context: context.as_object().cloned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::surveys::{new_survey_from_json, RespondentRef};
+    use serde_json::json;
+
+    fn survey() -> Survey {
+        new_survey_from_json(json!({"name": "s", "questions": [{"type": "RATING", "text": "Rate"}]}), Timestamp::now())
+            .unwrap()
+    }
+
+    fn rated(survey: &Survey, rating: u8) -> Answers {
+        survey.check_json(Some(&json!({ survey.questions[0].id.to_string(): rating }))).unwrap()
+    }
+
+    #[test]
+    fn the_filed_copy_carries_the_respondent_ref_only_when_there_is_one() {
+        let survey = survey();
+        let anonymous = survey.response(rated(&survey, 4));
+        let context = filed_feedback(&survey, &anonymous).context.unwrap();
+        let keys: std::collections::BTreeSet<&str> = context.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["rating", "responseId", "surveyId"].into());
+        let crm = Respondent { reference: RespondentRef::parse("crm:42").unwrap() };
+        let known = survey.response(rated(&survey, 4)).by(Some(crm));
+        let context = filed_feedback(&survey, &known).context.unwrap();
+        assert_eq!(context["respondentRef"], json!("crm:42"));
+    }
+
+    #[test]
+    fn a_response_without_a_respondent_stores_no_respondent_and_old_items_read_as_none() {
+        let survey = survey();
+        let response = survey.response(rated(&survey, 2));
+        let stored = serde_json::to_value(&response).unwrap();
+        assert!(stored.get("respondent").is_none(), "{stored}");
+        assert_eq!(serde_json::from_value::<SurveyResponse>(stored).unwrap().respondent, None);
+        let crm = Respondent { reference: RespondentRef::parse("crm:42").unwrap() };
+        let stored = serde_json::to_value(response.by(Some(crm.clone()))).unwrap();
+        assert_eq!(stored["respondent"], json!({"ref": "crm:42"}));
+        assert_eq!(serde_json::from_value::<SurveyResponse>(stored).unwrap().respondent, Some(crm));
+    }
 }

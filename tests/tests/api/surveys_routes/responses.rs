@@ -31,7 +31,12 @@ async fn responses_show_their_answers_rating_and_flags() {
     for item in items {
         let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["answers", "complete", "createdAt", "id", "lowRated", "rating", "topics"], "{item}");
+        assert_eq!(
+            keys,
+            ["answers", "complete", "createdAt", "id", "lowRated", "rating", "respondent", "topics"],
+            "{item}"
+        );
+        assert_eq!(item["respondent"], Value::Null, "no ref in the link: {item}");
         assert!(is_iso_millis(item["createdAt"].as_str().unwrap()), "{item}");
         // null until the topics function (running behind the local stack) has read it, then a list.
         assert!(item["topics"].is_null() || item["topics"].is_array(), "{item}");
