@@ -52,6 +52,7 @@ const QUERY_PARAMS: &[&str] = &[
     "pageSize",
     "project",
     "projectSlug",
+    "ref",
     "search",
     "since",
     "source",
@@ -80,6 +81,8 @@ const BODY_FIELDS: &[&str] = &[
     "context.url",
     "description",
     "enabled",
+    "events",
+    "events.0",
     "expiresAt",
     "message",
     "name",
@@ -95,7 +98,10 @@ const BODY_FIELDS: &[&str] = &[
     "questions.0.text",
     "questions.0.type",
     "rateLimitPerMinute",
+    "ref",
     "role",
+    "surveyId",
+    "url",
     "slug",
     "status",
     "thankYouMessage",
@@ -105,8 +111,9 @@ const BODY_FIELDS: &[&str] = &[
     "welcomeMessage",
 ];
 
-/// The survey page's form fields (its question ids, the honeypot and a stray name).
-const FORM_FIELDS: &[&str] = &["{q0}", "{q1}", "{q2}", "{q3}", "website", "stray"];
+/// The survey page's form fields (its question ids, the respondent reference, the honeypot and a
+/// stray name).
+const FORM_FIELDS: &[&str] = &["{q0}", "{q1}", "{q2}", "{q3}", "ref", "website", "stray"];
 
 /// Values chosen by hand: numbers past every integer type, dates past chrono's range and past
 /// 2000–9999, broken escapes, odd unicode, values of the API's own enums.
@@ -293,6 +300,9 @@ struct Fixture {
     questions: Vec<String>,
 }
 
+/// Where the fixture's webhooks point (loopback, which the local stack allows; nobody listens).
+const WEBHOOK_URL: &str = "http://127.0.0.1:9/hook";
+
 /// A survey with a question of each kind.
 fn survey_body(name: &str) -> Value {
     json!({
@@ -346,11 +356,19 @@ impl Fixture {
             .map(|q| q["id"].as_str().expect("a question id").to_owned())
             .collect();
 
+        let hook = json!({"url": WEBHOOK_URL});
+        let webhook = id(&created(app.call("POST", "/api/v1/webhooks", &owner, Some(hook.clone())).await, "webhook"));
+        let victim_webhook = id(&created(app.call("POST", "/api/v1/webhooks", &owner, Some(hook)).await, "webhook"));
+        let ping = app.call("POST", &format!("/api/v1/webhooks/{webhook}/test"), &owner, None).await;
+        assert_eq!(ping.status, 202, "ping: {}", ping.body);
+        let delivery = id(&ping.body["data"]);
         let ids = HashMap::from([
             ("projectId", (project.id.to_string(), victim_project.id.to_string())),
             ("id", (feedback[0].clone(), feedback[1].clone())),
             ("keyId", (id(&victim_key), id(&victim_key))),
             ("surveyId", (id(&survey), id(&victim_survey))),
+            ("webhookId", (webhook, victim_webhook)),
+            ("deliveryId", (delivery.clone(), delivery)),
             // Swagger UI's files: public, the same for everyone.
             ("proxy", ("index.html".to_owned(), "index.html".to_owned())),
         ]);
@@ -398,6 +416,8 @@ impl Fixture {
             "POST /api/v1/surveys" => survey_body("Hostile survey"),
             "PATCH /api/v1/surveys/{surveyId}" => json!({"name": "Victim survey"}),
             "POST /s/{surveyId}" => answers,
+            "POST /api/v1/webhooks" => json!({"url": WEBHOOK_URL}),
+            "PATCH /api/v1/webhooks/{webhookId}" => json!({"description": "Victim hook"}),
             _ => json!({}),
         }
     }

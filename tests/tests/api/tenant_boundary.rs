@@ -10,7 +10,7 @@
 //! key's last use in the background (one more call), which may fall on either side of a pair once;
 //! a real difference shows every time.
 
-use hearken::ids::{FeedbackId, KeyId, ProjectId, SurveyId};
+use hearken::ids::{DeliveryId, FeedbackId, KeyId, ProjectId, SurveyId, WebhookId};
 use hearken::plans::Plan;
 use hearken_tests::{spawn_app, Reply, TestApp};
 use serde_json::{json, Value};
@@ -62,11 +62,19 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
         .iter()
         .map(|q| case(&format!("/api/projects/{{id}}/feedback{q}")))
         .collect();
-    let responses =
-        ["", "?limit=1", "?since=2020-01-01T00:00:00Z", "?maxRating=2", "?lowRated=true", "?maxRating=5&limit=100"]
-            .iter()
-            .map(|q| case(&format!("/api/v1/surveys/{{id}}/feedback{q}")))
-            .collect();
+    let responses = [
+        "",
+        "?limit=1",
+        "?since=2020-01-01T00:00:00Z",
+        "?maxRating=2",
+        "?lowRated=true",
+        "?maxRating=5&limit=100",
+        "?ref=crm:42",
+        "?ref=crm:42&lowRated=true&limit=1",
+    ]
+    .iter()
+    .map(|q| case(&format!("/api/v1/surveys/{{id}}/feedback{q}")))
+    .collect();
     let ranges = ["", "?from=2020-01-01&to=2020-12-31", "?from=2026-01-01"];
     let analytics = ranges.iter().map(|q| case(&format!("/api/v1/surveys/{{id}}/analytics{q}"))).collect();
     let topics = ["", "?limit=1", "?from=2020-01-01&to=2020-12-31"]
@@ -135,6 +143,41 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
         ("POST /s/{surveyId}", Survey, Walk::Public),
         ("GET /api/v1/surveys/{surveyId}/analytics", Survey, Walk::Cases(analytics)),
         ("GET /api/v1/surveys/{surveyId}/topics", Survey, Walk::Cases(topics)),
+        ("GET /api/v1/webhooks", Project, Walk::NoId),
+        (
+            "POST /api/v1/webhooks",
+            Project,
+            Walk::Cases(vec![with_body("/api/v1/webhooks", json!({"url": RECEIVER, "projectId": "{id}"}))]),
+        ),
+        ("GET /api/v1/webhooks/{webhookId}", Webhook, Walk::Cases(vec![case("/api/v1/webhooks/{id}")])),
+        (
+            "PATCH /api/v1/webhooks/{webhookId}",
+            Webhook,
+            Walk::Cases(vec![
+                with_body("/api/v1/webhooks/{id}", json!({"enabled": false})),
+                with_body("/api/v1/webhooks/{id}", json!({"url": RECEIVER})),
+            ]),
+        ),
+        ("DELETE /api/v1/webhooks/{webhookId}", Webhook, Walk::Cases(vec![case("/api/v1/webhooks/{id}")])),
+        (
+            "POST /api/v1/webhooks/{webhookId}/rotate-secret",
+            Webhook,
+            Walk::Cases(vec![case("/api/v1/webhooks/{id}/rotate-secret")]),
+        ),
+        ("POST /api/v1/webhooks/{webhookId}/test", Webhook, Walk::Cases(vec![case("/api/v1/webhooks/{id}/test")])),
+        (
+            "GET /api/v1/webhooks/{webhookId}/deliveries",
+            Webhook,
+            Walk::Cases(vec![
+                case("/api/v1/webhooks/{id}/deliveries"),
+                case("/api/v1/webhooks/{id}/deliveries?limit=1"),
+            ]),
+        ),
+        (
+            "POST /api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+            Webhook,
+            Walk::Cases(vec![case(&format!("/api/v1/webhooks/{{id}}/deliveries/{}/retry", DeliveryId::generate()))]),
+        ),
         ("$default", Project, Walk::Fallback),
         // The API's description: public, reads no table, the same for every caller.
         ("GET /openapi.json", Project, Walk::Public),
@@ -142,6 +185,9 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
         ("GET /swagger/{proxy+}", Project, Walk::Public),
     ]
 }
+
+/// Where the victim's webhook points (the local stack lets webhooks reach loopback; nobody listens).
+const RECEIVER: &str = "http://127.0.0.1:9/hook";
 
 /// A survey filed to the project `{id}`.
 fn survey_body(project: &str) -> Value {
@@ -154,6 +200,7 @@ enum Kind {
     Feedback,
     Survey,
     Key,
+    Webhook,
 }
 
 /// The victim's ids, one of each kind.
@@ -163,6 +210,7 @@ struct Victim {
     feedback: String,
     survey: String,
     key: String,
+    webhook: String,
 }
 
 impl Victim {
@@ -172,6 +220,7 @@ impl Victim {
             Kind::Feedback => self.feedback.clone(),
             Kind::Survey => self.survey.clone(),
             Kind::Key => self.key.clone(),
+            Kind::Webhook => self.webhook.clone(),
         }
     }
 }
@@ -182,6 +231,7 @@ fn unknown(kind: Kind) -> String {
         Kind::Feedback => FeedbackId::generate().to_string(),
         Kind::Survey => SurveyId::generate().to_string(),
         Kind::Key => KeyId::generate().to_string(),
+        Kind::Webhook => WebhookId::generate().to_string(),
     }
 }
 
@@ -210,7 +260,10 @@ async fn victim(app: &TestApp) -> Victim {
     let reply = app.call("POST", "/api/v1/keys", &owner, Some(json!({"name": "second"}))).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let key = reply.body["data"]["id"].as_str().expect("key id").to_owned();
-    Victim { owner, project, feedback, survey, key }
+    let reply = app.call("POST", "/api/v1/webhooks", &owner, Some(json!({"url": RECEIVER}))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let webhook = reply.body["data"]["id"].as_str().expect("webhook id").to_owned();
+    Victim { owner, project, feedback, survey, key, webhook }
 }
 
 /// What must match: status, body with the id masked, calls and rounds.
@@ -273,6 +326,8 @@ async fn a_foreign_id_answers_and_costs_exactly_what_an_unknown_id_does() {
     assert_eq!(feedback.body["pagination"]["total"], 6, "{}", feedback.body);
     let key = app.call("GET", &format!("/api/v1/keys/{}", victim.key), &victim.owner, None).await;
     assert_eq!(key.body["data"]["enabled"], true, "{}", key.body);
+    let webhook = app.call("GET", &format!("/api/v1/webhooks/{}", victim.webhook), &victim.owner, None).await;
+    assert_eq!((webhook.status, webhook.body["data"]["enabled"].clone()), (200, json!(true)), "{}", webhook.body);
 }
 
 /// A key forged with a valid checksum costs what a deleted key costs (its read, then the client's
