@@ -34,7 +34,8 @@ async fn a_response_on_the_public_page_reaches_the_receiver_signed_and_verifiabl
     let app = spawn_app().await;
     let receiver = Receiver::start().await;
     let (key, survey) = standard(&app).await;
-    let webhook = create_webhook(&app, key.expose(), json!({"url": receiver.url, "events": ["response.created"]})).await;
+    let webhook =
+        create_webhook(&app, key.expose(), json!({"url": receiver.url, "events": ["response.created"]})).await;
     let secret = webhook["secret"].as_str().expect("the secret, once").to_owned();
     assert!(secret.starts_with("whsec_"));
     let id = webhook["id"].as_str().unwrap().to_owned();
@@ -169,8 +170,15 @@ async fn one_account_never_receives_anothers_events() {
     create_webhook(&app, owner.expose(), json!({"url": mine.url})).await;
     create_webhook(&app, other_owner.expose(), json!({"url": theirs.url, "projectId": other_project.id})).await;
     // A project filter of another account's project is a 404, as an unknown project is.
-    let foreign = app.call("POST", "/api/v1/webhooks", other_owner.expose(), Some(json!({"url": theirs.url,
-        "projectId": project.id}))).await;
+    let foreign = app
+        .call(
+            "POST",
+            "/api/v1/webhooks",
+            other_owner.expose(),
+            Some(json!({"url": theirs.url,
+        "projectId": project.id})),
+        )
+        .await;
     assert_eq!((foreign.status, foreign.error()), (404, "Project not found"));
 
     post_feedback(&app, &project.id, owner.expose(), "mine").await;

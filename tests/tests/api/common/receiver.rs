@@ -41,8 +41,7 @@ impl Receiver {
     pub async fn start() -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a local port");
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let receiver =
-            Receiver { url, status: Arc::new(AtomicU16::new(200)), received: Arc::new(Mutex::new(vec![])) };
+        let receiver = Receiver { url, status: Arc::new(AtomicU16::new(200)), received: Arc::new(Mutex::new(vec![])) };
         let shared = receiver.clone();
         tokio::spawn(async move {
             loop {
