@@ -42,7 +42,7 @@ async fn a_response_on_the_public_page_reaches_the_receiver_signed_and_verifiabl
     let shown = app.call("GET", &format!("/api/v1/webhooks/{id}"), key.expose(), None).await;
     assert!(shown.body["data"].get("secret").is_none(), "never shown again: {}", shown.body);
 
-    let answers = json!({"answers": { &survey.rating: 2, &survey.multiple: ["Bread"] }});
+    let answers = json!({"answers": { &survey.rating: 2, &survey.multiple: ["Bread"] }, "ref": "crm:42"});
     let posted = post_json(&app, &survey.id, answers).await;
     assert_eq!(posted.status, 201, "{}", posted.body);
     assert!(receiver.wait_for_delivered(1, 20).await, "delivered: {:?}", receiver.received());
@@ -58,6 +58,7 @@ async fn a_response_on_the_public_page_reaches_the_receiver_signed_and_verifiabl
     assert_eq!(body["data"]["id"], posted.body["data"]["id"]);
     assert_eq!(body["data"]["surveyId"], survey.id.as_str());
     assert_eq!(body["data"]["rating"], 2);
+    assert_eq!(body["data"]["respondent"], json!({"ref": "crm:42"}), "the CRM's reference travels with it");
     assert!(body["timestamp"].as_str().is_some());
 
     let log = deliveries(&app, key.expose(), &id).await;
