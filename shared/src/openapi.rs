@@ -95,23 +95,34 @@ pub fn to_json(doc: &OpenApi) -> serde_json::Result<String> {
 /// `{"type", "timestamp", "data"}` with the Standard Webhooks headers; `data` has the shape the API
 /// returns for the same thing. A 2xx answer is success; `410 Gone` disables the endpoint.
 fn add_webhooks(value: &mut Value) {
-    let header = |name: &str, description: &str| {
-        json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}})
-    };
+    let header = |name: &str, description: &str| json!({"name": name, "in": "header", "required": true, "description": description, "schema": {"type": "string"}});
     let headers = json!([
         header("webhook-id", "The delivery's id (`dlv_…`), the same on every attempt: deduplicate on it"),
         header("webhook-timestamp", "Unix seconds when this attempt was signed"),
-        header("webhook-signature", "`v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<body>\">` with the endpoint's secret"),
+        header(
+            "webhook-signature",
+            "`v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<body>\">` with the endpoint's secret"
+        ),
     ]);
-    let with = |schema: &str, extra: Value| json!({"allOf": [{"$ref": format!("#/components/schemas/{schema}")}, extra]});
+    let with =
+        |schema: &str, extra: Value| json!({"allOf": [{"$ref": format!("#/components/schemas/{schema}")}, extra]});
     let project = json!({"type": "object", "required": ["projectId"], "properties": {"projectId": {"type": "string"}}});
     let survey = json!({"type": "object", "required": ["surveyId"], "properties": {"surveyId": {"type": "string"}}});
-    let ping = json!({"type": "object", "properties": {"webhookId": {"type": "string"}, "message": {"type": "string"}}});
+    let ping =
+        json!({"type": "object", "properties": {"webhookId": {"type": "string"}, "message": {"type": "string"}}});
     let events = [
-        ("feedback.created", "Feedback stored (API, widget, or filed from a survey response)", with("FeedbackView", project.clone())),
+        (
+            "feedback.created",
+            "Feedback stored (API, widget, or filed from a survey response)",
+            with("FeedbackView", project.clone()),
+        ),
         ("feedback.updated", "Feedback's status changed", with("FeedbackView", project)),
         ("response.created", "A survey response stored, with its respondent", with("ResponseView", survey.clone())),
-        ("response.topics", "A survey response's topics, once found (and whenever they change)", with("ResponseView", survey)),
+        (
+            "response.topics",
+            "A survey response's topics, once found (and whenever they change)",
+            with("ResponseView", survey),
+        ),
         ("ping", "Sent by POST /api/v1/webhooks/{webhookId}/test", ping),
     ];
     let mut webhooks = serde_json::Map::new();
@@ -172,7 +183,14 @@ const LINKS: &[(&str, &str, &str, &[&str])] = &[
         "createWebhook",
         "201",
         "webhookId",
-        &["getWebhook", "updateWebhook", "deleteWebhook", "rotateWebhookSecret", "testWebhook", "listWebhookDeliveries"],
+        &[
+            "getWebhook",
+            "updateWebhook",
+            "deleteWebhook",
+            "rotateWebhookSecret",
+            "testWebhook",
+            "listWebhookDeliveries",
+        ],
     ),
     ("updateWebhook", "200", "webhookId", &["getWebhook", "deleteWebhook", "listWebhookDeliveries"]),
     ("updateKey", "200", "keyId", &["getKey", "deleteKey"]),

@@ -74,7 +74,8 @@ pub async fn events_of(app: &App, changes: Vec<Change>) -> Result<Vec<Event>> {
                 tracing::error!(record = %change.id, "passed over a feedback item that does not read");
                 continue;
             };
-            let before = change.old.as_ref().and_then(|old| serde_dynamo::from_item::<_, FeedbackItem>(old.clone()).ok());
+            let before =
+                change.old.as_ref().and_then(|old| serde_dynamo::from_item::<_, FeedbackItem>(old.clone()).ok());
             let kind = match (change.name.as_str(), before) {
                 ("INSERT", _) => EventType::FeedbackCreated,
                 ("MODIFY", Some(before)) if before.view.status != item.view.status => EventType::FeedbackUpdated,
@@ -94,7 +95,8 @@ pub async fn events_of(app: &App, changes: Vec<Change>) -> Result<Vec<Event>> {
                 tracing::error!(record = %change.id, "passed over a response item that does not read");
                 continue;
             };
-            let before = change.old.as_ref().and_then(|old| serde_dynamo::from_item::<_, ResponseItem>(old.clone()).ok());
+            let before =
+                change.old.as_ref().and_then(|old| serde_dynamo::from_item::<_, ResponseItem>(old.clone()).ok());
             let kind = match (change.name.as_str(), before) {
                 ("INSERT", _) => EventType::ResponseCreated,
                 ("MODIFY", Some(before))
@@ -212,9 +214,9 @@ pub async fn attempt(app: &App, send: &Send, endpoint: &WebhookId, id: &Delivery
         Err(error) => (None, Some(error.chars().take(300).collect::<String>())),
     };
     delivery.last_status = status;
-    delivery.last_error = error.clone().or_else(|| {
-        status.filter(|s| !(200..300).contains(s)).map(|s| format!("The endpoint answered HTTP {s}"))
-    });
+    delivery.last_error = error
+        .clone()
+        .or_else(|| status.filter(|s| !(200..300).contains(s)).map(|s| format!("The endpoint answered HTTP {s}")));
     let attempted = match status {
         Some(200..=299) => {
             delivery.state = DeliveryState::Delivered;

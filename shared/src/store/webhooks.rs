@@ -106,9 +106,9 @@ pub async fn create(app: &App, endpoint: &Endpoint) -> Result<()> {
         .built()?;
     match Transaction::new().update(COUNT, count).put(ENDPOINT, put).send(app).await {
         Ok(()) => Ok(()),
-        Err(err) if err.failed(COUNT) => Err(Error::Conflict(format!(
-            "An account has at most {MAX_ENDPOINTS} webhook endpoints; delete one first"
-        ))),
+        Err(err) if err.failed(COUNT) => {
+            Err(Error::Conflict(format!("An account has at most {MAX_ENDPOINTS} webhook endpoints; delete one first")))
+        }
         Err(err) => Err(err.into()),
     }
 }
