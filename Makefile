@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench fuzz
+.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench bench-lambda fuzz
 
 DYNAMODB := infra/dynamodb-local.sh run
 # One build serves every target: exactly what `cargo test --workspace` builds (the same packages
@@ -79,3 +79,9 @@ score-topics:
 ## Analytics cost before and after the rollup, 100,000 responses over 90 days on DynamoDB Local.
 bench:
 	$(DYNAMODB) cargo run -q --release -p hearken-local --bin hearken-bench
+
+## Every HTTP function against the smallest Rust Lambda with a DynamoDB client (infra/bench/anchor/):
+## init, first response, warm latency, peak RSS and binary size through a Lambda Runtime API
+## emulator over DynamoDB Local; x86_64 timed, arm64 (cargo-lambda) sized. ~10 min after a first build.
+bench-lambda:
+	infra/bench/bench-lambda.sh

@@ -1,4 +1,5 @@
-//! Lambda entry point: build the shared state once per container, then serve invocations.
+//! Lambda entry point: build the shared state once per container (and, when asked, warm its
+//! DynamoDB connection), then serve invocations.
 
 use lambda_http::{run, service_fn, Error};
 
@@ -6,5 +7,8 @@ use lambda_http::{run, service_fn, Error};
 async fn main() -> Result<(), Error> {
     hearken::logging::init();
     let app = hearken::App::from_env().await?;
+    // With HEARKEN_PRIME_DYNAMODB=on: connection, TLS set-up and credentials during init (a GetItem on
+    // the keys table, which this function's policy allows); see `App::prime`.
+    app.prime(hearken::app::PrimeOn::Keys).await;
     run(service_fn(|req| async { Ok::<_, Error>(hearken_analytics::handle(&app, req).await) })).await
 }

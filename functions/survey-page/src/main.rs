@@ -1,5 +1,5 @@
-//! Lambda entry point: build the shared state once per container, warm its DynamoDB connection,
-//! then serve invocations.
+//! Lambda entry point: build the shared state once per container (and, when asked, warm its
+//! DynamoDB connection), then serve invocations.
 
 use lambda_http::{run, service_fn, Error};
 
@@ -7,8 +7,8 @@ use lambda_http::{run, service_fn, Error};
 async fn main() -> Result<(), Error> {
     hearken::logging::init();
     let app = hearken::App::from_env().await?;
-    // Connection, TLS set-up and credentials during init, not in the first request (a GetItem on the
-    // surveys table, which this function's policy allows).
+    // With HEARKEN_PRIME_DYNAMODB=on: connection, TLS set-up and credentials during init (a GetItem on
+    // the surveys table, which this function's policy allows); see `App::prime`.
     app.prime(hearken::app::PrimeOn::Surveys).await;
     run(service_fn(|req| async { Ok::<_, Error>(hearken_survey_page::handle(&app, req).await) })).await
 }
