@@ -34,8 +34,9 @@ use serde_json::json;
     ))]
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
     let raw = path_param(req, "projectId")?;
-    // One transaction: the key's checks, the quota and the write, whose condition on the project
-    // is the ownership proof (only the caller's project is ever written to).
+    // One transaction: the key's checks, the quota and the write; the project enters it only once
+    // proven the caller's (kept from an earlier read, or read first), so no other account's project
+    // is ever written to.
     let parse = || NewFeedback::from_json(json_body(req)?);
     let created = feedback::submit_with_key(app, req, &raw, parse).await?;
     Ok(data(StatusCode::CREATED, created))
