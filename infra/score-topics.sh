@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make score-topics`: the whole local stack (DynamoDB Local, every function, the topics stream
-# consumer) and ../shared/tools/score-topics against it, on the labelled fixture surveys. The
-# scorer submits every response through the public page and waits until each has its topics.
+# consumer) and ../shared/tools/score-topics against it, on the labelled fixture surveys, twice:
+# discovered topics alone, then guided (`--teach 3`: each labelled topic taught as a topic guide
+# with its first 3 labelled responses). The scorer submits every response through the public page
+# and waits until each has its topics.
 #
 #   infra/score-topics.sh [FILE.jsonl ...]   default: ../shared/fixtures/topics/*.jsonl
 set -euo pipefail
@@ -33,4 +35,8 @@ for _ in $(seq 1 120); do
   kill -0 "$stack" 2>/dev/null || { cat "$log" >&2; exit 1; }
   sleep 0.5
 done
-"$shared/tools/score-topics" --base "http://127.0.0.1:$port" --admin "target/debug/hearken-admin" --settle 300 "${files[@]}"
+score() { "$shared/tools/score-topics" --base "http://127.0.0.1:$port" --admin "target/debug/hearken-admin" --settle 300 "$@" "${files[@]}"; }
+echo "== discovered topics"
+score
+echo "== guided: 3 examples per topic"
+score --teach 3

@@ -14,7 +14,7 @@ cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
 anchor_target="$target/bench-anchor"
 packages=(-p hearken-feedback -p hearken-projects -p hearken-account -p hearken-widget -p hearken-surveys
-  -p hearken-survey-page -p hearken-analytics -p hearken-fallback -p hearken-docs)
+  -p hearken-survey-page -p hearken-analytics -p hearken-fallback -p hearken-docs -p hearken-webhooks)
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)" >&2; }
 
 # The local stack seeds the tables (template.yaml's) and the demo account; it is what `make dev`

@@ -46,6 +46,7 @@ FUNCTIONS = [
     ("analytics", "survey-analytics.json", 200, 256),
     ("fallback", "unmatched-route.json", 404, 128),
     ("docs", "docs-openapi.json", 200, 128),
+    ("webhooks", "webhooks-list.json", 200, 256),
 ]
 ANCHOR = "anchor"
 # The goals of issue 17: a function's number over the anchor's, at most.

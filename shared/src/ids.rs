@@ -1,4 +1,4 @@
-//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`, `srv_…`, `q_…`, `rsp_…`, `whk_…`, `dlv_…`). The body is a UUIDv7 in fixed-width
+//! Typed, prefixed ids (`acc_…`, `proj_…`, `fb_…`, `key_…`, `srv_…`, `q_…`, `rsp_…`, `whk_…`, `dlv_…`, `tg_…`). The body is a UUIDv7 in fixed-width
 //! base62, so ids sort by creation time: an index ordered by id lists newest first read backwards.
 
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,12 @@ prefixed_id!(
     WebhookId,
     "whk_"
 );
+prefixed_id!(
+    /// An owner's topic guide on a survey.
+    TopicGuideId,
+    "tg_"
+);
+
 prefixed_id!(
     /// One event's delivery to one webhook endpoint; its `webhook-id` across every attempt.
     DeliveryId,

@@ -29,6 +29,29 @@ pub struct ErrorBody {
     pub error: String,
 }
 
+/// `$edit`'s schema: `$fields`' with `minProperties: 1`, for a PATCH body that must give at least
+/// one field (utoipa 5.5's `min_properties` attribute writes `maxProperties` instead).
+#[macro_export]
+macro_rules! at_least_one_field {
+    ($edit:ident, $fields:ty) => {
+        impl utoipa::PartialSchema for $edit {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let mut schema = <$fields as utoipa::PartialSchema>::schema();
+                if let utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(object)) = &mut schema {
+                    object.min_properties = Some(1);
+                }
+                schema
+            }
+        }
+
+        impl utoipa::ToSchema for $edit {
+            fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+                <$fields as utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
 /// The body `err` is answered with on `surface`, for a route attribute's `example`.
 pub fn error_example(err: &Error, surface: Surface) -> Value {
     json!({ "error": status_and_message(err, surface).1 })

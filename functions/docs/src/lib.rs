@@ -6,9 +6,6 @@ use hearken::http::{browser_facing, route_key, serve};
 use hearken::{Error, Result};
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
-use std::sync::{Arc, OnceLock};
-use utoipa::openapi::OpenApi;
-use utoipa_swagger_ui::Config;
 
 const DOCUMENT: &str = "GET /openapi.json";
 const SWAGGER: &str = "GET /swagger";
@@ -22,51 +19,16 @@ pub const ROUTES: &[&str] = &[DOCUMENT, SWAGGER, SWAGGER_FILES];
 const SWAGGER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
 img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// This function's own routes in the document.
+/// This function's own routes; the whole document is put together by the local stack's
+/// `hearken-openapi` (infra/src/openapi.rs) from every function's `ApiDoc`.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(openapi_json, swagger, swagger_file))]
-struct ApiDoc;
+pub struct ApiDoc;
 
-/// The whole document: every function's routes, finished by the library (key schemes, the
-/// answers and headers every route shares).
-pub fn document() -> OpenApi {
-    let mut doc = ApiDoc::openapi_doc();
-    for part in [
-        hearken_projects::ApiDoc::openapi_doc(),
-        hearken_feedback::ApiDoc::openapi_doc(),
-        hearken_widget::ApiDoc::openapi_doc(),
-        hearken_account::ApiDoc::openapi_doc(),
-        hearken_surveys::ApiDoc::openapi_doc(),
-        hearken_survey_page::ApiDoc::openapi_doc(),
-        hearken_analytics::ApiDoc::openapi_doc(),
-        hearken_webhooks::ApiDoc::openapi_doc(),
-    ] {
-        doc.merge(part);
-    }
-    hearken::openapi::finish(doc)
-}
-
-/// `utoipa::OpenApi::openapi` under a name that does not clash with the module `openapi`.
-trait OpenApiDoc {
-    fn openapi_doc() -> OpenApi;
-}
-
-impl<T: utoipa::OpenApi> OpenApiDoc for T {
-    fn openapi_doc() -> OpenApi {
-        T::openapi()
-    }
-}
-
-/// The document as served, made once per container (a failure to write it is a bug: a 500 whose
-/// details go to the log).
-fn document_json() -> Result<&'static str> {
-    static JSON: OnceLock<String> = OnceLock::new();
-    if let Some(json) = JSON.get() {
-        return Ok(json);
-    }
-    let json = hearken::openapi::to_json(&document()).map_err(Error::internal)?;
-    Ok(JSON.get_or_init(|| json))
-}
+/// The document as served, written ahead of time by `make openapi` and checked in: a test fails
+/// while it differs from what the routes' attributes make. Served as it is, it costs this function
+/// no work on its first request and no code of the other functions.
+const DOCUMENT_JSON: &str = include_str!("../openapi.json");
 
 /// Handles one API Gateway request.
 pub async fn handle(req: Request) -> Response<Body> {
@@ -87,7 +49,7 @@ pub async fn handle(req: Request) -> Response<Body> {
 #[utoipa::path(get, path = "/openapi.json", tag = "Docs", operation_id = "getOpenApi", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
 fn openapi_json() -> Result<Response<Body>> {
-    let mut response = Response::new(Body::Text(document_json()?.to_owned()));
+    let mut response = Response::new(Body::Text(DOCUMENT_JSON.to_owned()));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     // Any site's tools may read it (API Gateway's CORS setting says the same when deployed).
@@ -114,30 +76,40 @@ fn swagger() -> Response<Body> {
     responses(
         (status = 200, description = "The file, typed by its extension", content(
             (String = "text/html"), (String = "text/css"), (String = "text/javascript"),
-            (String = "image/png"), (String = "text/plain"))),
+            (String = "image/png"))),
         (status = 404, description = "No such file", body = hearken::openapi::ErrorBody),
     ))]
 fn swagger_file(req: &Request) -> Result<Response<Body>> {
-    static CONFIG: OnceLock<Arc<Config<'static>>> = OnceLock::new();
-    // Relative to /swagger/index.html, so it works under any base path. No online validator: on
-    // any host but localhost Swagger UI would load a badge from validator.swagger.io, sending it
-    // the document's URL (the policy refuses it and a broken image shows).
-    let config = CONFIG.get_or_init(|| {
-        Arc::new(
-            Config::new(["../openapi.json"])
-                .try_it_out_enabled(true)
-                .persist_authorization(false)
-                .validator_url("none"),
-        )
-    });
     let path = hearken::http::path_param(req, "proxy")?;
-    let file = utoipa_swagger_ui::serve(&path, config.clone())
-        .map_err(Error::internal)?
-        .ok_or(Error::NotFound("No such file"))?;
-    let mut response = Response::new(Body::Binary(file.bytes.into_owned()));
-    if let Ok(value) = header::HeaderValue::from_str(&file.content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=3600"));
+    let (bytes, content_type) = swagger_ui_file(&path).ok_or(Error::NotFound("No such file"))?;
+    let mut response = Response::new(Body::Binary(bytes.to_vec()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=3600"));
     Ok(browser_facing(response, SWAGGER_CSP))
+}
+
+/// Swagger UI's files by name, with their types: what build.rs took from the vendored archive, and
+/// our settings.
+fn swagger_ui_file(name: &str) -> Option<(&'static [u8], &'static str)> {
+    macro_rules! vendored {
+        ($file:literal) => {
+            include_bytes!(concat!(env!("OUT_DIR"), "/", $file)).as_slice()
+        };
+    }
+    const HTML: &str = "text/html";
+    const CSS: &str = "text/css";
+    const JS: &str = "text/javascript";
+    const PNG: &str = "image/png";
+    Some(match name {
+        "" | "index.html" => (vendored!("index.html"), HTML),
+        "index.css" => (vendored!("index.css"), CSS),
+        "swagger-ui.css" => (vendored!("swagger-ui.css"), CSS),
+        "swagger-ui-bundle.js" => (vendored!("swagger-ui-bundle.js"), JS),
+        "swagger-ui-standalone-preset.js" => (vendored!("swagger-ui-standalone-preset.js"), JS),
+        "swagger-initializer.js" => (include_bytes!("../swagger/swagger-initializer.js").as_slice(), JS),
+        "favicon-32x32.png" => (vendored!("favicon-32x32.png"), PNG),
+        "favicon-16x16.png" => (vendored!("favicon-16x16.png"), PNG),
+        _ => return None,
+    })
 }

@@ -1,9 +1,11 @@
-//! The RateMind surveys API: `/api/v1/surveys`, `/api/v1/surveys/{surveyId}` and the survey's
-//! responses, `/api/v1/surveys/{surveyId}/feedback`. BUSINESS plan, account keys. Thin: parse,
-//! call the library, shape the response.
+//! The RateMind surveys API: `/api/v1/surveys`, `/api/v1/surveys/{surveyId}`, the survey's
+//! responses, `/api/v1/surveys/{surveyId}/feedback`, and its topic guides,
+//! `/api/v1/surveys/{surveyId}/topic-guides`. BUSINESS plan, account keys. Thin: parse, call the
+//! library, shape the response.
 
 mod responses;
 mod surveys;
+mod topic_guides;
 
 use hearken::http::{route_key, serve};
 use hearken::plans::{Action, Plan};
@@ -15,13 +17,30 @@ const CREATE: &str = "POST /api/v1/surveys";
 const GET: &str = "GET /api/v1/surveys/{surveyId}";
 const UPDATE: &str = "PATCH /api/v1/surveys/{surveyId}";
 const RESPONSES: &str = "GET /api/v1/surveys/{surveyId}/feedback";
+const GUIDES: &str = "GET /api/v1/surveys/{surveyId}/topic-guides";
+const GUIDE_CREATE: &str = "POST /api/v1/surveys/{surveyId}/topic-guides";
+const GUIDE: &str = "GET /api/v1/surveys/{surveyId}/topic-guides/{guideId}";
+const GUIDE_UPDATE: &str = "PATCH /api/v1/surveys/{surveyId}/topic-guides/{guideId}";
+const GUIDE_DELETE: &str = "DELETE /api/v1/surveys/{surveyId}/topic-guides/{guideId}";
 
 /// The routes of template.yaml this function serves.
-pub const ROUTES: &[&str] = &[LIST, CREATE, GET, UPDATE, RESPONSES];
+pub const ROUTES: &[&str] =
+    &[LIST, CREATE, GET, UPDATE, RESPONSES, GUIDES, GUIDE_CREATE, GUIDE, GUIDE_UPDATE, GUIDE_DELETE];
 
 /// This function's routes in the OpenAPI document (the docs function merges every function's).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(surveys::list, surveys::create, surveys::get, surveys::update, responses::list))]
+#[openapi(paths(
+    surveys::list,
+    surveys::create,
+    surveys::get,
+    surveys::update,
+    responses::list,
+    topic_guides::list,
+    topic_guides::create,
+    topic_guides::get,
+    topic_guides::update,
+    topic_guides::delete,
+))]
 pub struct ApiDoc;
 
 /// A page of a list: `limit` when none is given, and the most one page holds.
@@ -44,6 +63,11 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             Some(GET) => surveys::get(app, &req).await,
             Some(UPDATE) => surveys::update(app, &req).await,
             Some(RESPONSES) => responses::list(app, &req).await,
+            Some(GUIDES) => topic_guides::list(app, &req).await,
+            Some(GUIDE_CREATE) => topic_guides::create(app, &req).await,
+            Some(GUIDE) => topic_guides::get(app, &req).await,
+            Some(GUIDE_UPDATE) => topic_guides::update(app, &req).await,
+            Some(GUIDE_DELETE) => topic_guides::delete(app, &req).await,
             _ => Err(Error::NoRoute),
         }
     })

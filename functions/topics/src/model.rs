@@ -1,9 +1,11 @@
 //! The embedding model and topic discovery of `hearken-topics`, as the library's topic steps
 //! (`hearken::ops::topics`) reach them.
 
-use hearken::ops::topics::TopicModel;
+use hearken::ops::topics::{GuideSample, TopicModel};
 use hearken::{Error, Result};
-use hearken_topics::{derive_topics_with_previous, Embedder, ResponseVectors, Sample, TopicSet, TOPIC_SET_FORMAT};
+use hearken_topics::{
+    derive_topics_with_previous, Embedder, Guide, ResponseVectors, Sample, Steering, TopicSet, TOPIC_SET_FORMAT,
+};
 use std::sync::{Arc, OnceLock};
 
 /// The model, loaded once per process.
@@ -32,11 +34,28 @@ impl TopicModel for Model {
         self.0.response_vectors_batch(texts).map_err(Error::internal)
     }
 
-    fn derive(&self, samples: &[(&str, Option<u8>, &ResponseVectors)], previous: Option<&TopicSet>) -> TopicSet {
+    fn derive(
+        &self,
+        samples: &[(&str, Option<u8>, &ResponseVectors)],
+        previous: Option<&TopicSet>,
+        guides: &[GuideSample<'_, ResponseVectors>],
+        discover: bool,
+    ) -> TopicSet {
         let samples: Vec<Sample> =
             samples.iter().map(|&(text, rating, vectors)| Sample { text, rating, vectors }).collect();
+        let guides: Vec<Guide> = guides
+            .iter()
+            .map(|guide| Guide {
+                name: guide.name,
+                examples: guide
+                    .examples
+                    .iter()
+                    .map(|&(text, vectors)| Sample { text, rating: None, vectors })
+                    .collect(),
+            })
+            .collect();
         // The model also picks each new topic's name among its frequent phrases.
-        derive_topics_with_previous(&samples, previous, Some(self.0))
+        derive_topics_with_previous(&samples, previous, &Steering { guides: &guides, discover }, Some(self.0))
     }
 
     fn assign(&self, set: &TopicSet, text: &str, vectors: &ResponseVectors) -> Vec<String> {

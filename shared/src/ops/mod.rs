@@ -10,6 +10,7 @@ pub mod project_keys;
 pub mod projects;
 pub mod survey_responses;
 pub mod surveys;
+pub mod topic_guides;
 pub mod topics;
 pub mod webhook_events;
 pub mod webhooks;

@@ -9,7 +9,8 @@ use crate::store::response_topics::{self as stored, Processed, StoredSet};
 use crate::store::responses::ResponseItem;
 use crate::store::survey_days::{self, PENDING_SHARDS};
 use crate::store::surveys;
-use crate::surveys::Survey;
+use crate::store::topic_guides;
+use crate::surveys::{Survey, TopicGuide};
 use crate::time::Timestamp;
 use crate::{App, Error, Result};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -25,8 +26,15 @@ pub trait TopicModel: Send + Sync + 'static {
     /// Vectors of each (non-empty) text, in order.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Self::Vectors>>;
     /// A set derived from `samples` (oldest first: text, rating, vectors), keeping the names of
-    /// `previous` topics that did not change.
-    fn derive(&self, samples: &[(&str, Option<u8>, &Self::Vectors)], previous: Option<&Self::Set>) -> Self::Set;
+    /// `previous` topics that did not change: the owner's `guides` first, each under its name,
+    /// then, when `discover`, the topics found in what the guides do not cover.
+    fn derive(
+        &self,
+        samples: &[(&str, Option<u8>, &Self::Vectors)],
+        previous: Option<&Self::Set>,
+        guides: &[GuideSample<'_, Self::Vectors>],
+        discover: bool,
+    ) -> Self::Set;
     /// The topics `set` gives a response.
     fn assign(&self, set: &Self::Set, text: &str, vectors: &Self::Vectors) -> Vec<String>;
     /// How many topics a set has (for the log).
@@ -36,6 +44,12 @@ pub trait TopicModel: Send + Sync + 'static {
     fn set_from_bytes(&self, bytes: &[u8]) -> Option<Self::Set>;
     fn vectors_to_bytes(&self, vectors: &Self::Vectors) -> Vec<u8>;
     fn vectors_from_bytes(&self, bytes: &[u8]) -> Option<Self::Vectors>;
+}
+
+/// An owner's topic guide as a derivation takes it: its name, and its examples with their vectors.
+pub struct GuideSample<'a, V> {
+    pub name: &'a str,
+    pub examples: Vec<(&'a str, &'a V)>,
 }
 
 /// Responses a derivation reads (the most recent): keeps it to seconds and bounded memory
@@ -133,11 +147,19 @@ async fn rederive_with<M: TopicModel>(
             Some((p, text, vectors))
         })
         .collect();
-    let deriving = Arc::clone(model);
+    let guides = guide_vectors(app, model, &survey.id).await?;
+    let (deriving, discover) = (Arc::clone(model), survey.discover_topics);
     let (set, rows) = blocking(move || {
         let samples: Vec<(&str, Option<u8>, &M::Vectors)> =
             rows.iter().map(|(p, text, vectors)| (text.as_str(), p.item.response.rating, vectors)).collect();
-        let set = deriving.derive(&samples, previous.as_ref());
+        let guides: Vec<GuideSample<'_, M::Vectors>> = guides
+            .iter()
+            .map(|(guide, vectors)| GuideSample {
+                name: &guide.name,
+                examples: guide.examples.iter().map(String::as_str).zip(vectors).collect(),
+            })
+            .collect();
+        let set = deriving.derive(&samples, previous.as_ref(), &guides, discover);
         (set, rows)
     })
     .await?;
@@ -164,6 +186,36 @@ async fn rederive_with<M: TopicModel>(
     let topics = model.topic_count(&set);
     tracing::info!(survey = %survey.id, responses = rows.len(), topics, "topics derived");
     Ok(())
+}
+
+/// The survey's topic guides with their examples' vectors: those kept on each guide, or, for a
+/// guide new or changed since, embedded now and kept for the next derivation.
+async fn guide_vectors<M: TopicModel>(
+    app: &App,
+    model: &Arc<M>,
+    survey: &SurveyId,
+) -> Result<Vec<(TopicGuide, Vec<M::Vectors>)>> {
+    let mut guides = Vec::new();
+    for stored in topic_guides::with_vectors(app, survey).await? {
+        let kept: Option<Vec<M::Vectors>> = stored
+            .vectors
+            .filter(|kept| kept.len() == stored.guide.examples.len())
+            .and_then(|kept| kept.iter().map(|bytes| model.vectors_from_bytes(bytes)).collect());
+        let vectors = match kept {
+            Some(vectors) => vectors,
+            None => {
+                let (embedding, examples) = (Arc::clone(model), stored.guide.examples.clone());
+                let vectors =
+                    blocking(move || embedding.embed(&examples.iter().map(String::as_str).collect::<Vec<_>>()))
+                        .await??;
+                let bytes = vectors.iter().map(|v| model.vectors_to_bytes(v)).collect();
+                topic_guides::keep_vectors(app, survey, &stored.guide, bytes).await?;
+                vectors
+            }
+        };
+        guides.push((stored.guide, vectors));
+    }
+    Ok(guides)
 }
 
 /// What a nightly run did.

@@ -12,6 +12,7 @@ pub mod response_topics;
 pub mod responses;
 pub mod survey_days;
 pub mod surveys;
+pub mod topic_guides;
 pub mod usage;
 pub mod webhooks;
 

@@ -48,6 +48,7 @@ impl SurveyItem {
 /// The labels of a survey's writes whose failed conditions mean something.
 const SURVEY: &str = "survey";
 const PROJECT_CHECK: &str = "project check";
+const STEERING: &str = "topic steering";
 
 /// A condition that the project exists, is the account's and is not being deleted.
 fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<ConditionCheck> {
@@ -190,6 +191,9 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
     if let Some(project) = &changes.project_id {
         set("projectId", attribute(project)?);
     }
+    if let Some(discover) = changes.discover_topics {
+        set("discoverTopics", AttributeValue::Bool(discover));
+    }
     let mut condition = "attribute_exists(pk) AND accountId = :account".to_owned();
     if let Some(questions) = &changes.questions {
         set("questions", attribute(questions)?);
@@ -227,31 +231,36 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
     }
     let update = update.built()?;
 
-    let failed = match &changes.project_id {
-        Some(Some(project)) => {
-            let writes = Transaction::new()
-                .update(SURVEY, update)
-                .check(PROJECT_CHECK, project_check(app, &before.account_id, project)?);
-            match writes.send(app).await {
-                Ok(()) => None,
-                Err(err) if err.failed(PROJECT_CHECK) && !err.failed(SURVEY) => return Ok(Updated::ProjectGone),
-                Err(err) if err.any_failed() => Some(()),
-                Err(err) => return Err(err.into()),
-            }
+    // A change of `discoverTopics` moves the survey's steering revision in the same transaction:
+    // the topics function re-derives its topics when it sees it.
+    let steer = changes.discover_topics.is_some_and(|discover| discover != before.survey.discover_topics);
+    let project = changes.project_id.as_ref().and_then(Option::as_ref);
+    let failed = if project.is_some() || steer {
+        let mut writes = Transaction::new().update(SURVEY, update);
+        if let Some(project) = project {
+            writes = writes.check(PROJECT_CHECK, project_check(app, &before.account_id, project)?);
         }
-        _ => {
-            if !crate::request_scope::may_start_write() {
-                return Err(Error::Unavailable("no time left in the request to start a write".into()));
+        if steer {
+            writes = writes.update(STEERING, super::topic_guides::steer(app, &before.survey.id, 0)?);
+        }
+        match writes.send(app).await {
+            Ok(()) => None,
+            Err(err) if err.failed(PROJECT_CHECK) && !err.failed(SURVEY) => return Ok(Updated::ProjectGone),
+            Err(err) if err.any_failed() => Some(()),
+            Err(err) => return Err(err.into()),
+        }
+    } else {
+        if !crate::request_scope::may_start_write() {
+            return Err(Error::Unavailable("no time left in the request to start a write".into()));
+        }
+        let call = update_alone(app, &update).return_values(ReturnValue::AllNew).send();
+        match db_call(call).await {
+            Ok(out) => {
+                let item: SurveyItem = serde_dynamo::from_item(out.attributes.unwrap_or_default())?;
+                return Ok(Updated::Done(Box::new(item.survey)));
             }
-            let call = update_alone(app, &update).return_values(ReturnValue::AllNew).send();
-            match db_call(call).await {
-                Ok(out) => {
-                    let item: SurveyItem = serde_dynamo::from_item(out.attributes.unwrap_or_default())?;
-                    return Ok(Updated::Done(Box::new(item.survey)));
-                }
-                Err(err) if failed_condition(&err) => Some(()),
-                Err(err) => return Err(err.into()),
-            }
+            Err(err) if failed_condition(&err) => Some(()),
+            Err(err) => return Err(err.into()),
         }
     };
     // Read again to tell why (or, after a transaction, to answer the survey as it now is).

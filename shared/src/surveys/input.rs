@@ -6,8 +6,8 @@ use crate::{Error, Result};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashSet};
 
-const SURVEY_FIELDS: [&str; 7] =
-    ["name", "welcomeMessage", "thankYouMessage", "threshold", "status", "projectId", "questions"];
+const SURVEY_FIELDS: [&str; 8] =
+    ["name", "welcomeMessage", "thankYouMessage", "threshold", "status", "projectId", "questions", "discoverTopics"];
 
 /// The changeable fields of a survey, each `None` when not given.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,6 +19,7 @@ pub struct SurveyChanges {
     pub status: Option<SurveyStatus>,
     pub project_id: Option<Option<ProjectId>>,
     pub questions: Option<Vec<Question>>,
+    pub discover_topics: Option<bool>,
 }
 
 impl SurveyChanges {
@@ -45,6 +46,9 @@ impl SurveyChanges {
         if let Some(questions) = &self.questions {
             survey.questions = questions.clone();
         }
+        if let Some(discover) = self.discover_topics {
+            survey.discover_topics = discover;
+        }
     }
 }
 
@@ -67,6 +71,7 @@ pub fn new_survey_from_json(body: Value, now: Timestamp) -> Result<Survey> {
         status: SurveyStatus::Active,
         project_id: None,
         questions: vec![],
+        discover_topics: true,
         response_count: 0,
         created_at: now,
         updated_at: now,
@@ -134,7 +139,21 @@ fn changes_of(mut fields: Map<String, Value>, existing: &[Question]) -> Result<S
         )),
     };
     let questions = fields.remove("questions").map(|v| questions(v, existing)).transpose()?;
-    Ok(SurveyChanges { name, welcome_message, thank_you_message, threshold, status, project_id, questions })
+    let discover_topics = match fields.remove("discoverTopics") {
+        None => None,
+        Some(Value::Bool(discover)) => Some(discover),
+        Some(_) => return Err(Error::bad_request("discoverTopics must be true or false")),
+    };
+    Ok(SurveyChanges {
+        name,
+        welcome_message,
+        thank_you_message,
+        threshold,
+        status,
+        project_id,
+        questions,
+        discover_topics,
+    })
 }
 
 /// The body of `POST /api/v1/surveys`, as the OpenAPI document shows it ([`new_survey_from_json`]
@@ -165,31 +184,17 @@ pub struct NewSurvey {
     /// The questions, in the order shown.
     #[schema(min_items = 1, max_items = 20)]
     questions: Vec<NewQuestion>,
+    /// Whether topics are discovered from the responses beside the owner's topic guides; `false`
+    /// keeps only the guides.
+    #[schema(nullable = false, default = true)]
+    discover_topics: Option<bool>,
 }
 
 /// The body of `PATCH /api/v1/surveys/{surveyId}` ([`changes_from_json`] reads it): only the
 /// fields given change, at least one. Unknown fields are refused.
 pub struct SurveyEdit;
 
-/// `minProperties: 1` on [`SurveyEditFields`]' schema: utoipa 5.5's `min_properties` attribute
-/// writes `maxProperties`.
-impl utoipa::PartialSchema for SurveyEdit {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::Schema;
-        use utoipa::openapi::RefOr;
-        let mut schema = SurveyEditFields::schema();
-        if let RefOr::T(Schema::Object(object)) = &mut schema {
-            object.min_properties = Some(1);
-        }
-        schema
-    }
-}
-
-impl ToSchema for SurveyEdit {
-    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
-        SurveyEditFields::schemas(schemas);
-    }
-}
+crate::at_least_one_field!(SurveyEdit, SurveyEditFields);
 
 /// The body of `PATCH /api/v1/surveys/{surveyId}` ([`changes_from_json`] reads it): only the
 /// fields given change, at least one. Unknown fields are refused.
@@ -218,6 +223,10 @@ struct SurveyEditFields {
     /// response (then a 400). A question sent back with its `id` keeps it.
     #[schema(nullable = false, min_items = 1, max_items = 20)]
     questions: Option<Vec<QuestionEdit>>,
+    /// Whether topics are discovered from the responses beside the owner's topic guides; `false`
+    /// keeps only the guides. A change re-assigns the survey's responses within a minute.
+    #[schema(nullable = false)]
+    discover_topics: Option<bool>,
 }
 
 /// The two question shapes of the OpenAPI document: `$name` with `$($id)*` as its extra fields.

@@ -5,6 +5,7 @@ mod answers;
 mod input;
 mod respondent;
 mod response;
+mod topic_guides;
 
 pub use answers::{AnswerError, AnswerValue, Answers, Given, SubmittedAnswer, SubmittedAnswers, SubmittedForm};
 pub use input::{
@@ -12,6 +13,10 @@ pub use input::{
 };
 pub use respondent::{Respondent, RespondentRef, REF_FIELD, REF_MAX_CHARS, REF_RULE};
 pub use response::{filed_feedback, AnswerView, Answered, QuestionType, ResponseView, SurveyResponse};
+pub use topic_guides::{
+    guide_changes_from_json, new_guide_from_json, GuideChanges, NewTopicGuide, TopicGuide, TopicGuideEdit, GUIDES_MAX,
+    GUIDE_EXAMPLES_MAX, GUIDE_EXAMPLE_MAX_CHARS, GUIDE_NAME_MAX_CHARS,
+};
 
 use crate::ids::{ProjectId, QuestionId, SurveyId};
 use crate::time::Timestamp;
@@ -128,10 +133,19 @@ pub struct Survey {
     pub project_id: Option<ProjectId>,
     /// In the order shown; the first RATING question gives a response its rating.
     pub questions: Vec<Question>,
+    /// Whether topics are discovered from the responses beside the owner's topic guides; `false`
+    /// keeps only the guides.
+    #[serde(default = "discover_by_default")]
+    pub discover_topics: bool,
     /// Responses stored so far.
     pub response_count: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// Surveys stored before the setting existed discover topics.
+fn discover_by_default() -> bool {
+    true
 }
 
 impl Survey {

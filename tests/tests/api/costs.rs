@@ -183,6 +183,33 @@ async fn each_route_costs_what_the_readme_says_on_a_warm_container() {
         200,
         (6, 3),
     );
+    // Topic guides: the survey proven the caller's in the access round, then the guides' own
+    // reads and writes (a change reads the guide first: its name claim moves with it).
+    let guides = format!("/api/v1/surveys/{s}/topic-guides");
+    let guide = json!({"name": "late", "examples": ["The courier was late"]});
+    let made = call("POST", guides.clone(), business.clone(), Some(guide)).await;
+    let one = format!("{guides}/{}", made.body["data"]["id"].as_str().unwrap_or_default());
+    row("POST /api/v1/surveys/{surveyId}/topic-guides", made, 201, (5, 2));
+    row("GET /api/v1/surveys/{surveyId}/topic-guides", call("GET", guides, business.clone(), None).await, 200, (5, 2));
+    row(
+        "GET /api/v1/surveys/{surveyId}/topic-guides/{guideId}",
+        call("GET", one.clone(), business.clone(), None).await,
+        200,
+        (5, 2),
+    );
+    let rename = Some(json!({"name": "lateness"}));
+    row(
+        "PATCH /api/v1/surveys/{surveyId}/topic-guides/{guideId}",
+        call("PATCH", one.clone(), business.clone(), rename).await,
+        200,
+        (6, 3),
+    );
+    row(
+        "DELETE /api/v1/surveys/{surveyId}/topic-guides/{guideId}",
+        call("DELETE", one, business.clone(), None).await,
+        200,
+        (6, 3),
+    );
 
     let table: Vec<String> = rows
         .iter()

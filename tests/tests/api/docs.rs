@@ -97,6 +97,17 @@ async fn served_document(app: &hearken_tests::TestApp) -> (Reply, Value) {
     (reply, doc)
 }
 
+/// The docs function serves a document written ahead of time (no work on its first request, none
+/// of the other functions' code in its binary); it must be exactly what the routes' attributes
+/// and types make today.
+#[test]
+fn the_served_document_is_the_one_the_routes_make() {
+    let written =
+        std::fs::read_to_string(hearken_local::openapi::CHECKED_IN).expect("functions/docs/openapi.json exists");
+    let made = hearken_local::openapi::document_json();
+    assert!(written == made, "functions/docs/openapi.json is out of date: run `make openapi` and commit it");
+}
+
 #[tokio::test]
 async fn the_document_lists_every_route_of_the_template_and_nothing_else() {
     let app = spawn_app().await;

@@ -23,6 +23,7 @@ const TEXT_QUESTION: &str = "q_REPLACE_WITH_TEXT_QUESTION_ID";
 const RESPONSE: &str = "rsp_REPLACE_WITH_RESPONSE_ID";
 const WEBHOOK: &str = "whk_REPLACE_WITH_WEBHOOK_ID";
 const DELIVERY: &str = "dlv_REPLACE_WITH_DELIVERY_ID";
+const GUIDE: &str = "tg_REPLACE_WITH_GUIDE_ID";
 /// Where the sample webhook points: a port nobody listens on (the local stack allows loopback).
 const WEBHOOK_URL: &str = "http://127.0.0.1:9/hook";
 
@@ -124,6 +125,10 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
     let kind = hearken::webhooks::EventType::Ping;
     let delivery = hearken::store::webhooks::Delivery::new(&endpoint, hearken::ids::DeliveryId::generate(), kind, ping);
     hearken::store::webhooks::put_delivery(&app.app, &delivery).await.unwrap();
+    let guide = json!({"name": "cold food", "examples": ["The soup arrived cold.", "My pizza was lukewarm"]});
+    let guide = hearken::surveys::new_guide_from_json(guide, now).unwrap();
+    let refused = hearken::store::topic_guides::create(&app.app, &account.id, &survey.survey.id, &guide).await.unwrap();
+    assert_eq!(refused, None);
     let text = event
         .to_string()
         .replace(PROJECT, project.id.as_str())
@@ -138,6 +143,7 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
         .replace(RESPONSE, &response.sk)
         .replace(WEBHOOK, endpoint.sk.as_str())
         .replace(DELIVERY, delivery.sk.as_str())
+        .replace(GUIDE, guide.id.as_str())
         .replace("REPLACE_WITH_AN_HTTPS_URL", WEBHOOK_URL)
         .replace("2026-12-01T09:30:00.000Z", &response.response.created_at.to_iso());
     (text, project.id)
@@ -215,12 +221,21 @@ async fn every_stream_sample_event_runs_through_its_consumer() {
             }
             "FeedbackTable" => {
                 // The event names a stored response; running it gives the response its topics
-                // (a list, possibly empty) and keeps its vectors.
+                // (a list, possibly empty) and keeps its vectors. Or it names the survey's steering
+                // item (its guide was made): running it derives the survey's topics, the guide's
+                // among them.
                 let keys = &parsed["Records"][0]["dynamodb"]["Keys"];
                 let (pk, sk) =
                     (keys["pk"]["S"].as_str().unwrap().to_owned(), keys["sk"]["S"].as_str().unwrap().to_owned());
                 let event = serde_json::from_value(parsed).unwrap_or_else(|e| panic!("{name}: {e}"));
                 (consumer.handler)(app.app.clone(), event).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+                if sk == hearken::store::topic_guides::STEERING_SK {
+                    let survey = hearken::ids::SurveyId::parse(&pk).unwrap();
+                    let set = hearken::store::response_topics::get_set(&app.app, &survey).await.unwrap();
+                    let set = String::from_utf8(set.expect("a topic set").bytes).unwrap();
+                    assert!(set.contains("\"cold food\""), "{name}: the guide is not a topic: {set}");
+                    continue;
+                }
                 let item = app
                     .app
                     .db

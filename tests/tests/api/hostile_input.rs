@@ -80,9 +80,12 @@ const BODY_FIELDS: &[&str] = &[
     "context",
     "context.url",
     "description",
+    "discoverTopics",
     "enabled",
     "events",
     "events.0",
+    "examples",
+    "examples.0",
     "expiresAt",
     "message",
     "name",
@@ -362,6 +365,14 @@ impl Fixture {
         let ping = app.call("POST", &format!("/api/v1/webhooks/{webhook}/test"), &owner, None).await;
         assert_eq!(ping.status, 202, "ping: {}", ping.body);
         let delivery = id(&ping.body["data"]);
+        let guide = |survey: &str| {
+            let path = format!("/api/v1/surveys/{survey}/topic-guides");
+            let body = json!({"name": format!("guide of {survey}"), "examples": ["late again", "cold food"]});
+            let app = &app;
+            let owner = owner.clone();
+            async move { id(&created(app.call("POST", &path, &owner, Some(body)).await, "topic guide")) }
+        };
+        let (survey_guide, victim_guide) = (guide(&id(&survey)).await, guide(&id(&victim_survey)).await);
         let ids = HashMap::from([
             ("projectId", (project.id.to_string(), victim_project.id.to_string())),
             ("id", (feedback[0].clone(), feedback[1].clone())),
@@ -369,6 +380,7 @@ impl Fixture {
             ("surveyId", (id(&survey), id(&victim_survey))),
             ("webhookId", (webhook, victim_webhook)),
             ("deliveryId", (delivery.clone(), delivery)),
+            ("guideId", (survey_guide, victim_guide)),
             // Swagger UI's files: public, the same for everyone.
             ("proxy", ("index.html".to_owned(), "index.html".to_owned())),
         ]);
@@ -418,6 +430,8 @@ impl Fixture {
             "POST /s/{surveyId}" => answers,
             "POST /api/v1/webhooks" => json!({"url": WEBHOOK_URL}),
             "PATCH /api/v1/webhooks/{webhookId}" => json!({"description": "Victim hook"}),
+            "POST /api/v1/surveys/{surveyId}/topic-guides" => json!({"name": "Hostile guide", "examples": ["x"]}),
+            "PATCH /api/v1/surveys/{surveyId}/topic-guides/{guideId}" => json!({"name": "Victim guide"}),
             _ => json!({}),
         }
     }

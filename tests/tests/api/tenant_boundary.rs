@@ -10,7 +10,7 @@
 //! key's last use in the background (one more call), which may fall on either side of a pair once;
 //! a real difference shows every time.
 
-use hearken::ids::{DeliveryId, FeedbackId, KeyId, ProjectId, SurveyId, WebhookId};
+use hearken::ids::{DeliveryId, FeedbackId, KeyId, ProjectId, SurveyId, TopicGuideId, WebhookId};
 use hearken::plans::Plan;
 use hearken_tests::{spawn_app, Reply, TestApp};
 use serde_json::{json, Value};
@@ -57,6 +57,8 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
         "&limit=1&offset=25",
         "&status=NEW&search=slow&page=3&pageSize=1",
     ];
+    // A guide id on the survey `{id}` (the guide routes' own ids: tests/api/topic_guides.rs).
+    let guide = format!("/api/v1/surveys/{{id}}/topic-guides/{}", TopicGuideId::generate());
     let list_all = feedback_filters.iter().map(|f| case(&format!("/api/feedback?project={{id}}{f}"))).collect();
     let of_project = ["", "?offset=25", "?offset=1&limit=1", "?status=NEW", "?status=RESOLVED&limit=100"]
         .iter()
@@ -139,6 +141,26 @@ fn table() -> Vec<(&'static str, Kind, Walk)> {
             ]),
         ),
         ("GET /api/v1/surveys/{surveyId}/feedback", Survey, Walk::Cases(responses)),
+        (
+            "GET /api/v1/surveys/{surveyId}/topic-guides",
+            Survey,
+            Walk::Cases(vec![case("/api/v1/surveys/{id}/topic-guides")]),
+        ),
+        (
+            "POST /api/v1/surveys/{surveyId}/topic-guides",
+            Survey,
+            Walk::Cases(vec![
+                with_body("/api/v1/surveys/{id}/topic-guides", json!({"name": "late", "examples": ["late again"]})),
+                with_body("/api/v1/surveys/{id}/topic-guides", json!({"name": "", "examples": []})),
+            ]),
+        ),
+        ("GET /api/v1/surveys/{surveyId}/topic-guides/{guideId}", Survey, Walk::Cases(vec![case(&guide)])),
+        (
+            "PATCH /api/v1/surveys/{surveyId}/topic-guides/{guideId}",
+            Survey,
+            Walk::Cases(vec![with_body(&guide, json!({"name": "renamed"}))]),
+        ),
+        ("DELETE /api/v1/surveys/{surveyId}/topic-guides/{guideId}", Survey, Walk::Cases(vec![case(&guide)])),
         ("GET /s/{surveyId}", Survey, Walk::Public),
         ("POST /s/{surveyId}", Survey, Walk::Public),
         ("GET /api/v1/surveys/{surveyId}/analytics", Survey, Walk::Cases(analytics)),

@@ -1,0 +1,70 @@
+//! A survey's topic guides (the access check read the survey and proved it the caller's): created,
+//! listed, read, changed, deleted. Every change moves the survey's steering revision, and the
+//! topics function re-derives the survey's topics when it sees it, within seconds.
+
+use super::{raced, ATTEMPTS};
+use crate::access::Access;
+use crate::ids::TopicGuideId;
+use crate::store::surveys::SurveyItem;
+use crate::store::topic_guides::{self as stored, Refused};
+use crate::store::Changed;
+use crate::surveys::{GuideChanges, TopicGuide, GUIDES_MAX};
+use crate::time::Timestamp;
+use crate::{App, Error, Result};
+
+/// A guide that does not exist, or is another survey's.
+pub const TOPIC_GUIDE_NOT_FOUND: Error = Error::NotFound("Topic guide not found");
+
+fn refusal(refused: Refused) -> Error {
+    match refused {
+        Refused::NameTaken => Error::Conflict("name: another topic guide of this survey has this name".to_owned()),
+        Refused::Full => Error::Conflict(format!("A survey has at most {GUIDES_MAX} topic guides; delete one first")),
+        Refused::SurveyGone => super::SURVEY_NOT_FOUND,
+    }
+}
+
+/// Adds a guide to the survey.
+pub async fn create(app: &App, access: &Access, survey: &SurveyItem, guide: TopicGuide) -> Result<TopicGuide> {
+    match stored::create(app, &access.account.id, &survey.survey.id, &guide).await? {
+        None => Ok(guide),
+        Some(refused) => Err(refusal(refused)),
+    }
+}
+
+/// The survey's guides, oldest first.
+pub async fn list(app: &App, survey: &SurveyItem) -> Result<Vec<TopicGuide>> {
+    stored::list(app, &survey.survey.id).await
+}
+
+/// The survey's guide `raw` (a malformed id is as unknown as another survey's).
+pub async fn get(app: &App, survey: &SurveyItem, raw: &str) -> Result<TopicGuide> {
+    let id = TopicGuideId::parse(raw).ok_or(TOPIC_GUIDE_NOT_FOUND)?;
+    stored::get(app, &survey.survey.id, &id).await?.ok_or(TOPIC_GUIDE_NOT_FOUND)
+}
+
+/// Changes the fields given.
+pub async fn update(app: &App, survey: &SurveyItem, raw: &str, changes: &GuideChanges) -> Result<TopicGuide> {
+    for _ in 0..ATTEMPTS {
+        let before = get(app, survey, raw).await?;
+        let mut after = before.clone();
+        changes.apply_to(&mut after);
+        // Strictly later, so the next change's condition tells the two apart.
+        let later = Timestamp::from_millis(before.updated_at.unix_millis() + 1).unwrap_or(before.updated_at);
+        after.updated_at = Timestamp::now().max(later);
+        match stored::save(app, &survey.survey.id, &before, &after).await? {
+            Changed::Done(None) => return Ok(after),
+            Changed::Done(Some(refused)) => return Err(refusal(refused)),
+            Changed::Raced | Changed::ProjectGone => continue,
+        }
+    }
+    Err(raced("The topic guide changed while it was being updated"))
+}
+
+/// Deletes the guide: its topic leaves the survey at the re-derivation this starts.
+pub async fn delete(app: &App, survey: &SurveyItem, raw: &str) -> Result<()> {
+    let guide = get(app, survey, raw).await?;
+    match stored::delete(app, &survey.survey.id, &guide).await? {
+        true => Ok(()),
+        false => Err(TOPIC_GUIDE_NOT_FOUND),
+    }
+}
