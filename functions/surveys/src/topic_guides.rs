@@ -20,10 +20,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 /// The survey in the path, if the key may `action` it (its account's, filed where the key reaches).
-async fn survey(app: &App, req: &Request, action: Action) -> Result<(hearken::access::Access, SurveyItem)> {
+async fn survey(app: &App, req: &Request, action: Action) -> Result<SurveyItem> {
     let raw = path_param(req, "surveyId")?;
-    let (access, owned) = authorize_owned(app, req, action, Addressed::Survey(&raw)).await?;
-    Ok((access, owned.survey().ok_or(SURVEY_NOT_FOUND)?))
+    let (_, owned) = authorize_owned(app, req, action, Addressed::Survey(&raw)).await?;
+    owned.survey().ok_or(SURVEY_NOT_FOUND)
 }
 
 /// The 400 of a create body without examples, as the parser words it (for the document).
@@ -50,7 +50,7 @@ fn name_taken() -> Error {
             body = ErrorBody, example = json!(error_example(&SURVEY_NOT_FOUND, Surface::RateMind))),
     ))]
 pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (_, survey) = survey(app, req, Action::ReadSurveys).await?;
+    let survey = survey(app, req, Action::ReadSurveys).await?;
     Ok(data(StatusCode::OK, topic_guides::list(app, &survey).await?))
 }
 
@@ -75,9 +75,9 @@ pub async fn list(app: &App, req: &Request) -> Result<Response<Body>> {
             body = ErrorBody, example = json!(error_example(&name_taken(), Surface::RateMind))),
     ))]
 pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (access, survey) = survey(app, req, Action::ManageSurveys).await?;
+    let survey = survey(app, req, Action::ManageSurveys).await?;
     let guide = new_guide_from_json(json_body(req)?, Timestamp::now())?;
-    let created = topic_guides::create(app, &access, &survey, guide).await?;
+    let created = topic_guides::create(app, &survey, guide).await?;
     Ok(data(StatusCode::CREATED, created))
 }
 
@@ -96,7 +96,7 @@ pub async fn create(app: &App, req: &Request) -> Result<Response<Body>> {
             example = json!(error_example(&TOPIC_GUIDE_NOT_FOUND, Surface::RateMind))),
     ))]
 pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (_, survey) = survey(app, req, Action::ReadSurveys).await?;
+    let survey = survey(app, req, Action::ReadSurveys).await?;
     let guide = topic_guides::get(app, &survey, &path_param(req, "guideId")?).await?;
     Ok(data(StatusCode::OK, guide))
 }
@@ -124,7 +124,7 @@ pub async fn get(app: &App, req: &Request) -> Result<Response<Body>> {
             example = json!(error_example(&name_taken(), Surface::RateMind))),
     ))]
 pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (_, survey) = survey(app, req, Action::ManageSurveys).await?;
+    let survey = survey(app, req, Action::ManageSurveys).await?;
     let changes = guide_changes_from_json(json_body(req)?)?;
     let guide = topic_guides::update(app, &survey, &path_param(req, "guideId")?, &changes).await?;
     Ok(data(StatusCode::OK, guide))
@@ -149,7 +149,7 @@ pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
             example = json!(error_example(&TOPIC_GUIDE_NOT_FOUND, Surface::RateMind))),
     ))]
 pub async fn delete(app: &App, req: &Request) -> Result<Response<Body>> {
-    let (_, survey) = survey(app, req, Action::ManageSurveys).await?;
+    let survey = survey(app, req, Action::ManageSurveys).await?;
     let raw = path_param(req, "guideId")?;
     topic_guides::delete(app, &survey, &raw).await?;
     Ok(deleted(raw))

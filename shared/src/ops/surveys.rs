@@ -73,6 +73,7 @@ pub async fn update(app: &App, access: &Access, item: &SurveyItem, changes: &Sur
         Updated::HasResponses => Err(Error::bad_request(QUESTIONS_FIXED)),
         Updated::ProjectGone => Err(not_a_project(named.expect("a project was named"))),
         Updated::Gone => Err(SURVEY_NOT_FOUND),
+        Updated::Raced => Err(super::raced("The survey's discoverTopics changed while it was being updated")),
     }
 }
 

@@ -3,13 +3,11 @@
 //! topics function re-derives the survey's topics when it sees it, within seconds.
 
 use super::{raced, ATTEMPTS};
-use crate::access::Access;
 use crate::ids::TopicGuideId;
 use crate::store::surveys::SurveyItem;
 use crate::store::topic_guides::{self as stored, Refused};
 use crate::store::Changed;
 use crate::surveys::{GuideChanges, TopicGuide, GUIDES_MAX};
-use crate::time::Timestamp;
 use crate::{App, Error, Result};
 
 /// A guide that does not exist, or is another survey's.
@@ -24,8 +22,8 @@ fn refusal(refused: Refused) -> Error {
 }
 
 /// Adds a guide to the survey.
-pub async fn create(app: &App, access: &Access, survey: &SurveyItem, guide: TopicGuide) -> Result<TopicGuide> {
-    match stored::create(app, &access.account.id, &survey.survey.id, &guide).await? {
+pub async fn create(app: &App, survey: &SurveyItem, guide: TopicGuide) -> Result<TopicGuide> {
+    match stored::create(app, survey, &guide).await? {
         None => Ok(guide),
         Some(refused) => Err(refusal(refused)),
     }
@@ -42,16 +40,18 @@ pub async fn get(app: &App, survey: &SurveyItem, raw: &str) -> Result<TopicGuide
     stored::get(app, &survey.survey.id, &id).await?.ok_or(TOPIC_GUIDE_NOT_FOUND)
 }
 
-/// Changes the fields given.
+/// Changes the fields given. A change that changes nothing writes nothing (and derives nothing
+/// again).
 pub async fn update(app: &App, survey: &SurveyItem, raw: &str, changes: &GuideChanges) -> Result<TopicGuide> {
     for _ in 0..ATTEMPTS {
         let before = get(app, survey, raw).await?;
         let mut after = before.clone();
         changes.apply_to(&mut after);
-        // Strictly later, so the next change's condition tells the two apart.
-        let later = Timestamp::from_millis(before.updated_at.unix_millis() + 1).unwrap_or(before.updated_at);
-        after.updated_at = Timestamp::now().max(later);
-        match stored::save(app, &survey.survey.id, &before, &after).await? {
+        if after == before {
+            return Ok(before);
+        }
+        after.updated_at = stored::next_version(&before);
+        match stored::save(app, survey, &before, &after).await? {
             Changed::Done(None) => return Ok(after),
             Changed::Done(Some(refused)) => return Err(refusal(refused)),
             Changed::Raced | Changed::ProjectGone => continue,
@@ -62,9 +62,13 @@ pub async fn update(app: &App, survey: &SurveyItem, raw: &str, changes: &GuideCh
 
 /// Deletes the guide: its topic leaves the survey at the re-derivation this starts.
 pub async fn delete(app: &App, survey: &SurveyItem, raw: &str) -> Result<()> {
-    let guide = get(app, survey, raw).await?;
-    match stored::delete(app, &survey.survey.id, &guide).await? {
-        true => Ok(()),
-        false => Err(TOPIC_GUIDE_NOT_FOUND),
+    for _ in 0..ATTEMPTS {
+        let guide = get(app, survey, raw).await?;
+        match stored::delete(app, survey, &guide).await? {
+            Changed::Done(None) => return Ok(()),
+            Changed::Done(Some(refused)) => return Err(refusal(refused)),
+            Changed::Raced | Changed::ProjectGone => continue,
+        }
     }
+    Err(raced("The topic guide changed while it was being deleted"))
 }

@@ -50,6 +50,40 @@ const SURVEY: &str = "survey";
 const PROJECT_CHECK: &str = "project check";
 const STEERING: &str = "topic steering";
 
+/// The condition that a survey is still the account's and filed where it was read, with its
+/// values: the key that changes it (or its topic guides) was judged on that project, so a survey
+/// moved meanwhile answers as gone to the change.
+fn filed_as_read(before: &SurveyItem) -> (String, Vec<(String, AttributeValue)>) {
+    let mut condition = "attribute_exists(pk) AND accountId = :account".to_owned();
+    let mut values = vec![(":account".to_owned(), s(before.account_id.as_str()))];
+    match &before.survey.project_id {
+        Some(project) => {
+            condition.push_str(" AND projectId = :seenProject");
+            values.push((":seenProject".into(), s(project.as_str())));
+        }
+        None => {
+            condition.push_str(" AND (attribute_not_exists(projectId) OR attribute_type(projectId, :nullType))");
+            values.push((":nullType".into(), s("NULL")));
+        }
+    }
+    (condition, values)
+}
+
+/// A check, for a transaction about the survey (its topic guides), that it is still the account's
+/// and filed where it was read.
+pub fn unchanged_filing(app: &App, before: &SurveyItem) -> Result<ConditionCheck> {
+    let (condition, values) = filed_as_read(before);
+    let mut check = ConditionCheck::builder()
+        .table_name(&app.tables.surveys)
+        .key("pk", s(before.pk.clone()))
+        .key("sk", s(before.sk.clone()))
+        .condition_expression(condition);
+    for (placeholder, value) in values {
+        check = check.expression_attribute_values(placeholder, value);
+    }
+    check.built()
+}
+
 /// A condition that the project exists, is the account's and is not being deleted.
 fn project_check(app: &App, account: &AccountId, project: &ProjectId) -> Result<ConditionCheck> {
     ConditionCheck::builder()
@@ -161,6 +195,8 @@ pub enum Updated {
     ProjectGone,
     /// The survey is gone.
     Gone,
+    /// `discoverTopics` was switched meanwhile.
+    Raced,
 }
 
 /// Changes the fields given. Only what changes is written (the response counter moves under
@@ -194,26 +230,22 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
     if let Some(discover) = changes.discover_topics {
         set("discoverTopics", AttributeValue::Bool(discover));
     }
-    let mut condition = "attribute_exists(pk) AND accountId = :account".to_owned();
     if let Some(questions) = &changes.questions {
         set("questions", attribute(questions)?);
+    }
+    let (mut condition, filing) = filed_as_read(before);
+    values.extend(filing);
+    if changes.questions.is_some() {
         sets.push("questionsVersion = questionsVersion + :one".to_owned());
         values.push((":one".into(), super::n(1)));
         values.push((":zero".into(), super::n(0)));
         condition.push_str(" AND responseCount = :zero");
     }
-    values.push((":account".into(), s(before.account_id.as_str())));
-    // Filed where it was when it was read: the key that changes it was judged on that project (a
-    // survey moved meanwhile answers as gone to this change).
-    match &before.survey.project_id {
-        Some(project) => {
-            condition.push_str(" AND projectId = :seenProject");
-            values.push((":seenProject".into(), s(project.as_str())));
-        }
-        None => {
-            condition.push_str(" AND (attribute_not_exists(projectId) OR attribute_type(projectId, :nullType))");
-            values.push((":nullType".into(), s("NULL")));
-        }
+    // A switch of `discoverTopics` is judged on the value read (it decides whether the topics are
+    // derived again): a concurrent switch makes this change read again.
+    if changes.discover_topics.is_some() {
+        condition.push_str(" AND (discoverTopics = :seenDiscover OR attribute_not_exists(discoverTopics))");
+        values.push((":seenDiscover".into(), AttributeValue::Bool(before.survey.discover_topics)));
     }
     let names: Vec<String> =
         sets.iter().filter_map(|clause| clause.strip_prefix('#')?.split(' ').next()).map(str::to_owned).collect();
@@ -270,6 +302,7 @@ pub async fn update(app: &App, before: &SurveyItem, changes: &SurveyChanges) -> 
         (Some(()), Some(item)) if item.survey.response_count > 0 && changes.questions.is_some() => {
             Updated::HasResponses
         }
+        (Some(()), Some(item)) if item.survey.discover_topics != before.survey.discover_topics => Updated::Raced,
         (Some(()), Some(_)) => Updated::Gone,
         (None, Some(item)) => Updated::Done(Box::new(item.survey)),
     })

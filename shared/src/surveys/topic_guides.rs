@@ -106,6 +106,9 @@ fn changes_of(mut fields: Map<String, Value>) -> Result<GuideChanges> {
 }
 
 fn name(value: Value) -> Result<String> {
+    if value.as_str().is_some_and(|text| text.chars().any(char::is_control)) {
+        return Err(Error::bad_request("name must not contain control characters"));
+    }
     match value {
         Value::String(text) if (1..=GUIDE_NAME_MAX_CHARS).contains(&text.trim().chars().count()) => {
             Ok(text.trim().to_owned())
@@ -128,6 +131,10 @@ fn examples(value: Value) -> Result<Vec<String>> {
         .into_iter()
         .enumerate()
         .map(|(i, entry)| match entry {
+            // Line breaks and tabs are an answer's own; other control characters are not text.
+            Value::String(text) if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) => {
+                Err(Error::bad_request(format!("examples[{i}] must not contain control characters")))
+            }
             Value::String(text) if (1..=GUIDE_EXAMPLE_MAX_CHARS).contains(&text.trim().chars().count()) => {
                 Ok(text.trim().to_owned())
             }
@@ -213,6 +220,14 @@ mod tests {
             error(new_guide_from_json(json!({"name": "x", "examples": ["ok", long]}), now)).starts_with("examples[1]")
         );
         assert!(error(new_guide_from_json(json!({"name": "x", "examples": ["ok", 3]}), now)).starts_with("examples[1]"));
+        assert_eq!(
+            error(new_guide_from_json(json!({"name": "a\u{7}b", "examples": ["x"]}), now)),
+            "name must not contain control characters"
+        );
+        assert_eq!(
+            error(new_guide_from_json(json!({"name": "x", "examples": ["ok\nfine", "a\u{0}"]}), now)),
+            "examples[1] must not contain control characters"
+        );
         assert!(error(new_guide_from_json(json!({"name": "x", "examples": ["x"], "exemples": []}), now))
             .starts_with("Unknown field 'exemples'"));
         assert_eq!(error(guide_changes_from_json(json!({}))), "Nothing to change: give name or examples");

@@ -127,7 +127,7 @@ async fn fill(app: &TestApp, event: &Value) -> (String, hearken::ids::ProjectId)
     hearken::store::webhooks::put_delivery(&app.app, &delivery).await.unwrap();
     let guide = json!({"name": "cold food", "examples": ["The soup arrived cold.", "My pizza was lukewarm"]});
     let guide = hearken::surveys::new_guide_from_json(guide, now).unwrap();
-    let refused = hearken::store::topic_guides::create(&app.app, &account.id, &survey.survey.id, &guide).await.unwrap();
+    let refused = hearken::store::topic_guides::create(&app.app, &survey, &guide).await.unwrap();
     assert_eq!(refused, None);
     let text = event
         .to_string()

@@ -63,6 +63,9 @@ async fn guides_are_made_listed_read_changed_and_deleted() {
         (json!("Delivery time"), json!(["Late again"]))
     );
     assert!(changed.body["data"]["updatedAt"].as_str() > guide["updatedAt"].as_str());
+    // A change that changes nothing writes nothing (and starts no re-derivation).
+    let same = app.call("PATCH", &one, &owner, Some(json!({"examples": ["Late again"]}))).await;
+    assert_eq!((same.status, &same.body["data"]), (200, &changed.body["data"]), "{}", same.body);
     let recased = app.call("PATCH", &one, &owner, Some(json!({"name": "delivery TIME"}))).await;
     assert_eq!(
         (recased.status, recased.body["data"]["name"].clone()),
