@@ -147,6 +147,8 @@ fn nothing_to_change() -> Error {
             )),
         (status = 404, description = "No such survey in this account, or it is filed to a project the key may not address",
             body = ErrorBody, example = json!(error_example(&SURVEY_NOT_FOUND, Surface::RateMind))),
+        (status = 409, description = "`discoverTopics` was switched by another change meanwhile: read the survey and retry",
+            body = ErrorBody),
     ))]
 pub async fn update(app: &App, req: &Request) -> Result<Response<Body>> {
     let (access, item) = addressed(app, req, Action::ManageSurveys).await?;
