@@ -1,6 +1,6 @@
 # Every command a newcomer needs, in one place. `make dev` and `make test` work on a fresh machine
 # with Rust, Java 17 and npm (npm only once, to fetch DynamoDB Local into .cache/).
-.PHONY: dev test unit admin lint fmt clippy build sam-build deploy validate rollup score-topics bench bench-lambda fuzz
+.PHONY: dev test openapi unit admin lint fmt clippy build sam-build deploy destroy admin-env invoke validate static-checks rollup score-topics bench bench-lambda fuzz
 
 DYNAMODB := infra/dynamodb-local.sh run
 # One build serves every target: exactly what `cargo test --workspace` builds (the same packages
@@ -28,6 +28,12 @@ test:
 fuzz:
 	infra/schemathesis.sh
 
+## Rewrites functions/docs/openapi.json, the document /openapi.json serves, from the routes'
+## attributes and types (a test fails until it is current).
+openapi:
+	$(BUILD)
+	$(BIN)/hearken-openapi
+
 ## Unit tests only (no DynamoDB needed).
 unit:
 	cargo test --workspace --lib --bins
@@ -47,14 +53,23 @@ clippy:
 validate:
 	infra/sam.sh validate --lint
 
-lint: validate clippy
+## cfn-lint (informational rules on) and checkov on template.yaml, pinned from PyPI; checkov's
+## remaining findings are waived in infra/checkov.yaml, one line of reason each. CI runs it.
+static-checks:
+	infra/static-checks.sh
+
+lint: validate static-checks clippy
 	cargo fmt --all -- --check
 
-## Lambda binaries for arm64 (cargo-lambda from PyPI, in the same venv).
+## Lambda binaries for arm64 (cargo-lambda and its Zig from PyPI, pinned, in the same venv).
 build:
+	infra/sam.sh --version >/dev/null
 	PATH="$(CURDIR)/.cache/sam-venv/bin:$$PATH" cargo lambda build --release --arm64
 
-## The topics model goes to Lambda as a layer: .cache/models/layer/ becomes /opt.
+## What `sam deploy` uploads: every function built for arm64 and the topics model as a layer
+## (.cache/models/layer/ becomes /opt; infra/sam.sh refuses to build without it). Not in CI: the
+## release arm64 build of fourteen functions takes far longer on two cores than CI's budget allows
+## (README, "Deploying").
 sam-build:
 	infra/model.sh fetch >/dev/null
 	rm -rf .cache/models/layer && mkdir -p .cache/models/layer/all-MiniLM-L6-v2
@@ -62,9 +77,24 @@ sam-build:
 	  .cache/models/all-MiniLM-L6-v2/config.json .cache/models/layer/all-MiniLM-L6-v2/
 	infra/sam.sh build
 
-## First deploy: make deploy (guided; later runs reuse samconfig.toml).
+## Build and deploy the stage STAGE (default prod) as its own stack: the first time guided (the
+## answers go to samconfig.toml under [STAGE.deploy.parameters]), then without a question.
+STAGE ?= prod
 deploy: sam-build
-	infra/sam.sh deploy --guided
+	infra/deploy.sh $(STAGE)
+
+## Delete the stack STACK (REGION, or AWS_REGION); its tables and their data are kept (Retain).
+destroy:
+	infra/destroy.sh $(STACK) $(REGION)
+
+## Print the exports that point hearken-admin at the stack STACK: eval "$$(make -s admin-env STACK=…)".
+admin-env:
+	@infra/admin-env.sh $(STACK) $(REGION)
+
+## One function in Docker against `DYNAMODB_LOCAL_PORT=8000 make dev`, after `make sam-build`:
+## make invoke FUNCTION=FeedbackFunction EVENT=events/feedback-create.json
+invoke:
+	infra/sam-local-invoke.sh $(FUNCTION) $(EVENT)
 
 ## The nightly rollup's handler, now, against the stack `make dev` runs (export the
 ## AWS_ENDPOINT_URL_DYNAMODB and HEARKEN_TABLE_PREFIX it prints first).

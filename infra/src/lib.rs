@@ -3,7 +3,9 @@
 //! CORS, and the functions behind them (called in-process with API Gateway payload 2.0 events).
 
 pub mod gateway;
+pub mod openapi;
 pub mod registry;
+pub mod sam_local;
 pub mod schedules;
 pub mod stack;
 pub mod streams;

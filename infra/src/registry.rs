@@ -2,6 +2,7 @@
 //! them. A function added to template.yaml must be added here too (a test checks both ways).
 
 use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use futures::future::BoxFuture;
 use hearken::App;
 use lambda_http::{Body, Request, Response};
@@ -72,8 +73,10 @@ pub fn functions() -> Vec<Function> {
     ]
 }
 
-/// A stream consumer's handler, callable in-process with a Lambda DynamoDB stream event.
-pub type StreamHandler = fn(App, Event) -> BoxFuture<'static, Result<(), String>>;
+/// A stream consumer's handler, callable in-process with a Lambda DynamoDB stream event: the
+/// partial batch response (the records that failed, by sequence number), or an error when the
+/// whole batch failed.
+pub type StreamHandler = fn(App, Event) -> BoxFuture<'static, Result<DynamoDbEventResponse, String>>;
 
 /// One stream-driven Lambda function.
 pub struct StreamConsumer {
@@ -132,6 +135,16 @@ pub fn scheduled() -> Vec<Scheduled> {
             handler: |app, _event, _deadline| {
                 Box::pin(async move {
                     let swept = hearken_webhook_delivery::sweep(&app).await.map_err(|e| e.to_string())?;
+                    serde_json::to_value(swept).map_err(|e| e.to_string())
+                })
+            },
+        },
+        Scheduled {
+            binary: "project-cleanup",
+            handler: |app, _event, deadline| {
+                Box::pin(async move {
+                    let swept =
+                        hearken_project_cleanup::finish_unfinished(&app, deadline).await.map_err(|e| e.to_string())?;
                     serde_json::to_value(swept).map_err(|e| e.to_string())
                 })
             },

@@ -1,7 +1,10 @@
 //! A local stand-in for Lambda's DynamoDB event source mapping: for every function that
 //! template.yaml subscribes to a table's stream, poll that stream in DynamoDB Local and call the
-//! function's handler in-process with the event Lambda would send. A batch whose handler fails is
-//! retried (the shard iterator does not move), as Lambda retries it.
+//! function's handler in-process with the event Lambda would send. As Lambda does with
+//! `ReportBatchItemFailures`: the records before the first one the handler reports are done; the
+//! shard is read again from that record (or from the batch's start when the whole batch failed)
+//! up to [`RETRIES`] times, then the record (or the batch) is given up — logged and kept in
+//! [`given_up`], the local failure queue — and the shard moves on past it.
 
 use crate::registry::{self, StreamHandler};
 use crate::tables::local_name;
@@ -17,6 +20,22 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_millis(100);
 /// Records per batch (the template's `BatchSize` for the cleanup is 10; any size works here).
 const BATCH: i32 = 100;
+/// Retries of a failing record before it is given up. Deployed, `MaximumRetryAttempts` is 5 (with
+/// the batch bisected between); locally fewer, so a poison record holds a test's shard for
+/// seconds rather than a minute.
+pub const RETRIES: u32 = 3;
+/// The pause before a retry, times the attempt: a passing failure (DynamoDB Local busy on a
+/// loaded machine) gets a few seconds to clear before its record is given up.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The local failure queue: every (table, sequence number) given up, for tests to look at.
+static GIVEN_UP: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// The sequence numbers of the records of `table` (its local name) that were given up.
+pub fn given_up(table: &str) -> Vec<String> {
+    let given_up = GIVEN_UP.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    given_up.iter().filter(|(t, _)| t == table).map(|(_, sequence)| sequence.clone()).collect()
+}
 
 /// A streams client for the same endpoint as the tables (DynamoDB Local serves both).
 pub async fn client() -> StreamsClient {
@@ -111,19 +130,64 @@ async fn poll(app: App, streams: StreamsClient, table: String, handler: StreamHa
             let records = out.records();
             if !records.is_empty() {
                 idle = false;
-                match serde_json::from_value(event_of(records, &arn)) {
-                    Ok(event) => {
-                        if let Err(err) = handler(app.clone(), event).await {
-                            // Lambda retries a failed batch: read it again from the same place.
-                            tracing::warn!(error = %err, "stream handler failed; retrying the batch");
-                            shard.iterator = None;
-                            continue;
+                let sequences: Vec<Option<String>> =
+                    records.iter().map(|r| r.dynamodb().and_then(|c| c.sequence_number()).map(str::to_owned)).collect();
+                let outcome = match serde_json::from_value(event_of(records, &arn)) {
+                    Ok(event) => handler(app.clone(), event).await,
+                    Err(err) => {
+                        tracing::error!(error = %err, "could not build a stream event");
+                        Ok(Default::default())
+                    }
+                };
+                // Where the batch failed: the first reported record, or its start when the whole
+                // batch failed (or a reported identifier is not in the batch, as Lambda takes it).
+                let failed_at = match outcome {
+                    Ok(response) => {
+                        let reported: Vec<Option<usize>> = response
+                            .batch_item_failures
+                            .iter()
+                            .map(|f| sequences.iter().position(|s| s.is_some() && *s == f.item_identifier))
+                            .collect();
+                        if reported.iter().any(Option::is_none) {
+                            Some(0)
+                        } else {
+                            reported.into_iter().flatten().min()
                         }
                     }
-                    Err(err) => tracing::error!(error = %err, "could not build a stream event"),
+                    Err(err) => {
+                        tracing::warn!(table = %table, error = %err, "stream handler failed the whole batch");
+                        Some(0)
+                    }
+                };
+                if let Some(at) = failed_at {
+                    // Done up to the failed record; it is read again, unless its retries are spent.
+                    if at > 0 {
+                        shard.last_sequence = sequences[at - 1].clone();
+                    }
+                    let failed = sequences[at].clone().unwrap_or_default();
+                    let attempts = if shard.failing.as_ref().map(|(s, _)| s) == Some(&failed) {
+                        shard.failing.as_ref().map_or(1, |(_, n)| n + 1)
+                    } else {
+                        1
+                    };
+                    if attempts <= RETRIES {
+                        tracing::warn!(table = %table, sequence = %failed, attempts, "a stream record failed; retrying from it");
+                        shard.failing = Some((failed, attempts));
+                        tokio::time::sleep(RETRY_PAUSE * attempts).await;
+                    } else {
+                        tracing::error!(table = %table, sequence = %failed, "a stream record failed every retry; given up (the failure queue)");
+                        GIVEN_UP
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .push((table.clone(), failed.clone()));
+                        shard.failing = None;
+                        shard.last_sequence = Some(failed);
+                    }
+                    shard.iterator = None;
+                    continue;
                 }
-                shard.last_sequence =
-                    records.last().and_then(|r| r.dynamodb()).and_then(|c| c.sequence_number()).map(str::to_owned);
+                shard.failing = None;
+                shard.last_sequence = sequences.last().cloned().flatten();
             }
             match out.next_shard_iterator() {
                 Some(next) => shard.iterator = Some(next.to_owned()),
@@ -141,6 +205,8 @@ async fn poll(app: App, streams: StreamsClient, table: String, handler: StreamHa
 struct Shard {
     iterator: Option<String>,
     last_sequence: Option<String>,
+    /// The record the shard is retrying, and how many times it has failed.
+    failing: Option<(String, u32)>,
     closed: bool,
 }
 

@@ -692,15 +692,17 @@ fn image(item: &Item) -> Value {
     serde_json::to_value(serde_dynamo::Item::from(item.clone())).expect("an image")
 }
 
-/// Runs one batch through a stream consumer in-process, as Lambda would deliver it.
-async fn deliver(app: &App, binary: &str, records: Vec<Value>) -> Result<(), String> {
+/// Runs one batch through a stream consumer in-process, as Lambda would deliver it; answers the
+/// sequence numbers of the records it reported as failed.
+async fn deliver(app: &App, binary: &str, records: Vec<Value>) -> Result<Vec<String>, String> {
     let consumer = registry::stream_consumers().into_iter().find(|c| c.binary == binary).expect("a consumer");
     let event = serde_json::from_value(json!({ "Records": records })).expect("a stream event");
-    (consumer.handler)(app.clone(), event).await
+    let response = (consumer.handler)(app.clone(), event).await?;
+    Ok(response.batch_item_failures.into_iter().filter_map(|f| f.item_identifier).collect())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stream_consumers_pass_over_a_malformed_record_and_process_the_rest() {
+async fn stream_consumers_report_a_malformed_record_and_process_the_rest() {
     let dynamodb = DynamoDbLocal::start().await;
     let stack = stack(&dynamodb.endpoint(), |_| true).await;
     let tenant = stack.tenant(1, false).await;
@@ -840,8 +842,10 @@ async fn stream_consumers_pass_over_a_malformed_record_and_process_the_rest() {
         deliver(&stack.app, "project-cleanup", cleanup_batch),
         deliver(&stack.app, "topics", topics_batch)
     );
-    assert_eq!(cleanup, Ok(()), "the cleanup passes over the malformed records");
-    assert_eq!(topics, Ok(()), "the topics function passes over the malformed records");
+    let reported =
+        |sequences: &[&str]| -> Result<Vec<String>, String> { Ok(sequences.iter().map(|s| s.to_string()).collect()) };
+    assert_eq!(cleanup, reported(&["1", "2", "3"]), "the cleanup reports the malformed records");
+    assert_eq!(topics, reported(&["1", "2"]), "the topics function reports the malformed records");
     let left = hearken::store::feedback::keys_of_project(&stack.patient, &project, 10).await.expect("keys");
     assert!(left.is_empty(), "the good removal in the batch ran: {left:?}");
     let processed = response_item(responses[0].clone()).await;

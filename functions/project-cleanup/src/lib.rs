@@ -1,16 +1,23 @@
 //! The projects table's stream consumer: when a project item is removed (a DELETE of the API),
-//! remove its feedback in the background. A batch that fails for a passing reason (throttling, an
-//! outage, a timeout) is retried by Lambda (the stream keeps it), and removal is idempotent, so a
-//! crash half-way only delays the end. A record that no retry can help (its image does not decode,
-//! or its removal fails for a reason that is not passing) is logged with its keys and passed
-//! over: retried, it would hold back every record behind it in its shard until the stream drops
-//! them all (after 24 hours).
+//! remove its feedback in the background; and, nightly, finish every removal left half-done
+//! ([`unfinished`]). Each record is handled on its own: one that fails (a passing outage, or one
+//! whose image does not decode, or whose removal fails for good) is logged with its keys and
+//! reported in the batch response, and the others are processed. Lambda retries from the first
+//! reported record a bounded number of times (removal is idempotent, so processing a record again
+//! is harmless), then sends the batch's coordinates to the failure queue and moves on; the
+//! project stays listed on its account's counts item until its removal finishes, so the nightly
+//! sweep finishes it then.
 
-use aws_lambda_events::event::dynamodb::Event;
+pub mod unfinished;
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use hearken::ids::{AccountId, ProjectId};
 use hearken::project_removal::remove_project_feedback;
 use hearken::{App, Error};
 use serde::Deserialize;
+
+pub use unfinished::{finish_unfinished, Swept};
 
 /// What the removal needs from the old image of a project item.
 #[derive(Deserialize)]
@@ -20,32 +27,39 @@ struct Removed {
     account_id: Option<AccountId>,
 }
 
-/// Handles one batch of stream records; an error (only a passing one) makes Lambda retry the batch.
-pub async fn handle(app: &App, event: Event) -> Result<(), Error> {
+/// Handles one batch of stream records; answers the records that failed (by sequence number).
+pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse, Error> {
+    let mut response = DynamoDbEventResponse::default();
     for record in event.records {
         if record.event_name != "REMOVE" {
             continue;
         }
-        let removed: Removed = match serde_dynamo::from_item(record.change.old_image) {
-            Ok(removed) => removed,
-            Err(err) => {
-                passed_over(&record.event_id, &record.change.keys, &Error::from(err));
-                continue;
-            }
-        };
-        // Slug claims and counts items live in the same table; only projects have feedback.
-        if let (Some(project), Some(account)) = (ProjectId::parse(&removed.id), removed.account_id) {
-            match remove_project_feedback(app, &account, &project).await {
-                Ok(_) => {}
-                Err(err @ Error::Unavailable(_)) => return Err(err),
-                Err(err) => passed_over(&record.event_id, &record.change.keys, &err),
-            }
+        if let Err(err) = remove(app, &record).await {
+            tracing::error!(
+                event_id = record.event_id,
+                keys = ?record.change.keys,
+                error = %err,
+                "a stream record failed; reported for retry, then the failure queue"
+            );
+            response.batch_item_failures.push(failure(&record));
         }
+    }
+    Ok(response)
+}
+
+/// Removes the feedback of the project a record removed (slug claims and counts items live in the
+/// same table and have none).
+async fn remove(app: &App, record: &EventRecord) -> Result<(), Error> {
+    let removed: Removed = serde_dynamo::from_item(record.change.old_image.clone())?;
+    if let (Some(project), Some(account)) = (ProjectId::parse(&removed.id), removed.account_id) {
+        remove_project_feedback(app, &account, &project).await?;
     }
     Ok(())
 }
 
-/// Logs a record that is passed over: its keys (ids only, never the item's content) and why.
-fn passed_over(event_id: &str, keys: &serde_dynamo::Item, err: &Error) {
-    tracing::error!(event_id, ?keys, error = %err, "passed over a stream record that no retry can process");
+/// The batch item failure that names `record` (Lambda identifies stream records by sequence number).
+fn failure(record: &EventRecord) -> DynamoDbBatchItemFailure {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = record.change.sequence_number.clone();
+    failure
 }

@@ -1,5 +1,6 @@
-//! Lambda entry point: one binary for both triggers — stream batches of the feedback table, and
-//! the nightly schedule (an EventBridge event, told apart by its shape).
+//! Lambda entry point: one binary for both triggers — stream batches of the feedback table (a
+//! partial batch response names the records that failed), and the nightly schedule (an
+//! EventBridge event, told apart by its shape).
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
@@ -13,9 +14,10 @@ async fn main() -> Result<(), Error> {
     run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
         let (payload, deadline) = (event.payload, event.context.deadline);
         if payload.get("Records").is_some() {
+            // The partial batch response: the records that failed, for Lambda to retry.
             let batch = serde_json::from_value(payload)?;
-            hearken_topics_function::handle(app, batch).await?;
-            Ok::<_, Error>(serde_json::Value::Null)
+            let failures = hearken_topics_function::handle(app, batch).await?;
+            Ok::<_, Error>(serde_json::to_value(failures)?)
         } else {
             let report = hearken_topics_function::nightly(app, deadline).await?;
             Ok(serde_json::to_value(report)?)

@@ -5,6 +5,7 @@
 //! resolve to, with a 10 s timeout and no redirects.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use hearken::ids::{DeliveryId, WebhookId};
 use hearken::ops::webhook_events::{self, Change, Request, Swept, ATTEMPT_TIMEOUT};
 use hearken::{App, Result};
@@ -12,28 +13,60 @@ use hearken::{App, Result};
 /// Deliveries a sweep attempts at most (the next sweep takes the rest).
 const SWEEP_LIMIT: i32 = 200;
 
-/// Handles a batch of either stream.
-pub async fn handle(app: &App, event: Event) -> Result<()> {
+/// Handles a batch of either stream; answers the records that failed (by sequence number), for
+/// Lambda to retry a bounded number of times before the failure queue. The rest of the batch is
+/// processed: when the batch's events cannot be made together, each record's are made on its own,
+/// so only the records that fail alone are reported. Making a record's deliveries again is
+/// harmless (their ids derive from the record), and an attempt claims its delivery first.
+pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse> {
     let (mut changes, mut due) = (vec![], vec![]);
     for record in event.records {
         // Told apart by their keys: a delivery lives under its endpoint (`whk_…`); everything
         // else comes from the feedback table.
         if key_starts(&record, WebhookId::PREFIX) {
-            if let Some(delivery) = due_delivery(&record) {
-                due.push(delivery);
+            if let Some((endpoint, id)) = due_delivery(&record) {
+                due.push((endpoint, id, record.change.sequence_number.clone()));
             }
         } else {
-            changes.push(change_of(record));
+            changes.push(record);
         }
     }
+    let mut failed = vec![];
     if !changes.is_empty() {
-        let events = webhook_events::events_of(app, changes).await?;
-        webhook_events::dispatch(app, events).await?;
+        if let Err(err) = make_deliveries(app, changes.to_vec()).await {
+            tracing::warn!(error = %err, "the batch's deliveries failed together; making them record by record");
+            for record in changes {
+                if let Err(err) = make_deliveries(app, vec![record.clone()]).await {
+                    let (event_id, keys) = (&record.event_id, &record.change.keys);
+                    tracing::error!(%event_id, ?keys, error = %err, "a stream record failed; reported for retry, then the failure queue");
+                    failed.push(record.change.sequence_number);
+                }
+            }
+        }
     }
-    let attempts = due.iter().map(|(endpoint, id)| webhook_events::attempt(app, &send, endpoint, id));
-    for outcome in futures::future::join_all(attempts).await {
-        outcome?;
+    let attempts = due.iter().map(|(endpoint, id, _)| webhook_events::attempt(app, &send, endpoint, id));
+    for (outcome, (endpoint, id, sequence)) in futures::future::join_all(attempts).await.into_iter().zip(due) {
+        if let Err(err) = outcome {
+            tracing::error!(%endpoint, delivery = %id, error = %err, "a due delivery's attempt failed; reported for retry, then the failure queue");
+            failed.push(sequence);
+        }
     }
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|sequence| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = sequence;
+            failure
+        })
+        .collect();
+    Ok(response)
+}
+
+/// Makes the deliveries of the events that feedback-table records make.
+async fn make_deliveries(app: &App, records: Vec<EventRecord>) -> Result<()> {
+    let events = webhook_events::events_of(app, records.into_iter().map(change_of).collect()).await?;
+    webhook_events::dispatch(app, events).await?;
     Ok(())
 }
 

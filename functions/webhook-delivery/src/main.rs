@@ -13,8 +13,9 @@ async fn main() -> Result<(), Error> {
         let payload = event.payload;
         if payload.get("Records").is_some() {
             // Boxed: the delivery steps' future is deep, and the runtime's would nest it again.
-            Box::pin(hearken_webhook_delivery::handle(app, serde_json::from_value(payload)?)).await?;
-            Ok::<_, Error>(serde_json::Value::Null)
+            // The answer is the partial batch response: the records that failed, for Lambda to retry.
+            let failures = Box::pin(hearken_webhook_delivery::handle(app, serde_json::from_value(payload)?)).await?;
+            Ok::<_, Error>(serde_json::to_value(failures)?)
         } else {
             Ok(serde_json::to_value(Box::pin(hearken_webhook_delivery::sweep(app)).await?)?)
         }

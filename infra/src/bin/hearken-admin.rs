@@ -1,6 +1,9 @@
 //! `hearken-admin`: bootstrap and break-glass without a dashboard. Each command prints exactly one
 //! JSON object on stdout (an `{"error": …}` object and exit code 1 when it fails). It uses the
-//! same environment as the local gateway (or the deployed `*_TABLE` variables against real AWS).
+//! same environment as the local gateway (or the deployed `*_TABLE` variables against real AWS:
+//! `eval "$(make -s admin-env STACK=…)"`). Against AWS, credentials come from the standard chain,
+//! SSO (IAM Identity Center) and `credential_process` profiles included (`AWS_PROFILE`), so an
+//! organisation's engineer creates the first account with the login they already have.
 
 use hearken::access::Role;
 use hearken::admin;
@@ -27,7 +30,10 @@ const USAGE: &str = "usage:
                             (any plan; the old mbk_ key is refused at once as regenerated)
   hearken-admin migrate-key-pointers   (once after upgrading: id#<key> pointers to id#<account>#<key>)
   hearken-admin recount-owner-keys     (once after upgrading: ownerKeys under the current rule)
-  hearken-admin rollup      (the nightly rollup's handler, run now against these tables)";
+  hearken-admin rollup      (the nightly rollup's handler, run now against these tables)
+
+Against a deployed stack: eval \"$(make -s admin-env STACK=hearken-prod REGION=eu-west-1)\", with
+credentials from the standard chain (AWS_PROFILE may name an SSO or credential_process profile).";
 
 #[tokio::main]
 async fn main() -> ExitCode {

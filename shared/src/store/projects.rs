@@ -132,6 +132,27 @@ pub fn deleting_in(counts: &Item) -> Vec<ProjectId> {
     ids.iter().filter_map(|id| ProjectId::parse(id)).collect()
 }
 
+/// Every (account, project) that a counts item lists as being removed: the nightly sweep's work.
+/// A Scan of the projects table (projects, slug claims and one counts item per account) keeping
+/// only the items being removed from; once a night.
+pub async fn all_deleting(app: &App) -> Result<Vec<(AccountId, ProjectId)>> {
+    let scan = app
+        .db
+        .scan()
+        .table_name(&app.tables.projects)
+        .filter_expression("attribute_exists(deleting)")
+        .projection_expression("id, deleting");
+    let mut listed = vec![];
+    for item in all_items(scan).await? {
+        let id = item.get("id").and_then(|id| id.as_s().ok());
+        let account = id.and_then(|id| id.split_once('#')).and_then(|(_, account)| AccountId::parse(account));
+        // Only counts items carry `deleting`; the round trip makes sure this is one.
+        let Some(account) = account.filter(|account| id == Some(&account_counts_id(account))) else { continue };
+        listed.extend(deleting_in(&item).into_iter().map(|project| (account.clone(), project)));
+    }
+    Ok(listed)
+}
+
 /// Creates a project with its slug claim (and, when given, its first `mbk_` key) in one
 /// transaction that also counts it against the plan's project limit. Errors: `NotFound` (no
 /// account), `ProjectLimit`, `Conflict` (slug taken).

@@ -83,7 +83,9 @@ impl Template {
             match kind {
                 "AWS::Serverless::Function" => template.functions.push(function(&id, resource, &properties)?),
                 "AWS::DynamoDB::Table" => template.tables.push(Table { logical_id: id, properties }),
-                "AWS::Serverless::HttpApi" => template.cors = properties.get("CorsConfiguration").cloned(),
+                "AWS::Serverless::HttpApi" => {
+                    template.cors = properties.get("CorsConfiguration").map(|cors| with_parameter_defaults(cors, &doc))
+                }
                 _ => {}
             }
         }
@@ -163,6 +165,26 @@ fn attribute_target(value: &Value) -> Option<String> {
     }
 }
 
+/// `cors` with each field that is `!Ref <Parameter>` replaced by the parameter's default, a list
+/// when the parameter is a `CommaDelimitedList` (`AllowOrigins: !Ref AllowedOrigins`): locally,
+/// the stack runs as deployed with no parameter overridden.
+fn with_parameter_defaults(cors: &Value, doc: &Value) -> Value {
+    let mut cors = cors.clone();
+    for (_, field) in cors.as_mapping_mut().into_iter().flatten() {
+        let Some(parameter) = reference(field).and_then(|name| doc.get("Parameters")?.get(name.as_str()).cloned())
+        else {
+            continue;
+        };
+        let default = parameter.get("Default").and_then(Value::as_str).unwrap_or_default();
+        *field = if parameter.get("Type").and_then(Value::as_str) == Some("CommaDelimitedList") {
+            Value::Sequence(default.split(',').map(|item| Value::String(item.trim().to_owned())).collect())
+        } else {
+            Value::String(default.to_owned())
+        };
+    }
+    cors
+}
+
 /// The target of `!Ref X` (or `{Ref: X}`).
 fn reference(value: &Value) -> Option<String> {
     match value {
@@ -186,7 +208,8 @@ mod tests {
         assert!(feedback
             .routes
             .contains(&Route { method: "POST".into(), path: "/api/projects/{projectId}/feedback".into() }));
-        assert!(template.cors.is_some());
+        let origins = template.cors.as_ref().and_then(|c| c.get("AllowOrigins")).and_then(Value::as_sequence);
+        assert_eq!(origins.map(|o| o.as_slice()), Some(&[Value::String("*".into())][..]), "AllowedOrigins' default");
         let cleanup = template.functions.iter().find(|f| f.binary == "project-cleanup").unwrap();
         assert_eq!(cleanup.streams, ["ProjectsTable"]);
     }
