@@ -1,30 +1,33 @@
-//! Topic discovery: cluster the non-generic clauses of a survey's responses, keep the clusters
-//! enough responses fall into, name each by its most telling phrase.
+//! Topic discovery: the owner's guides first, then clusters of the non-generic clauses the guides
+//! do not cover; keep the clusters enough responses fall into, name each by its most telling phrase.
 
 use std::collections::BTreeSet;
 
 use crate::cluster::{average_linkage, cut, Merge};
 use crate::embed::{dot, Embedder};
+use crate::guides::Steering;
 use crate::naming::PhraseIndex;
 use crate::params::Params;
 use crate::text::{split_clauses, stem};
 use crate::tfidf::{self, Idf, Sparse};
 use crate::topics::{Sample, Topic, TopicSet};
 
-/// Discovers a survey's topics from its responses (default [`Params`], fresh names; with the
-/// model, names are chosen by meaning among the frequent phrases).
+/// Discovers a survey's topics from its responses (default [`Params`], no guides, fresh names;
+/// with the model, names are chosen by meaning among the frequent phrases).
 pub fn derive_topics(samples: &[Sample], embedder: Option<&Embedder>) -> TopicSet {
-    derive_topics_with(samples, None, &Params::default(), embedder)
+    derive_topics_with(samples, None, &Steering::default(), &Params::default(), embedder)
 }
 
-/// Like [`derive_topics`], but a topic whose centre is close to one of `previous` keeps that
-/// topic's name, so clients can follow a topic across re-derivations.
+/// Like [`derive_topics`], steered by the owner's guides, and a discovered topic whose centre is
+/// close to one of `previous` keeps that topic's name, so clients can follow a topic across
+/// re-derivations.
 pub fn derive_topics_with_previous(
     samples: &[Sample],
     previous: Option<&TopicSet>,
+    steering: &Steering,
     embedder: Option<&Embedder>,
 ) -> TopicSet {
-    derive_topics_with(samples, previous, &Params::default(), embedder)
+    derive_topics_with(samples, previous, steering, &Params::default(), embedder)
 }
 
 /// A topic's name among its candidate phrases (best lexical score first): the best-scoring
@@ -60,18 +63,28 @@ fn extends(name: &str, base: &str) -> bool {
 /// How much closer to a topic's centre a longer phrase must be to name it instead.
 const NAME_MARGIN: f32 = 0.05;
 
-/// A clause of the derivation sample that goes into clustering.
+/// A clause of the derivation sample (or of a guide's example) that goes into clustering.
 struct ClusterUnit<'a> {
+    /// The sample response it is part of (`usize::MAX` for a guide's example).
     response: usize,
     text: &'a str,
     vector: &'a [f32],
     terms: Sparse,
 }
 
-/// The full discovery, with explicit parameters (for tuning and tests).
+/// A topic while it is being derived: its member units, and for a guide the units of its
+/// examples, which stay members whatever the responses do.
+struct Candidate {
+    topic: Topic,
+    members: Vec<usize>,
+    pinned: Vec<usize>,
+}
+
+/// The full derivation, with explicit parameters (for tuning and tests).
 pub fn derive_topics_with(
     samples: &[Sample],
     previous: Option<&TopicSet>,
+    steering: &Steering,
     p: &Params,
     embedder: Option<&Embedder>,
 ) -> TopicSet {
@@ -106,85 +119,88 @@ pub fn derive_topics_with(
             }
         }
     }
-    if units.len() < 2 {
-        return set;
-    }
+    let sample_units = units.len();
 
-    let n = units.len();
-    let mut dist = vec![0.0f32; n * n];
-    for i in 0..n {
-        for j in (i + 1)..n {
-            let s = p.model_weight * dot(units[i].vector, units[j].vector)
-                + (1.0 - p.model_weight) * tfidf::dot(&units[i].terms, &units[j].terms);
-            dist[i * n + j] = 1.0 - s;
-            dist[j * n + i] = 1.0 - s;
+    // Guides: each example's whole text is a pinned member, and so is the guide's name when the
+    // model can embed it (the owner's name for a topic is its shortest example).
+    let names: Vec<&str> = steering.guides.iter().map(|g| g.name).collect();
+    let name_vectors = embedder.filter(|_| !names.is_empty()).and_then(|e| e.embed(&names).ok());
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (g, guide) in steering.guides.iter().enumerate() {
+        let first = units.len();
+        for ex in &guide.examples {
+            let Some(u) = ex.vectors.units.first() else { continue };
+            let terms = set.idf.vector(ex.text);
+            if u.generic < p.generic_max || !terms.is_empty() {
+                units.push(ClusterUnit { response: usize::MAX, text: ex.text, vector: &u.vector, terms });
+            }
         }
-    }
-    let merges = average_linkage(n, dist);
-    let min_responses = p.min_responses.max((p.min_share * samples.len() as f32).ceil() as usize);
-    let height = if p.cut_height > 0.0 { p.cut_height } else { choose_height(&units, &merges, min_responses, p) };
-    let labels = cut(n, &merges, height);
-
-    let clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
-    for (i, &l) in labels.iter().enumerate() {
-        members[l].push(i);
-    }
-    let mut candidates: Vec<(Topic, Vec<usize>)> = Vec::new();
-    for m in members {
-        let responses: BTreeSet<usize> = m.iter().map(|&i| units[i].response).collect();
-        if responses.len() < min_responses {
-            continue;
+        if let Some(v) = name_vectors.as_ref().map(|v| &v[g]) {
+            units.push(ClusterUnit {
+                response: usize::MAX,
+                text: guide.name,
+                vector: v,
+                terms: set.idf.vector(guide.name),
+            });
         }
+        let pinned: Vec<usize> = (first..units.len()).collect();
         let topic = Topic {
-            name: String::new(),
-            centre: centre_of(&units, &m),
-            terms: tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms),
+            name: guide.name.to_owned(),
+            centre: centre_of(&units, &pinned),
+            terms: tfidf::centroid(pinned.iter().map(|&i| &units[i].terms), p.topic_terms),
             threshold: p.assign_threshold,
             mentions: 0,
             average_rating: None,
+            guide: true,
         };
-        candidates.push((topic, m));
+        candidates.push(Candidate { topic, members: pinned.clone(), pinned });
+    }
+    let guides = candidates.len();
+
+    let min_responses = p.min_responses.max((p.min_share * samples.len() as f32).ceil() as usize);
+    if steering.discover {
+        // What the guides already cover is theirs: discovery clusters the rest.
+        let free: Vec<usize> = (0..sample_units)
+            .filter(|&i| candidates.iter().all(|c| similarity(&units[i], &c.topic, p) < p.guide_cover))
+            .collect();
+        candidates.extend(discover(&units, &free, min_responses, p));
+    }
+    merge_duplicates(&units, &mut candidates, guides, p);
+    refine(&units, sample_units, &mut candidates, p);
+    if candidates.is_empty() {
+        return set;
     }
 
-    refine(&units, &mut candidates, p);
-
-    // Assign the sample with the candidates, then keep the topics that enough responses get.
-    set.topics = candidates.iter().map(|(t, _)| t.clone()).collect();
+    // Assign the sample with the candidates, then keep the discovered topics that enough
+    // responses get (guides stay whatever they get).
+    set.topics = candidates.iter().map(|c| c.topic.clone()).collect();
     for (t, topic) in set.topics.iter_mut().enumerate() {
         topic.name = format!("#{t}");
     }
     let assigned: Vec<Vec<String>> = samples.iter().map(|s| set.assign(s.text, s.vectors)).collect();
-    let mut kept: Vec<(Topic, Vec<usize>)> = Vec::new();
-    for (t, (mut topic, m)) in candidates.into_iter().enumerate() {
+    let mut kept: Vec<(usize, Candidate)> = Vec::new();
+    for (t, c) in candidates.into_iter().enumerate() {
         let key = format!("#{t}");
-        let ratings: Vec<f32> = samples
-            .iter()
-            .zip(&assigned)
-            .filter(|(_, names)| names.contains(&key))
-            .map(|(s, _)| s.rating.map_or(f32::NAN, f32::from))
-            .collect();
-        if ratings.len() < min_responses {
-            continue;
+        let mentions = assigned.iter().filter(|names| names.contains(&key)).count();
+        if c.topic.guide || mentions >= min_responses {
+            kept.push((mentions, c));
         }
-        topic.mentions = ratings.len() as u32;
-        let rated: Vec<f32> = ratings.into_iter().filter(|r| !r.is_nan()).collect();
-        topic.average_rating = (!rated.is_empty()).then(|| rated.iter().sum::<f32>() / rated.len() as f32);
-        kept.push((topic, m));
     }
-    kept.sort_by_key(|(t, _)| std::cmp::Reverse(t.mentions));
-    kept.truncate(p.max_topics);
+    // Guides first, in the owner's order; then discovered topics, most mentioned first.
+    kept[guides..].sort_by_key(|(m, _)| std::cmp::Reverse(*m));
+    kept.truncate(p.max_topics.max(guides));
+    let mut kept: Vec<(Topic, Vec<usize>)> = kept.into_iter().map(|(_, c)| (c.topic, c.members)).collect();
 
-    // Names: first the previous set's names for topics that are essentially the same, then the
-    // best phrase of each remaining cluster.
+    // Names of discovered topics: first the previous set's names for topics that are essentially
+    // the same, then the best phrase of each remaining cluster; never a guide's name.
     let index = PhraseIndex::new(&samples.iter().map(|s| s.text).collect::<Vec<_>>());
-    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut taken: BTreeSet<String> = steering.guides.iter().map(|g| g.name.to_lowercase()).collect();
     if let Some(prev) = previous {
         let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
-        for (i, (t, _)) in kept.iter().enumerate() {
+        for (i, (t, _)) in kept.iter().enumerate().skip(guides) {
             for (j, old) in prev.topics.iter().enumerate() {
                 let s = dot(&t.centre, &old.centre);
-                if s >= p.rename_similarity {
+                if s >= p.rename_similarity && !old.guide && !steering.has_guide_named(&old.name) {
                     pairs.push((s, i, j));
                 }
             }
@@ -203,43 +219,131 @@ pub fn derive_topics_with(
             });
             if fits && kept[i].0.name.is_empty() && used_old.insert(j) {
                 kept[i].0.name = prev.topics[j].name.clone();
-                taken.insert(kept[i].0.name.clone());
+                taken.insert(kept[i].0.name.to_lowercase());
             }
         }
     }
-    for (topic, m) in kept.iter_mut() {
+    for (topic, m) in kept.iter_mut().skip(guides) {
         if !topic.name.is_empty() {
             continue;
         }
         let texts: Vec<&str> = m.iter().map(|&i| units[i].text).collect();
         let candidates = index.candidates(&texts, &taken, p.name_candidates.max(1));
-        let name =
-            pick_name(&candidates, &topic.centre, embedder).unwrap_or_else(|| format!("topic {}", taken.len() + 1));
-        taken.insert(name.clone());
+        let name = pick_name(&candidates, &topic.centre, embedder)
+            .filter(|n| !taken.contains(&n.to_lowercase()))
+            .unwrap_or_else(|| format!("topic {}", taken.len() + 1));
+        taken.insert(name.to_lowercase());
         topic.name = name;
     }
+
+    // Mentions and ratings as the final set assigns them, so they agree with live assignment.
     set.topics = kept.into_iter().map(|(t, _)| t).collect();
+    let mut ratings: Vec<Vec<Option<u8>>> = vec![Vec::new(); set.topics.len()];
+    for s in samples {
+        for name in set.assign(s.text, s.vectors) {
+            if let Some(t) = set.topics.iter().position(|t| t.name == name) {
+                ratings[t].push(s.rating);
+            }
+        }
+    }
+    for (topic, r) in set.topics.iter_mut().zip(ratings) {
+        topic.mentions = r.len() as u32;
+        let rated: Vec<f32> = r.into_iter().flatten().map(f32::from).collect();
+        topic.average_rating = (!rated.is_empty()).then(|| rated.iter().sum::<f32>() / rated.len() as f32);
+    }
     set
 }
 
-/// Spherical k-means over the clause units, started from the dendrogram's clusters: each unit
-/// moves to the centre it is most similar to (or to none below the assignment threshold), and
-/// centres are recomputed, a few rounds. Average linkage fixes a unit's cluster early; this lets
-/// the centres settle where their members are.
-fn refine(units: &[ClusterUnit], candidates: &mut Vec<(Topic, Vec<usize>)>, p: &Params) {
+/// Similarity of a unit to a topic, as assignment measures it.
+fn similarity(u: &ClusterUnit, topic: &Topic, p: &Params) -> f32 {
+    p.model_weight * dot(u.vector, &topic.centre) + (1.0 - p.model_weight) * tfidf::dot(&u.terms, &topic.terms)
+}
+
+/// Candidate topics among the `free` units: average-linkage clusters cut at the height that gives
+/// the most topic-sized clusters, those that enough responses fall into.
+fn discover(units: &[ClusterUnit], free: &[usize], min_responses: usize, p: &Params) -> Vec<Candidate> {
+    let n = free.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let mut dist = vec![0.0f32; n * n];
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let (a, b) = (&units[free[i]], &units[free[j]]);
+            let s = p.model_weight * dot(a.vector, b.vector) + (1.0 - p.model_weight) * tfidf::dot(&a.terms, &b.terms);
+            dist[i * n + j] = 1.0 - s;
+            dist[j * n + i] = 1.0 - s;
+        }
+    }
+    let merges = average_linkage(n, dist);
+    let responses: Vec<usize> = free.iter().map(|&i| units[i].response).collect();
+    let height = if p.cut_height > 0.0 { p.cut_height } else { choose_height(&responses, &merges, min_responses, p) };
+    let labels = cut(n, &merges, height);
+
+    let clusters = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); clusters];
+    for (i, &l) in labels.iter().enumerate() {
+        members[l].push(free[i]);
+    }
+    members
+        .into_iter()
+        .filter(|m| m.iter().map(|&i| units[i].response).collect::<BTreeSet<_>>().len() >= min_responses)
+        .map(|m| Candidate { topic: topic_of(units, &m, p), members: m, pinned: Vec::new() })
+        .collect()
+}
+
+/// A discovered topic with its centre and terms from some units, not named yet.
+fn topic_of(units: &[ClusterUnit], members: &[usize], p: &Params) -> Topic {
+    Topic {
+        name: String::new(),
+        centre: centre_of(units, members),
+        terms: tfidf::centroid(members.iter().map(|&i| &units[i].terms), p.topic_terms),
+        threshold: p.assign_threshold,
+        mentions: 0,
+        average_rating: None,
+        guide: false,
+    }
+}
+
+/// Discovered candidates that are one theme said two ways ("wifi" and "internet") would show it
+/// as two topics with its mentions split: candidates whose centres are at least
+/// `merge_similarity` close are merged (closest pair first), and one that close to a guide is
+/// left to the guide.
+fn merge_duplicates(units: &[ClusterUnit], candidates: &mut Vec<Candidate>, guides: usize, p: &Params) {
+    let guide_centres: Vec<Vec<f32>> = candidates[..guides].iter().map(|c| c.topic.centre.clone()).collect();
+    candidates.retain(|c| c.topic.guide || guide_centres.iter().all(|g| dot(g, &c.topic.centre) < p.merge_similarity));
+    loop {
+        let mut best: Option<(f32, usize, usize)> = None;
+        for i in guides..candidates.len() {
+            for j in (i + 1)..candidates.len() {
+                let s = dot(&candidates[i].topic.centre, &candidates[j].topic.centre);
+                if s >= p.merge_similarity && best.is_none_or(|b| s > b.0) {
+                    best = Some((s, i, j));
+                }
+            }
+        }
+        let Some((_, i, j)) = best else { return };
+        let absorbed = candidates.remove(j);
+        let c = &mut candidates[i];
+        c.members.extend(absorbed.members);
+        c.topic = topic_of(units, &c.members, p);
+    }
+}
+
+/// Spherical k-means over the sample's clause units, started from the guides and the
+/// dendrogram's clusters: each unit moves to the centre it is most similar to (or to none below
+/// `refine_min`), and centres are recomputed, a few rounds. Average linkage fixes a unit's cluster
+/// early; this lets the centres settle where their members are, and lets a guide grow from its
+/// few examples to the responses that are clearly about it. A guide keeps its examples and is
+/// never dropped; a discovered candidate left without units is.
+fn refine(units: &[ClusterUnit], sample_units: usize, candidates: &mut Vec<Candidate>, p: &Params) {
     for _ in 0..p.refine_rounds {
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); candidates.len()];
-        for (i, u) in units.iter().enumerate() {
+        let mut members: Vec<Vec<usize>> = candidates.iter().map(|c| c.pinned.clone()).collect();
+        for (i, u) in units.iter().enumerate().take(sample_units) {
             let best = candidates
                 .iter()
                 .enumerate()
-                .map(|(c, (t, _))| {
-                    (
-                        p.model_weight * dot(u.vector, &t.centre)
-                            + (1.0 - p.model_weight) * tfidf::dot(&u.terms, &t.terms),
-                        c,
-                    )
-                })
+                .map(|(c, cand)| (similarity(u, &cand.topic, p), c))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((s, c)) = best {
                 if s >= p.refine_min {
@@ -248,21 +352,24 @@ fn refine(units: &[ClusterUnit], candidates: &mut Vec<(Topic, Vec<usize>)>, p: &
             }
         }
         let mut next = Vec::new();
-        for ((mut topic, _), m) in candidates.drain(..).zip(members) {
-            if m.is_empty() {
+        for (mut c, m) in candidates.drain(..).zip(members) {
+            if m.is_empty() && !c.topic.guide {
                 continue;
             }
-            topic.centre = centre_of(units, &m);
-            topic.terms = tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms);
-            next.push((topic, m));
+            if !m.is_empty() {
+                c.topic.centre = centre_of(units, &m);
+                c.topic.terms = tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms);
+            }
+            c.members = m;
+            next.push(c);
         }
         *candidates = next;
     }
 }
 
-/// Normalised mean embedding of some units.
+/// Normalised mean embedding of some units (zero for none).
 fn centre_of(units: &[ClusterUnit], members: &[usize]) -> Vec<f32> {
-    let mut centre = vec![0.0f32; units[members[0]].vector.len()];
+    let mut centre = vec![0.0f32; crate::embed::DIMS];
     for &i in members {
         centre.iter_mut().zip(units[i].vector).for_each(|(c, x)| *c += x);
     }
@@ -271,21 +378,22 @@ fn centre_of(units: &[ClusterUnit], members: &[usize]) -> Vec<f32> {
     centre
 }
 
-/// The dendrogram height that yields the most clusters large enough to be topics: lower cuts
-/// leave the survey in fragments too small to count, higher ones fuse distinct aspects. Scanned
-/// over `auto_cut_range` in steps of 0.01; ties go to the lower (finer) cut.
-fn choose_height(units: &[ClusterUnit], merges: &[Merge], min_responses: usize, p: &Params) -> f32 {
+/// The dendrogram height that yields the most clusters large enough to be topics (`responses[i]`
+/// is the response of clustered unit i): lower cuts leave the survey in fragments too small to
+/// count, higher ones fuse distinct aspects. Scanned over `auto_cut_range` in steps of 0.01; ties
+/// go to the lower (finer) cut.
+fn choose_height(responses: &[usize], merges: &[Merge], min_responses: usize, p: &Params) -> f32 {
     let (lo, hi) = p.auto_cut_range;
     let mut best = (0usize, lo);
     let mut h = lo;
     while h <= hi + 1e-6 {
-        let labels = cut(units.len(), merges, h);
+        let labels = cut(responses.len(), merges, h);
         let k = labels.iter().copied().max().map_or(0, |m| m + 1);
-        let mut responses: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); k];
+        let mut sets: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); k];
         for (i, &l) in labels.iter().enumerate() {
-            responses[l].insert(units[i].response);
+            sets[l].insert(responses[i]);
         }
-        let valid = responses.iter().filter(|r| r.len() >= min_responses).count();
+        let valid = sets.iter().filter(|r| r.len() >= min_responses).count();
         if valid > best.0 {
             best = (valid, h);
         }
@@ -298,6 +406,7 @@ fn choose_height(units: &[ClusterUnit], merges: &[Merge], min_responses: usize, 
 mod tests {
     use super::*;
     use crate::embed::DIMS;
+    use crate::guides::Guide;
     use crate::vectors::{ResponseVectors, Unit};
 
     /// A unit vector near axis `axis`, nudged by `seed` so members are not identical.
@@ -363,7 +472,8 @@ mod tests {
             for t in &mut previous.topics {
                 t.name = if t.name == "delivery fee" { fee.to_owned() } else { courier.to_owned() };
             }
-            let again = derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous), None);
+            let again =
+                derive_topics_with_previous(&samples(&texts, &vectors), Some(&previous), &Steering::default(), None);
             let mut names: Vec<String> = again.names().into_iter().map(str::to_owned).collect();
             names.sort();
             names
@@ -395,21 +505,41 @@ mod tests {
             .enumerate()
             .map(|(i, v)| ClusterUnit { response: i, text: "", vector: v, terms: Sparse::new() })
             .collect();
-        let topic = |members: &[usize]| Topic {
-            name: String::new(),
-            centre: centre_of(&units, members),
-            terms: Sparse::new(),
-            threshold: 0.25,
-            mentions: 0,
-            average_rating: None,
+        let p = Params::default();
+        let candidate = |members: &[usize]| Candidate {
+            topic: topic_of(&units, members, &p),
+            members: members.to_vec(),
+            pinned: Vec::new(),
         };
         // The cut left unit 4 (near axis 10) and unit 6 (near neither axis) with the axis-0 units.
-        let first = [0, 1, 2, 3, 4, 6];
-        let mut candidates = vec![(topic(&first), first.to_vec()), (topic(&[5]), vec![5])];
-        refine(&units, &mut candidates, &Params::default());
-        let members: Vec<&[usize]> = candidates.iter().map(|(_, m)| m.as_slice()).collect();
+        let mut candidates = vec![candidate(&[0, 1, 2, 3, 4, 6]), candidate(&[5])];
+        refine(&units, units.len(), &mut candidates, &p);
+        let members: Vec<&[usize]> = candidates.iter().map(|c| c.members.as_slice()).collect();
         assert_eq!(members, vec![&[0, 1, 2, 3][..], &[4, 5][..]]);
-        assert!(dot(&candidates[1].0.centre, &near(10, 0)) > 0.9);
+        assert!(dot(&candidates[1].topic.centre, &near(10, 0)) > 0.9);
+    }
+
+    #[test]
+    fn guides_keep_their_names_and_place_and_discovery_fills_the_rest() {
+        let (texts, vectors) = survey();
+        let samples = samples(&texts, &vectors);
+        let unused = ResponseVectors::new(vec![Unit::new(0.1, near(200, 0))]);
+        let guides = [
+            Guide { name: "Courier Lateness", examples: vec![Sample { rating: None, ..samples[1] }] },
+            Guide {
+                name: "Nobody Says This",
+                examples: vec![Sample { text: "gift wrap", rating: None, vectors: &unused }],
+            },
+        ];
+        let steering = Steering { guides: &guides, discover: true };
+        let set = derive_topics_with(&samples, None, &steering, &Params::default(), None);
+        assert_eq!(set.names(), vec!["Courier Lateness", "Nobody Says This", "delivery fee"]);
+        assert!(set.topics[0].guide && set.topics[1].guide && !set.topics[2].guide);
+        assert_eq!((set.topics[0].mentions, set.topics[1].mentions), (8, 0));
+        assert_eq!(set.assign(&texts[3], &vectors[3]), vec!["Courier Lateness"]);
+        let only = Steering { guides: &guides, discover: false };
+        let set = derive_topics_with(&samples, None, &only, &Params::default(), None);
+        assert_eq!(set.names(), vec!["Courier Lateness", "Nobody Says This"]);
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! rating error of gold topics matched at F1 ≥ 0.5. Used by `topics-eval` (tuning) and by the
 //! quality test that keeps the method above the bar in CI.
 //!
+//! Teach mode mirrors `score-topics --teach N`: each gold topic becomes a guide named after it,
+//! taught by its first N labelled responses; those are not submitted, so they are neither the
+//! survey's responses nor scored.
+//!
 //! A fixture file is JSON lines: a header `{"survey", "topics": [...]}`, then one
 //! `{"id", "rating", "text", "topics": [...]}` per response.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::{derive_topics_with, Embedder, Params, ResponseVectors, Sample, TopicSet};
+use crate::{derive_topics_with, Embedder, Guide, Params, ResponseVectors, Sample, Steering, TopicSet};
 
 /// System topics the scorer reads, as `/topics` serves them by default.
 pub const TOPICS_LIMIT: usize = 20;
@@ -21,6 +25,7 @@ const MATCH_F1: f64 = 0.5;
 const MIN_MENTIONS: usize = 5;
 
 /// One labelled response.
+#[derive(Clone)]
 pub struct Row {
     pub id: String,
     pub rating: u8,
@@ -213,23 +218,69 @@ pub fn fixture_files() -> Vec<PathBuf> {
     found
 }
 
+/// `score-topics --teach n`'s split: each gold topic (header order) takes as examples the first
+/// `n` rows (file order) labelled with it that no earlier topic took and whose text is not blank.
+/// Returns each gold topic's example rows and the rows left, in file order.
+pub fn teach_split(fx: &Fixture, n: usize) -> (Vec<(String, Vec<usize>)>, Vec<usize>) {
+    let mut used = BTreeSet::new();
+    let mut examples = Vec::new();
+    for topic in &fx.vocab {
+        let mut rows = Vec::new();
+        for (i, r) in fx.rows.iter().enumerate() {
+            if rows.len() >= n {
+                break;
+            }
+            if r.topics.contains(topic) && !used.contains(&i) && !r.text.trim().is_empty() {
+                rows.push(i);
+                used.insert(i);
+            }
+        }
+        examples.push((topic.clone(), rows));
+    }
+    (examples, (0..fx.rows.len()).filter(|i| !used.contains(i)).collect())
+}
+
+/// One derivation over a labelled survey: the responses that were submitted (as a fixture, to
+/// score), the topic set and each of those responses' topics.
+pub struct Outcome {
+    pub scored: Fixture,
+    pub set: TopicSet,
+    pub assigned: Vec<Vec<String>>,
+}
+
 /// Derives a survey's topics from its responses (`vectors[i]` of `fixture.rows[i]`) and assigns
-/// every response, as the topics function does; the set and each response's topics.
+/// every response, as the topics function does. With `teach` > 0, as `score-topics --teach`:
+/// each gold topic with examples is a guide (its name, its first `teach` responses), and only
+/// the other responses are submitted.
 pub fn derive_and_assign(
     fixture: &Fixture,
     vectors: &[ResponseVectors],
+    teach: usize,
     params: &Params,
     embedder: Option<&Embedder>,
-) -> (TopicSet, Vec<Vec<String>>) {
-    let samples: Vec<Sample> = fixture
-        .rows
+) -> Outcome {
+    let sample =
+        |i: usize| Sample { text: &fixture.rows[i].text, rating: Some(fixture.rows[i].rating), vectors: &vectors[i] };
+    let (examples, rows) =
+        if teach > 0 { teach_split(fixture, teach) } else { (Vec::new(), (0..fixture.rows.len()).collect()) };
+    let guides: Vec<Guide> = examples
         .iter()
-        .zip(vectors)
-        .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(name, rows)| Guide {
+            name,
+            examples: rows.iter().map(|&i| Sample { rating: None, ..sample(i) }).collect(),
+        })
         .collect();
-    let set = derive_topics_with(&samples, None, params, embedder);
+    let samples: Vec<Sample> = rows.iter().map(|&i| sample(i)).collect();
+    let steering = Steering { guides: &guides, discover: true };
+    let set = derive_topics_with(&samples, None, &steering, params, embedder);
     let assigned = samples.iter().map(|s| set.assign(s.text, s.vectors)).collect();
-    (set, assigned)
+    let scored = Fixture {
+        name: fixture.name.clone(),
+        vocab: fixture.vocab.clone(),
+        rows: rows.iter().map(|&i| fixture.rows[i].clone()).collect(),
+    };
+    Outcome { scored, set, assigned }
 }
 
 /// The mean (0 for none).
@@ -249,4 +300,64 @@ pub fn mean_opt(v: &[f64]) -> Option<f64> {
 /// Two decimals, or "-".
 pub fn fmt_opt(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |x| format!("{x:.2}"))
+}
+
+/// How one theme of a small clean survey fares with its topic (the derived topic that best
+/// matches it: most of the theme's answers minus most of the others).
+#[derive(Debug, Clone)]
+pub struct ThemeScore {
+    pub theme: String,
+    pub topic: String,
+    /// Share of the theme's answers that get the topic.
+    pub recall: f64,
+    /// Share of the other answers that get it.
+    pub others: f64,
+    /// The topic's average rating minus the theme's true mean (absolute; infinite if unrated).
+    pub rating_error: f64,
+}
+
+impl ThemeScore {
+    /// The small surveys' bar: ≥ 90% of the theme, ≤ 10% of the rest, rating within 0.3.
+    pub fn passes(&self) -> bool {
+        self.recall >= 0.9 && self.others <= 0.1 && self.rating_error <= 0.3
+    }
+}
+
+/// Each gold theme's [`ThemeScore`] with a derived set and each response's topics.
+pub fn theme_scores(fx: &Fixture, set: &TopicSet, assigned: &[Vec<String>]) -> Vec<ThemeScore> {
+    fx.vocab
+        .iter()
+        .filter_map(|theme| {
+            let about: Vec<bool> = fx.rows.iter().map(|r| r.topics.contains(theme)).collect();
+            let n = about.iter().filter(|&&a| a).count() as f64;
+            let mean = fx.rows.iter().zip(&about).filter(|(_, &a)| a).map(|(r, _)| r.rating as f64).sum::<f64>() / n;
+            let rates = |topic: &str| {
+                let hits = |want: bool| {
+                    assigned.iter().zip(&about).filter(|(a, &t)| t == want && a.iter().any(|x| x == topic)).count()
+                        as f64
+                };
+                (hits(true) / n, hits(false) / (about.len() as f64 - n).max(1.0))
+            };
+            let gain = |t: &str| {
+                let (r, o) = rates(t);
+                r - o
+            };
+            let best = set.topics.iter().max_by(|a, b| gain(&a.name).total_cmp(&gain(&b.name)))?;
+            let (recall, others) = rates(&best.name);
+            let rating_error = best.average_rating.map_or(f64::INFINITY, |a| (a as f64 - mean).abs());
+            Some(ThemeScore { theme: theme.clone(), topic: best.name.clone(), recall, others, rating_error })
+        })
+        .collect()
+}
+
+/// The small clean surveys written for the precision tests (tests/surveys/*.jsonl), sorted.
+pub fn small_survey_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/surveys");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    found.sort();
+    found
 }

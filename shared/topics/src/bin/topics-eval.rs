@@ -4,8 +4,15 @@
 //! macro F1, noise in the top 10, rating error for gold topics matched at F1 ≥ 0.5).
 //!
 //! ```sh
-//! cargo run -p hearken-topics --release --bin topics-eval -- [-v] [FILE.jsonl ...]
+//! cargo run -p hearken-topics --release --bin topics-eval -- [-v] [--teach N | --curve | --themes] [FILE.jsonl ...]
 //! ```
+//!
+//! `--teach N` scores guided topics as `score-topics --teach N` does (each gold topic taught by its
+//! first N responses, which are then neither submitted nor scored); `--curve` prints N = 1, 3, 5, 10.
+//! `--themes` scores the small clean surveys (tests/surveys/*.jsonl by default) by the bar of
+//! tests/small_surveys.rs instead: each theme's best topic, its recall and its share of the other
+//! answers (`HT_ERRORS=1` lists a failing theme's misses and leaks; `HT_CENTRES=1` the topics'
+//! close centres).
 //!
 //! Embeddings are cached in .cache/topics-eval/ (keyed by the texts), so re-runs only cluster.
 //! Parameters can be overridden for tuning with `HT_<FIELD>` environment variables, e.g.
@@ -18,23 +25,32 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hearken_topics::eval::{self, fmt_opt, mean, mean_opt, Fixture, NOISE_TOP};
-use hearken_topics::{default_model_dir, derive_topics_with, Embedder, Params, ResponseVectors, Sample};
+use hearken_topics::{default_model_dir, derive_topics_with, Embedder, Params, ResponseVectors, Sample, Steering};
 
 fn main() {
     let mut verbose = false;
+    let mut teach = vec![0];
+    let mut themes = false;
     let mut files: Vec<PathBuf> = Vec::new();
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "-v" | "--verbose" => verbose = true,
+            "--teach" => teach = vec![args.next().and_then(|n| n.parse().ok()).expect("--teach N")],
+            "--curve" => teach = vec![1, 3, 5, 10],
+            "--themes" => themes = true,
             "-h" | "--help" => {
-                println!("usage: topics-eval [-v] [FILE.jsonl ...]  (default: ../shared/fixtures/topics/*.jsonl)");
+                println!(
+                    "usage: topics-eval [-v] [--teach N | --curve | --themes] [FILE.jsonl ...]  \
+                     (default: ../shared/fixtures/topics/*.jsonl, with --themes tests/surveys/*.jsonl)"
+                );
                 return;
             }
             _ => files.push(arg.into()),
         }
     }
     if files.is_empty() {
-        files = eval::fixture_files();
+        files = if themes { eval::small_survey_files() } else { eval::fixture_files() };
     }
     let params = params_from_env();
     if verbose {
@@ -45,9 +61,7 @@ fn main() {
     let started = Instant::now();
     let embedder = Embedder::load(&default_model_dir()).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("model loaded in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
-    let mut pooled_f1 = Vec::new();
-    let mut pooled_err = Vec::new();
-    let mut pooled_noise = Vec::new();
+    let mut surveys = Vec::new();
     for path in &files {
         let mut fixture = eval::load(path);
         if let Some(first) = std::env::var("HT_FIRST").ok().and_then(|v| v.parse::<usize>().ok()) {
@@ -55,62 +69,128 @@ fn main() {
         }
         let vectors = vectors_for(&fixture, &embedder);
         if let Some(k) = std::env::var("HT_SCALE").ok().and_then(|v| v.parse::<usize>().ok()) {
-            // Timing only: the file's responses repeated k times (the unit cap applies).
-            let samples: Vec<Sample> = fixture
-                .rows
-                .iter()
-                .zip(&vectors)
-                .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
-                .collect();
-            let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
-            let started = Instant::now();
-            let set = derive_topics_with(&big, None, &params, Some(&embedder));
-            eprintln!(
-                "{}: derive on {} responses: {:.0} ms, {} topics",
-                fixture.name,
-                big.len(),
-                started.elapsed().as_secs_f64() * 1e3,
-                set.topics.len()
-            );
+            time_scaled(&fixture, &vectors, k, &params, &embedder);
         }
-        let started = Instant::now();
-        let (set, assigned) = eval::derive_and_assign(&fixture, &vectors, &params, Some(&embedder));
-        let derive_ms = started.elapsed().as_secs_f64() * 1e3;
-        let report = eval::Report { table: verbose, errors: verbose && std::env::var_os("HT_ERRORS").is_some() };
-        let score = eval::score(&fixture, &assigned, report);
-        if verbose {
-            for (i, a) in set.topics.iter().enumerate() {
-                let near: Vec<String> = set.topics[i + 1..]
-                    .iter()
-                    .map(|b| (a.centre.iter().zip(&b.centre).map(|(x, y)| x * y).sum::<f32>(), &b.name))
-                    .filter(|(c, _)| *c > 0.5)
-                    .map(|(c, n)| format!("{n} {c:.2}"))
-                    .collect();
-                println!("  {} ({} mentions), close to: {}", a.name, a.mentions, near.join(", "));
-            }
-        }
-        let json_len = serde_json::to_string(&set).map(|s| s.len()).unwrap_or(0);
-        println!(
-            "{}: macro F1 = {:.3}, rating error = {} (max {}), noise = {}/{NOISE_TOP}; {} topics, \
-             derive and assign {:.0} ms, set {:.1} KB",
-            fixture.name,
-            score.macro_f1(),
-            fmt_opt(score.rating_error()),
-            fmt_opt(score.errs.iter().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))),
-            score.noise,
-            set.topics.len(),
-            derive_ms,
-            json_len as f64 / 1024.0,
-        );
-        pooled_f1.extend(score.f1s);
-        pooled_err.extend(score.errs);
-        pooled_noise.push(score.noise as f64);
+        surveys.push((fixture, vectors));
     }
-    println!(
-        "topics: macro F1 = {:.3}, rating error = {} (mean), noise = {:.1}/{NOISE_TOP}",
-        mean(&pooled_f1),
-        fmt_opt(mean_opt(&pooled_err)),
-        mean(&pooled_noise)
+    if themes {
+        print_themes(&surveys, &params, &embedder);
+        return;
+    }
+    for &n in &teach {
+        let label = if n > 0 { format!("topics taught {n}") } else { "topics".to_string() };
+        let mut pooled_f1 = Vec::new();
+        let mut pooled_err = Vec::new();
+        let mut pooled_noise = Vec::new();
+        for (fixture, vectors) in &surveys {
+            let started = Instant::now();
+            let out = eval::derive_and_assign(fixture, vectors, n, &params, Some(&embedder));
+            let derive_ms = started.elapsed().as_secs_f64() * 1e3;
+            let report = eval::Report { table: verbose, errors: verbose && std::env::var_os("HT_ERRORS").is_some() };
+            let score = eval::score(&out.scored, &out.assigned, report);
+            let set = &out.set;
+            if verbose {
+                print_centres(set);
+            }
+            let json_len = serde_json::to_string(set).map(|s| s.len()).unwrap_or(0);
+            println!(
+                "{}{}: macro F1 = {:.3}, rating error = {} (max {}), noise = {}/{NOISE_TOP}; {} topics, \
+                 derive and assign {:.0} ms, set {:.1} KB",
+                fixture.name,
+                if n > 0 { format!(" (taught {n})") } else { String::new() },
+                score.macro_f1(),
+                score.rating_error().map_or("-".to_string(), |e| format!("{e:.3}")),
+                fmt_opt(score.errs.iter().copied().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))),
+                score.noise,
+                set.topics.len(),
+                derive_ms,
+                json_len as f64 / 1024.0,
+            );
+            pooled_f1.extend(score.f1s);
+            pooled_err.extend(score.errs);
+            pooled_noise.push(score.noise as f64);
+        }
+        println!(
+            "{label}: macro F1 = {:.4}, rating error = {} (mean), noise = {:.1}/{NOISE_TOP}",
+            mean(&pooled_f1),
+            fmt_opt(mean_opt(&pooled_err)),
+            mean(&pooled_noise)
+        );
+    }
+}
+
+/// Each topic's mentions and the later topics whose centres are close to its own.
+fn print_centres(set: &hearken_topics::TopicSet) {
+    for (i, a) in set.topics.iter().enumerate() {
+        let near: Vec<String> = set.topics[i + 1..]
+            .iter()
+            .map(|b| (a.centre.iter().zip(&b.centre).map(|(x, y)| x * y).sum::<f32>(), &b.name))
+            .filter(|(c, _)| *c > 0.4)
+            .map(|(c, n)| format!("{n} {c:.2}"))
+            .collect();
+        println!("  {} ({} mentions), close to: {}", a.name, a.mentions, near.join(", "));
+    }
+}
+
+/// The small surveys' precision bar: each theme's best topic, its recall, its share of the other
+/// answers and its rating error, and how many themes pass.
+fn print_themes(surveys: &[(Fixture, Vec<ResponseVectors>)], params: &Params, embedder: &Embedder) {
+    let (mut passed, mut total) = (0, 0);
+    for (fixture, vectors) in surveys {
+        let out = eval::derive_and_assign(fixture, vectors, 0, params, Some(embedder));
+        println!("{}: {:?}", fixture.name, out.set.names());
+        if std::env::var_os("HT_CENTRES").is_some() {
+            print_centres(&out.set);
+        }
+        for t in eval::theme_scores(&out.scored, &out.set, &out.assigned) {
+            println!(
+                "  {} -> {:?}: recall {:.2}, others {:.2}, rating error {:.2}{}",
+                t.theme,
+                t.topic,
+                t.recall,
+                t.others,
+                t.rating_error,
+                if t.passes() { "" } else { "  FAIL" }
+            );
+            if !t.passes() && std::env::var_os("HT_ERRORS").is_some() {
+                for (r, a) in out.scored.rows.iter().zip(&out.assigned) {
+                    let about = r.topics.contains(&t.theme);
+                    let has = a.contains(&t.topic);
+                    if about != has {
+                        println!("    {} {:?} -> {:?}", if about { "miss" } else { "leak" }, r.text, a);
+                    }
+                }
+            }
+            passed += usize::from(t.passes());
+            total += 1;
+        }
+    }
+    println!("themes passing: {passed}/{total}");
+}
+
+/// Timing only: a derivation over the file's responses repeated k times (the unit cap applies),
+/// then the re-assignment of all of them with the derived set.
+fn time_scaled(fixture: &Fixture, vectors: &[ResponseVectors], k: usize, params: &Params, embedder: &Embedder) {
+    let samples: Vec<Sample> = fixture
+        .rows
+        .iter()
+        .zip(vectors)
+        .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
+        .collect();
+    let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
+    let started = Instant::now();
+    let set = derive_topics_with(&big, None, &Steering::default(), params, Some(embedder));
+    let derive_ms = started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    let assigned: usize = big.iter().map(|s| set.assign(s.text, s.vectors).len()).sum();
+    eprintln!(
+        "{}: derive on {} responses: {:.0} ms, {} topics; re-assign all: {:.0} ms ({} assignments)",
+        fixture.name,
+        big.len(),
+        derive_ms,
+        set.topics.len(),
+        started.elapsed().as_secs_f64() * 1e3,
+        assigned
     );
 }
 
@@ -174,7 +254,10 @@ fn params_from_env() -> Params {
         min_responses: u("HT_MIN_RESPONSES", d.min_responses),
         min_share: f("HT_MIN_SHARE", d.min_share),
         max_topics: u("HT_MAX_TOPICS", d.max_topics),
+        merge_similarity: f("HT_MERGE_SIMILARITY", d.merge_similarity),
+        guide_cover: f("HT_GUIDE_COVER", d.guide_cover),
         assign_threshold: f("HT_ASSIGN_THRESHOLD", d.assign_threshold),
+        assign_margin: f("HT_ASSIGN_MARGIN", d.assign_margin),
         max_per_response: u("HT_MAX_PER_RESPONSE", d.max_per_response),
         max_units: u("HT_MAX_UNITS", d.max_units),
         topic_terms: u("HT_TOPIC_TERMS", d.topic_terms),
