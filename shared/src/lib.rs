@@ -24,6 +24,7 @@ pub mod request_scope;
 pub mod rollup_job;
 pub mod slug;
 pub mod store;
+pub mod stream_batch;
 pub mod surveys;
 pub mod time;
 pub mod webhooks;

@@ -275,3 +275,37 @@ pub mod texts {
         format!("{method} requests are available on paid plans only. FREE plan users can only POST feedback. Upgrade to STARTER or PRO for full API access.")
     }
 }
+
+/// A record of a Lambda DynamoDB stream event (the shape of `events/*.json`), on a table named
+/// `table`; an image left out is absent from the record. The event id is unique per call.
+pub fn stream_record(
+    table: &str,
+    name: &str,
+    keys: Value,
+    images: (Option<Value>, Option<Value>),
+    sequence: u32,
+) -> Value {
+    let (new_image, old_image) = images;
+    let mut change = serde_json::json!({
+        "ApproximateCreationDateTime": 1_796_083_200,
+        "Keys": keys,
+        "SequenceNumber": sequence.to_string(),
+        "SizeBytes": 100,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    });
+    if let Some(image) = new_image {
+        change["NewImage"] = image;
+    }
+    if let Some(image) = old_image {
+        change["OldImage"] = image;
+    }
+    serde_json::json!({
+        "eventID": format!("e{sequence}-{}", uuid::Uuid::new_v4().simple()),
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "eventSourceARN": format!("arn:aws:dynamodb:us-east-1:123456789012:table/{table}/stream/2026-01-01T00:00:00.000"),
+        "dynamodb": change,
+    })
+}

@@ -660,31 +660,9 @@ async fn a_write_whose_answer_is_cut_off_on_the_way_is_still_answered_201() {
 // A poison record in a stream
 // ---------------------------------------------------------------------------------------------
 
-/// A stream record of a Lambda DynamoDB event (the shape of `events/*.json`); an image left out
-/// is absent from the record.
+/// A stream record as Lambda hands it over ([`hearken_tests::stream_record`]).
 fn record(name: &str, keys: Value, new_image: Option<Value>, old_image: Option<Value>, sequence: u32) -> Value {
-    let mut change = json!({
-        "ApproximateCreationDateTime": 1_796_083_200,
-        "Keys": keys,
-        "SequenceNumber": sequence.to_string(),
-        "SizeBytes": 100,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    });
-    if let Some(image) = new_image {
-        change["NewImage"] = image;
-    }
-    if let Some(image) = old_image {
-        change["OldImage"] = image;
-    }
-    json!({
-        "eventID": format!("e{sequence}"),
-        "eventName": name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/Faults/stream/2026-01-01T00:00:00.000",
-        "dynamodb": change,
-    })
+    hearken_tests::stream_record("Faults", name, keys, (new_image, old_image), sequence)
 }
 
 /// An item as a stream image (DynamoDB JSON).

@@ -11,7 +11,7 @@
 pub mod unfinished;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use hearken::ids::{AccountId, ProjectId};
 use hearken::project_removal::remove_project_feedback;
 use hearken::{App, Error};
@@ -29,7 +29,7 @@ struct Removed {
 
 /// Handles one batch of stream records; answers the records that failed (by sequence number).
 pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse, Error> {
-    let mut response = DynamoDbEventResponse::default();
+    let mut failed = vec![];
     for record in event.records {
         if record.event_name != "REMOVE" {
             continue;
@@ -41,10 +41,10 @@ pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse, Er
                 error = %err,
                 "a stream record failed; reported for retry, then the failure queue"
             );
-            response.batch_item_failures.push(failure(&record));
+            failed.push(record.change.sequence_number.clone());
         }
     }
-    Ok(response)
+    Ok(hearken::stream_batch::reporting(failed))
 }
 
 /// Removes the feedback of the project a record removed (slug claims and counts items live in the
@@ -55,11 +55,4 @@ async fn remove(app: &App, record: &EventRecord) -> Result<(), Error> {
         remove_project_feedback(app, &account, &project).await?;
     }
     Ok(())
-}
-
-/// The batch item failure that names `record` (Lambda identifies stream records by sequence number).
-fn failure(record: &EventRecord) -> DynamoDbBatchItemFailure {
-    let mut failure = DynamoDbBatchItemFailure::default();
-    failure.item_identifier = record.change.sequence_number.clone();
-    failure
 }

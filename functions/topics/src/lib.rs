@@ -11,11 +11,12 @@
 mod model;
 
 use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use hearken::ids::SurveyId;
 use hearken::ops::topics::{self, NightlyReport};
 use hearken::store::responses::ResponseItem;
 use hearken::store::topic_guides;
+use hearken::stream_batch;
 use hearken::{App, Error, Result};
 use std::collections::BTreeMap;
 
@@ -70,7 +71,7 @@ pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse> {
         }
     }
     if by_survey.is_empty() && steered.is_empty() {
-        return Ok(failures(failed));
+        return Ok(stream_batch::reporting(failed));
     }
     // A model that does not load is the deployment's to fix: the whole batch waits for it.
     let model = model()?;
@@ -88,25 +89,11 @@ pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse> {
             failed.extend(sequences);
         }
     }
-    Ok(failures(failed))
+    Ok(stream_batch::reporting(failed))
 }
 
 /// A stream record's sequence number: how a batch response names it.
 type Sequence = Option<String>;
-
-/// The batch response that reports `failed` for Lambda to retry.
-fn failures(failed: Vec<Sequence>) -> DynamoDbEventResponse {
-    let mut response = DynamoDbEventResponse::default();
-    response.batch_item_failures = failed
-        .into_iter()
-        .map(|sequence| {
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = sequence;
-            failure
-        })
-        .collect();
-    response
-}
 
 /// The nightly re-derivation of every survey that got responses, until `deadline_ms` (Unix ms).
 pub async fn nightly(app: &App, deadline_ms: u64) -> Result<NightlyReport> {

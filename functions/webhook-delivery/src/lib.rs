@@ -5,7 +5,7 @@
 //! resolve to, with a 10 s timeout and no redirects.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::streams::DynamoDbEventResponse;
 use hearken::ids::{DeliveryId, WebhookId};
 use hearken::ops::webhook_events::{self, Change, Request, Swept, ATTEMPT_TIMEOUT};
 use hearken::{App, Result};
@@ -51,16 +51,7 @@ pub async fn handle(app: &App, event: Event) -> Result<DynamoDbEventResponse> {
             failed.push(sequence);
         }
     }
-    let mut response = DynamoDbEventResponse::default();
-    response.batch_item_failures = failed
-        .into_iter()
-        .map(|sequence| {
-            let mut failure = DynamoDbBatchItemFailure::default();
-            failure.item_identifier = sequence;
-            failure
-        })
-        .collect();
-    Ok(response)
+    Ok(hearken::stream_batch::reporting(failed))
 }
 
 /// Makes the deliveries of the events that feedback-table records make.

@@ -19,30 +19,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-/// A stream record as Lambda hands it over (the shape of `events/*.json`).
+/// A stream record as Lambda hands it over ([`hearken_tests::stream_record`]).
 fn record(name: &str, keys: Value, new_image: Option<Value>, old_image: Option<Value>, sequence: u32) -> Value {
-    let mut change = json!({
-        "ApproximateCreationDateTime": 1_796_083_200,
-        "Keys": keys,
-        "SequenceNumber": sequence.to_string(),
-        "SizeBytes": 100,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    });
-    if let Some(image) = new_image {
-        change["NewImage"] = image;
-    }
-    if let Some(image) = old_image {
-        change["OldImage"] = image;
-    }
-    json!({
-        "eventID": format!("e{sequence}-{}", uuid::Uuid::new_v4().simple()),
-        "eventName": name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/Poison/stream/2026-01-01T00:00:00.000",
-        "dynamodb": change,
-    })
+    hearken_tests::stream_record("Poison", name, keys, (new_image, old_image), sequence)
 }
 
 /// An item as a stream image (DynamoDB JSON).
