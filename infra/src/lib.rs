@@ -2,6 +2,7 @@
 //! template.yaml so it cannot drift from what is deployed — the tables, the HTTP API's routes and
 //! CORS, and the functions behind them (called in-process with API Gateway payload 2.0 events).
 
+pub mod bench_env;
 pub mod gateway;
 pub mod openapi;
 pub mod registry;

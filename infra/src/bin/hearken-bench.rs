@@ -30,6 +30,7 @@ use hearken::store::{s, survey_days, Item};
 use hearken::surveys::{new_survey_from_json, AnswerValue, Answers, Survey};
 use hearken::time::Timestamp;
 use hearken::App;
+use hearken_local::bench_env::env_number;
 use hearken_local::template::Template;
 use hearken_local::{gateway, stack, tables};
 use serde_json::{json, Value};
@@ -72,19 +73,6 @@ async fn main() -> ExitCode {
             eprintln!("hearken-bench: {message}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn env_number(name: &str, default: u64, min: u64, max: u64) -> Result<u64, String> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(text) => text
-            .trim()
-            .replace(['_', ','], "")
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| format!("{name} must be a whole number from {min} to {max}, not '{text}'")),
     }
 }
 

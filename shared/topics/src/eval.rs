@@ -208,8 +208,12 @@ pub fn load(path: &Path) -> Fixture {
 /// The labelled fixtures handed to the project: `../shared/fixtures/topics/*.jsonl` beside the
 /// repository, sorted.
 pub fn fixture_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/topics");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+    jsonl_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/topics"))
+}
+
+/// The `.jsonl` files of a folder, sorted.
+fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
@@ -352,12 +356,5 @@ pub fn theme_scores(fx: &Fixture, set: &TopicSet, assigned: &[Vec<String>]) -> V
 
 /// The small clean surveys written for the precision tests (tests/surveys/*.jsonl), sorted.
 pub fn small_survey_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/surveys");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    found.sort();
-    found
+    jsonl_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/surveys"))
 }
