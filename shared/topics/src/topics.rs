@@ -129,6 +129,13 @@ impl TopicSet {
         hits.into_iter().map(|(_, t)| self.topics[t].name.clone()).collect()
     }
 
+    /// Each non-generic unit's similarity to each topic (the whole text first, then its clauses):
+    /// what [`TopicSet::assign`] decides from, for `topics-eval`'s diagnostics.
+    pub fn unit_similarities(&self, text: &str, vectors: &ResponseVectors) -> Vec<Vec<f32>> {
+        let units = self.units(text, vectors);
+        units.iter().map(|(v, terms)| self.topics.iter().map(|t| self.similarity(v, terms, t)).collect()).collect()
+    }
+
     /// The response's non-generic units with their TF-IDF vectors. Clause texts are recomputed
     /// from the text; if they do not line up with the stored vectors (vectors from another
     /// clause splitter), only the whole text is used.

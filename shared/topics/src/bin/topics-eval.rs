@@ -11,8 +11,9 @@
 //! first N responses, which are then neither submitted nor scored); `--curve` prints N = 1, 3, 5, 10.
 //! `--themes` scores the small clean surveys (tests/surveys/*.jsonl by default) by the bar of
 //! tests/small_surveys.rs instead: each theme's best topic, its recall and its share of the other
-//! answers (`HT_ERRORS=1` lists a failing theme's misses and leaks; `HT_CENTRES=1` the topics'
-//! close centres).
+//! answers (`HT_ERRORS=1` lists a failing theme's misses and leaks, each with its units'
+//! similarity to every topic; `HT_CENTRES=1` the topics' close centres; `HT_SIMS=1` how similar
+//! each theme's answers are to each topic).
 //!
 //! Embeddings are cached in .cache/topics-eval/ (keyed by the texts), so re-runs only cluster.
 //! Parameters can be overridden for tuning with `HT_<FIELD>` environment variables, e.g.
@@ -142,6 +143,9 @@ fn print_themes(surveys: &[(Fixture, Vec<ResponseVectors>)], params: &Params, em
         if std::env::var_os("HT_CENTRES").is_some() {
             print_centres(&out.set);
         }
+        if std::env::var_os("HT_SIMS").is_some() {
+            print_theme_similarities(fixture, vectors, &out.set);
+        }
         for t in eval::theme_scores(&out.scored, &out.set, &out.assigned) {
             println!(
                 "  {} -> {:?}: recall {:.2}, others {:.2}, rating error {:.2}{}",
@@ -153,11 +157,14 @@ fn print_themes(surveys: &[(Fixture, Vec<ResponseVectors>)], params: &Params, em
                 if t.passes() { "" } else { "  FAIL" }
             );
             if !t.passes() && std::env::var_os("HT_ERRORS").is_some() {
-                for (r, a) in out.scored.rows.iter().zip(&out.assigned) {
+                for ((r, a), v) in out.scored.rows.iter().zip(&out.assigned).zip(vectors) {
                     let about = r.topics.contains(&t.theme);
                     let has = a.contains(&t.topic);
                     if about != has {
                         println!("    {} {:?} -> {:?}", if about { "miss" } else { "leak" }, r.text, a);
+                        for unit in out.set.unit_similarities(&r.text, v) {
+                            println!("      {}", two_places(&unit));
+                        }
                     }
                 }
             }
@@ -166,6 +173,28 @@ fn print_themes(surveys: &[(Fixture, Vec<ResponseVectors>)], params: &Params, em
         }
     }
     println!("themes passing: {passed}/{total}");
+}
+
+/// For each topic and theme, the similarities (best unit) of the theme's answers to the topic,
+/// highest first: how far apart a topic's own answers and the others' stand.
+fn print_theme_similarities(fixture: &Fixture, vectors: &[ResponseVectors], set: &hearken_topics::TopicSet) {
+    for (t, topic) in set.topics.iter().enumerate() {
+        for theme in &fixture.vocab {
+            let mut best: Vec<f32> = fixture
+                .rows
+                .iter()
+                .zip(vectors)
+                .filter(|(r, _)| r.topics.contains(theme))
+                .map(|(r, v)| set.unit_similarities(&r.text, v).iter().map(|u| u[t]).fold(0.0, f32::max))
+                .collect();
+            best.sort_by(|a, b| b.total_cmp(a));
+            println!("  {} / {}: {}", topic.name, theme, two_places(&best));
+        }
+    }
+}
+
+fn two_places(values: &[f32]) -> String {
+    values.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
 }
 
 /// Timing only: a derivation over the file's responses repeated k times (the unit cap applies),
