@@ -208,6 +208,77 @@ async fn full_keys_change_guides_read_only_keys_read_them_and_ids_stay_in_their_
     assert_eq!(app.call("GET", &one, &owner, None).await.status, 200, "the guide is untouched");
 }
 
+/// A project key (`mbk_`) works on the Miniback API only, and a key limited to some projects sees
+/// a survey filed to another project as no survey at all: neither reaches that survey's guides,
+/// and the limited key's refusal costs what an unknown survey costs. A key whose list holds the
+/// survey's project manages its guides.
+#[tokio::test]
+async fn project_keys_and_keys_limited_to_other_projects_do_not_reach_a_surveys_guides() {
+    let app = spawn_app_without_topics().await;
+    let (account, owner) = app.account(Plan::Business).await;
+    let owner = owner.expose().to_owned();
+    let (filed, project_key) = app.project(&account).await;
+    let (other, _) = hearken::admin::create_project(&app.app, &account.id, "Other project", None).await.unwrap();
+    let limited_to = |project: &hearken::store::projects::Project| {
+        let (app, owner, project) = (&app, owner.clone(), project.id.to_string());
+        async move {
+            let body = json!({"name": "limited", "allowedProjects": [project]});
+            let made = app.call("POST", "/api/v1/keys", &owner, Some(body)).await;
+            assert_eq!(made.status, 201, "{}", made.body);
+            made.body["data"]["key"].as_str().unwrap().to_owned()
+        }
+    };
+    let (elsewhere, inside) = (limited_to(&other).await, limited_to(&filed).await);
+    let mut body = json!({"name": "Filed", "questions": [{"type": "TEXT", "text": "What could we do better?"}]});
+    body["projectId"] = json!(filed.id);
+    let made = app.call("POST", "/api/v1/surveys", &owner, Some(body)).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let survey = id(&made.body["data"]);
+    let guide =
+        app.call("POST", &guides_path(&survey), &owner, Some(json!({"name": "late", "examples": ["late"]}))).await;
+    assert_eq!(guide.status, 201, "{}", guide.body);
+    let guide = id(&guide.body["data"]);
+
+    let routes = |survey: &str| {
+        let (path, one) = (guides_path(survey), format!("{}/{guide}", guides_path(survey)));
+        [
+            ("GET", path.clone(), None),
+            ("POST", path, Some(json!({"name": "x", "examples": ["x"]}))),
+            ("GET", one.clone(), None),
+            ("PATCH", one.clone(), Some(json!({"name": "y"}))),
+            ("DELETE", one, None),
+        ]
+    };
+    let unknown = hearken::ids::SurveyId::generate().to_string();
+    // Each key's first call also reads the key: make it before the costs are compared.
+    assert_eq!(app.call("GET", "/api/v1/surveys", &elsewhere, None).await.status, 200);
+    for ((method, path, body), (_, unknown_path, _)) in routes(&survey).into_iter().zip(routes(&unknown)) {
+        let by_project_key = app.call(method, &path, project_key.expose(), body.clone()).await;
+        assert_eq!(by_project_key.status, 403, "mbk_ {method} {path}: {}", by_project_key.body);
+        assert!(by_project_key.error().starts_with("A project key (mbk_)"), "{}", by_project_key.error());
+
+        let (refused, missing) = (
+            app.call(method, &path, &elsewhere, body.clone()).await,
+            app.call(method, &unknown_path, &elsewhere, body.clone()).await,
+        );
+        assert_eq!((refused.status, refused.error()), (404, "Survey not found"), "limited {method} {path}");
+        assert_eq!(
+            (refused.status, refused.error(), refused.db_calls_and_rounds()),
+            (missing.status, missing.error(), missing.db_calls_and_rounds()),
+            "a survey outside the key's projects costs what an unknown one costs: {method} {path}"
+        );
+    }
+    let listed = app.call("GET", &guides_path(&survey), &owner, None).await;
+    let names: Vec<Value> = listed.body["data"].as_array().unwrap().iter().map(|g| g["name"].clone()).collect();
+    assert_eq!(names, [json!("late")], "no refused key changed the guides");
+
+    let (path, one) = (guides_path(&survey), format!("{}/{guide}", guides_path(&survey)));
+    let made = app.call("POST", &path, &inside, Some(json!({"name": "cold", "examples": ["cold food"]}))).await;
+    assert_eq!(made.status, 201, "a key limited to the survey's project: {}", made.body);
+    assert_eq!(app.call("PATCH", &one, &inside, Some(json!({"name": "late food"}))).await.status, 200);
+    assert_eq!(app.call("GET", &path, &inside, None).await.body["data"].as_array().map(Vec::len), Some(2));
+}
+
 /// Answers of three kinds: late deliveries, cold food, and wrong items (the guide's theme).
 const ANSWERS: [(u8, &str); 15] = [
     (1, "The courier was over an hour late."),
