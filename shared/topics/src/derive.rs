@@ -34,7 +34,12 @@ pub fn derive_topics_with_previous(
 /// phrase, or — with the model — a longer phrase that contains it and whose own embedding is
 /// closer to the topic's centre ("mobile app" over "app", "gantt chart" over "chart"). Only
 /// longer phrases that several members use are candidates.
-fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Embedder>) -> Option<String> {
+fn pick_name(
+    candidates: &[(f32, String)],
+    centre: &[f32],
+    offset: &[f32],
+    embedder: Option<&Embedder>,
+) -> Option<String> {
     let best = &candidates.first()?.1;
     let longer: Vec<&str> = candidates
         .iter()
@@ -45,6 +50,7 @@ fn pick_name(candidates: &[(f32, String)], centre: &[f32], embedder: Option<&Emb
     let phrases: Vec<&str> = std::iter::once(best.as_str()).chain(longer).collect();
     // Naming is best effort: if the model fails here, the lexical best still names the topic.
     let Ok(vectors) = embedder.embed(&phrases) else { return Some(best.clone()) };
+    let vectors: Vec<Vec<f32>> = vectors.iter().map(|v| crate::centring::apply(v, offset)).collect();
     // The longer phrase must be clearly closer: "digest email" is hardly closer to a cluster about
     // notifications than "email", and it is narrower.
     let base_closeness = dot(&vectors[0], centre) + NAME_MARGIN;
@@ -68,7 +74,8 @@ struct ClusterUnit<'a> {
     /// The sample response it is part of (`usize::MAX` for a guide's example).
     response: usize,
     text: &'a str,
-    vector: &'a [f32],
+    /// Its embedding with the survey's offset taken off ([`crate::centring`]).
+    vector: Vec<f32>,
     terms: Sparse,
 }
 
@@ -103,6 +110,11 @@ pub fn derive_topics_with(
     let samples = &samples[start..];
     let mut set = TopicSet::new(Idf::new(samples.iter().map(|s| s.text)), samples.len() as u32, p);
 
+    set.offset = crate::centring::offset(
+        samples.iter().flat_map(|s| s.vectors.clauses()).map(|u| u.vector.as_slice()),
+        p.centring,
+    );
+    let centred = |v: &[f32]| crate::centring::apply(v, &set.offset);
     let clause_texts: Vec<Vec<String>> = samples.iter().map(|s| split_clauses(s.text)).collect();
     let mut units: Vec<ClusterUnit> = Vec::new();
     for (i, s) in samples.iter().enumerate() {
@@ -115,7 +127,7 @@ pub fn derive_topics_with(
         for (u, text) in clauses.iter().zip(texts) {
             let terms = set.idf.vector(text);
             if u.generic < p.generic_max && !terms.is_empty() {
-                units.push(ClusterUnit { response: i, text, vector: &u.vector, terms });
+                units.push(ClusterUnit { response: i, text, vector: centred(&u.vector), terms });
             }
         }
     }
@@ -132,14 +144,14 @@ pub fn derive_topics_with(
             let Some(u) = ex.vectors.units.first() else { continue };
             let terms = set.idf.vector(ex.text);
             if u.generic < p.generic_max || !terms.is_empty() {
-                units.push(ClusterUnit { response: usize::MAX, text: ex.text, vector: &u.vector, terms });
+                units.push(ClusterUnit { response: usize::MAX, text: ex.text, vector: centred(&u.vector), terms });
             }
         }
         if let Some(v) = name_vectors.as_ref().map(|v| &v[g]) {
             units.push(ClusterUnit {
                 response: usize::MAX,
                 text: guide.name,
-                vector: v,
+                vector: centred(v),
                 terms: set.idf.vector(guide.name),
             });
         }
@@ -148,7 +160,7 @@ pub fn derive_topics_with(
             name: guide.name.to_owned(),
             centre: centre_of(&units, &pinned),
             terms: tfidf::centroid(pinned.iter().map(|&i| &units[i].terms), p.topic_terms),
-            threshold: p.assign_threshold,
+            threshold: p.guide_threshold,
             mentions: 0,
             average_rating: None,
             guide: true,
@@ -229,7 +241,7 @@ pub fn derive_topics_with(
         }
         let texts: Vec<&str> = m.iter().map(|&i| units[i].text).collect();
         let candidates = index.candidates(&texts, &taken, p.name_candidates.max(1));
-        let name = pick_name(&candidates, &topic.centre, embedder)
+        let name = pick_name(&candidates, &topic.centre, &set.offset, embedder)
             .filter(|n| !taken.contains(&n.to_lowercase()))
             .unwrap_or_else(|| format!("topic {}", taken.len() + 1));
         taken.insert(name.to_lowercase());
@@ -256,7 +268,7 @@ pub fn derive_topics_with(
 
 /// Similarity of a unit to a topic, as assignment measures it.
 fn similarity(u: &ClusterUnit, topic: &Topic, p: &Params) -> f32 {
-    p.model_weight * dot(u.vector, &topic.centre) + (1.0 - p.model_weight) * tfidf::dot(&u.terms, &topic.terms)
+    p.model_weight * dot(&u.vector, &topic.centre) + (1.0 - p.model_weight) * tfidf::dot(&u.terms, &topic.terms)
 }
 
 /// Candidate topics among the `free` units: average-linkage clusters cut at the height that gives
@@ -270,7 +282,8 @@ fn discover(units: &[ClusterUnit], free: &[usize], min_responses: usize, p: &Par
     for i in 0..n {
         for j in (i + 1)..n {
             let (a, b) = (&units[free[i]], &units[free[j]]);
-            let s = p.model_weight * dot(a.vector, b.vector) + (1.0 - p.model_weight) * tfidf::dot(&a.terms, &b.terms);
+            let s =
+                p.model_weight * dot(&a.vector, &b.vector) + (1.0 - p.model_weight) * tfidf::dot(&a.terms, &b.terms);
             dist[i * n + j] = 1.0 - s;
             dist[j * n + i] = 1.0 - s;
         }
@@ -371,7 +384,7 @@ fn refine(units: &[ClusterUnit], sample_units: usize, candidates: &mut Vec<Candi
 fn centre_of(units: &[ClusterUnit], members: &[usize]) -> Vec<f32> {
     let mut centre = vec![0.0f32; crate::embed::DIMS];
     for &i in members {
-        centre.iter_mut().zip(units[i].vector).for_each(|(c, x)| *c += x);
+        centre.iter_mut().zip(&units[i].vector).for_each(|(c, x)| *c += x);
     }
     let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
     centre.iter_mut().for_each(|c| *c /= norm);
@@ -503,9 +516,10 @@ mod tests {
         let units: Vec<ClusterUnit> = vectors
             .iter()
             .enumerate()
-            .map(|(i, v)| ClusterUnit { response: i, text: "", vector: v, terms: Sparse::new() })
+            .map(|(i, v)| ClusterUnit { response: i, text: "", vector: v.clone(), terms: Sparse::new() })
             .collect();
-        let p = Params::default();
+        // In a centre of six units, a stranger's own share keeps it at ~0.17: the bar sits above.
+        let p = Params { refine_min: 0.2, ..Params::default() };
         let candidate = |members: &[usize]| Candidate {
             topic: topic_of(&units, members, &p),
             members: members.to_vec(),

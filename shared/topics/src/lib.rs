@@ -52,6 +52,7 @@
 //! - `serde`, `serde_json`, `base64`, `thiserror` (workspace crates): the stored topic set, the
 //!   model config and errors.
 
+mod centring;
 mod cluster;
 mod derive;
 mod embed;

@@ -277,6 +277,7 @@ fn params_from_env() -> Params {
     let d = Params::default();
     Params {
         generic_max: f("HT_GENERIC_MAX", d.generic_max),
+        centring: f("HT_CENTRING", d.centring),
         model_weight: f("HT_MODEL_WEIGHT", d.model_weight),
         cut_height: f("HT_CUT_HEIGHT", d.cut_height),
         auto_cut_range: (f("HT_CUT_LO", d.auto_cut_range.0), f("HT_CUT_HI", d.auto_cut_range.1)),
@@ -286,7 +287,10 @@ fn params_from_env() -> Params {
         merge_similarity: f("HT_MERGE_SIMILARITY", d.merge_similarity),
         guide_cover: f("HT_GUIDE_COVER", d.guide_cover),
         assign_threshold: f("HT_ASSIGN_THRESHOLD", d.assign_threshold),
+        guide_threshold: f("HT_GUIDE_THRESHOLD", d.guide_threshold),
         assign_margin: f("HT_ASSIGN_MARGIN", d.assign_margin),
+        fallback_floor: f("HT_FALLBACK_FLOOR", d.fallback_floor),
+        fallback_margin: f("HT_FALLBACK_MARGIN", d.fallback_margin),
         max_per_response: u("HT_MAX_PER_RESPONSE", d.max_per_response),
         max_units: u("HT_MAX_UNITS", d.max_units),
         topic_terms: u("HT_TOPIC_TERMS", d.topic_terms),
