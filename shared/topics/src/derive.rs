@@ -74,7 +74,7 @@ struct ClusterUnit<'a> {
     /// The sample response it is part of (`usize::MAX` for a guide's example).
     response: usize,
     text: &'a str,
-    /// Its embedding with the survey's offset taken off ([`crate::centring`]).
+    /// Its embedding with the survey's offset taken off (the `centring` module).
     vector: Vec<f32>,
     terms: Sparse,
 }

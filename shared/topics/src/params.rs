@@ -7,7 +7,7 @@ pub struct Params {
     /// Units at least this close (cosine) to a generic answer ("great", "meh") are ignored.
     pub generic_max: f32,
     /// Share of the survey's mean embedding taken off every vector before comparing
-    /// ([`crate::centring`]): 0 compares the model's vectors as they are. With the thresholds
+    /// (the `centring` module): 0 compares the model's vectors as they are. With the thresholds
     /// retuned at each (discovered macro F1 pooled over the fixtures; themes of the small
     /// surveys passing): 0 → 0.690, 5/8; 0.4 → 0.708, 6/8; 0.45 → 0.721, 7/8; 0.5 → 0.720 (noise
     /// 0.5/10), 6/8. Unrelated answers then stand near 0 instead of 0.2–0.35, so one theme's

@@ -56,7 +56,7 @@ pub struct TopicSet {
     /// Weight of the model's cosine in a similarity (the rest is TF-IDF cosine).
     pub model_weight: f32,
     /// Taken off every vector before it is compared (the derivation sample's share of mean
-    /// embedding, [`crate::centring`]); empty: none.
+    /// embedding, the `centring` module); empty: none.
     #[serde(default, with = "crate::serde_f16")]
     pub offset: Vec<f32>,
     /// A unit votes only for guides within this similarity of its nearest guide.
