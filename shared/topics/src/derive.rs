@@ -557,6 +557,27 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_under_every_bar_gets_the_discovered_topic_it_is_clearly_nearest() {
+        let (texts, vectors) = survey();
+        let mut set = derive_topics(&samples(&texts, &vectors), None);
+        // Mostly about something no topic covers (axis 300), a little about fees (axis 0).
+        let mut v = vec![0.0f32; DIMS];
+        (v[0], v[300]) = (0.4, 0.917);
+        let faint = ResponseVectors::new(vec![Unit::new(0.1, v)]);
+        let text = "so so, really";
+        assert_eq!(set.assign(text, &faint), vec!["delivery fee"]);
+        let without = TopicSet { fallback_floor: f32::MAX, ..set.clone() };
+        assert!(without.assign(text, &faint).is_empty(), "under the bar itself");
+        // Never a guide, and never the only topic.
+        assert_eq!(set.topics[0].name, "delivery fee");
+        set.topics[0].guide = true;
+        assert!(set.assign(text, &faint).is_empty(), "a guide keeps its own bar");
+        set.topics[0].guide = false;
+        set.topics.retain(|t| t.name == "delivery fee");
+        assert!(set.assign(text, &faint).is_empty(), "one topic: nothing to be nearer than");
+    }
+
+    #[test]
     fn too_few_responses_give_no_topics() {
         let (texts, vectors) = survey();
         let set = derive_topics(&samples(&texts[..2], &vectors[..2]), None);

@@ -12,7 +12,8 @@
 //!    from its examples' whole texts and its name's embedding. Clauses no guide covers (similarity
 //!    below `guide_cover`) are clustered (average linkage, similarity = 0.7 × model cosine + 0.3 ×
 //!    TF-IDF cosine, the model's vectors centred first: a share of the sample's mean embedding is
-//!    taken off each, kept in the set for assignment ([`Params::centring`]), the dendrogram cut at the height that gives the most clusters of topic size);
+//!    taken off each and kept in the set for assignment, [`Params::centring`]; the dendrogram cut
+//!    at the height that gives the most clusters of topic size);
 //!    clusters whose centres are close are merged (one theme said two ways), then a few rounds of
 //!    k-means over guides and clusters let each centre settle on the clauses nearest to it (a guide
 //!    keeps its examples and grows from the responses clearly about it). Guides always stay;

@@ -57,25 +57,18 @@ pub struct TopicSet {
     pub model_weight: f32,
     /// Taken off every vector before it is compared (the derivation sample's share of mean
     /// embedding, the `centring` module); empty: none.
-    #[serde(default, with = "crate::serde_f16")]
+    #[serde(with = "crate::serde_f16")]
     pub offset: Vec<f32>,
     /// A unit votes only for guides within this similarity of its nearest guide.
     pub assign_margin: f32,
     /// A response that reaches no topic gets its nearest one when that is at least this similar
     /// and this much nearer than the next.
-    #[serde(default = "never")]
     pub fallback_floor: f32,
-    #[serde(default)]
     pub fallback_margin: f32,
     /// Most topics one response gets.
     pub max_per_response: usize,
     /// Responses the set was derived from.
     pub responses: u32,
-}
-
-/// A floor no similarity reaches: no fallback (sets stored before it existed).
-fn never() -> f32 {
-    f32::MAX
 }
 
 /// The highest similarity, the next highest (0 when there is one topic) and the highest's index.
@@ -126,7 +119,8 @@ impl TopicSet {
             units.rotate_left(1);
         }
         let last = units.len().saturating_sub(1);
-        // The last unit's (the whole text's) best and second-best topic, for the fallback below.
+        // The last unit's best and second-best topic (the whole text's, unless it is generic),
+        // for the fallback below.
         let mut nearest: Option<(f32, f32, usize)> = None;
         for (k, (v, terms)) in units.into_iter().enumerate() {
             if with_clauses && k == last && score.iter().any(|&x| x > f32::MIN) {
@@ -135,14 +129,14 @@ impl TopicSet {
             for (s, topic) in sims.iter_mut().zip(&self.topics) {
                 *s = self.similarity(&v, &terms, topic);
             }
+            if k == last {
+                nearest = two_best(&sims);
+            }
             // Guides compete with guides: a unit votes only for the guides within `assign_margin`
             // of its nearest guide, so an answer about one of the owner's topics gets that one.
             // Discovered topics get every unit that reaches them: discovery splits a theme into
             // narrower topics than its readers' (delivery time: "hour", "quick delivery"), and a
             // margin among them would split the theme's answers (fixtures' macro F1 0.694 → 0.632).
-            if k == last {
-                nearest = two_best(&sims);
-            }
             let best_guide =
                 sims.iter().zip(&self.topics).filter(|(_, t)| t.guide).map(|(s, _)| *s).fold(f32::MIN, f32::max);
             for (t, (&s, topic)) in sims.iter().zip(&self.topics).enumerate() {
@@ -156,9 +150,9 @@ impl TopicSet {
         // survey's topics are few answers wide, and an answer about one of them in other words
         // ("the driver was late again" among delivery times) can stay under the threshold, while
         // it is far nearer that topic than any other. Mature surveys hardly have such answers
-        // (no change in the fixtures' scores or the small surveys').
-        // Only a discovered topic, and only beside another topic: a guide keeps its own bar, and
-        // with one topic nothing says that it is the nearer one.
+        // (no change in the fixtures' scores or the small surveys'). Only a discovered topic, and
+        // only beside another topic: a guide keeps its own bar, and with one topic nothing says
+        // that it is the nearer one.
         if score.iter().all(|&x| x == f32::MIN) && self.topics.len() > 1 {
             if let Some((best, second, t)) = nearest.filter(|n| !self.topics[n.2].guide) {
                 if best >= self.fallback_floor && best - second >= self.fallback_margin {
