@@ -170,15 +170,19 @@ pub fn derive_topics_with(
     let guides = candidates.len();
 
     let min_responses = p.min_responses.max((p.min_share * samples.len() as f32).ceil() as usize);
-    if steering.discover {
-        // What the guides already cover is theirs: discovery clusters the rest.
-        let free: Vec<usize> = (0..sample_units)
-            .filter(|&i| candidates.iter().all(|c| similarity(&units[i], &c.topic, p) < p.guide_cover))
-            .collect();
-        candidates.extend(discover(&units, &free, min_responses, p));
-    }
+    // What the guides already cover is theirs: discovery clusters the rest. It runs even when the
+    // owner keeps only the guides: the refinement below needs the survey's other themes as
+    // rivals, or a lone guide grows over every answer it is the least far from (lateness answers
+    // joined an "Order mistakes" guide); they are dropped after it.
+    let free: Vec<usize> = (0..sample_units)
+        .filter(|&i| candidates.iter().all(|c| similarity(&units[i], &c.topic, p) < p.guide_cover))
+        .collect();
+    candidates.extend(discover(&units, &free, min_responses, p));
     merge_duplicates(&units, &mut candidates, guides, p);
     refine(&units, sample_units, &mut candidates, p);
+    if !steering.discover {
+        candidates.truncate(guides);
+    }
     if candidates.is_empty() {
         return set;
     }
@@ -554,6 +558,44 @@ mod tests {
         let only = Steering { guides: &guides, discover: false };
         let set = derive_topics_with(&samples, None, &only, &Params::default(), None);
         assert_eq!(set.names(), vec!["Courier Lateness", "Nobody Says This"]);
+    }
+
+    #[test]
+    fn a_lone_guide_does_not_grow_over_a_theme_it_is_merely_the_least_far_from() {
+        // Wrong items (axis 50) and lateness (axis 60, a little towards 50: cosine 0.25 to the
+        // guide, under the bar, yet nearer it than to nothing). Uncentred, and no shared words,
+        // so the similarity is 0.7 × the cosine.
+        let p = Params { centring: 0.0, ..Params::default() };
+        let lean = |seed: usize| {
+            let mut v = near(60, seed);
+            v.iter_mut().for_each(|x| *x *= 0.968);
+            v[50] = 0.25;
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        let mut texts = Vec::new();
+        let mut vectors = Vec::new();
+        for i in 0..8 {
+            texts.push(format!("wrong item {i} again"));
+            vectors.push(ResponseVectors::new(vec![Unit::new(0.1, near(50, i))]));
+        }
+        for i in 0..12 {
+            texts.push(format!("courier late by {i} minutes"));
+            vectors.push(ResponseVectors::new(vec![Unit::new(0.1, lean(i))]));
+        }
+        let samples = samples(&texts, &vectors);
+        let example = ResponseVectors::new(vec![Unit::new(0.1, near(50, 99))]);
+        let guides = [Guide {
+            name: "Order mistakes",
+            examples: vec![Sample { text: "they sent a wrong item", rating: None, vectors: &example }],
+        }];
+        for discover in [true, false] {
+            let set = derive_topics_with(&samples, None, &Steering { guides: &guides, discover }, &p, None);
+            let got = |i: usize| set.assign(&texts[i], &vectors[i]).contains(&"Order mistakes".to_owned());
+            assert!((0..8).all(got), "discover {discover}: the guide's own answers");
+            assert!(!(8..20).any(got), "discover {discover}: lateness is not the guide's");
+            assert_eq!(set.topics.len(), if discover { 2 } else { 1 }, "{:?}", set.names());
+        }
     }
 
     #[test]

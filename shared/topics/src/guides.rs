@@ -11,7 +11,9 @@ pub struct Guide<'a> {
 }
 
 /// How the owner steers a survey's topics: the guides (always topics, first in the set, under
-/// their own names) and whether topics are also discovered where the guides do not reach.
+/// their own names) and whether topics are also discovered where the guides do not reach. With
+/// `discover` off, discovery still runs inside the derivation as the guides' rivals (so a guide
+/// does not grow over themes it is merely the least far from); only its topics are dropped.
 #[derive(Debug, Clone, Copy)]
 pub struct Steering<'a> {
     pub guides: &'a [Guide<'a>],
