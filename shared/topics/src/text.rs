@@ -14,9 +14,9 @@ const CONNECTIVES: &[&str] = &["and", "but", "though", "although", "however", "p
 const MIN_CLAUSE_WORDS: usize = 2;
 
 /// Splits a response into clauses: on sentence punctuation (. ! ? ; and line breaks, not inside
-/// numbers like "6.99") and before connectives ("and", "but", …). Pieces with fewer than
-/// [`MIN_CLAUSE_WORDS`] content words are joined to their neighbour. Returns the trimmed clauses,
-/// at most [`MAX_CLAUSES`] (a single clause means the response is one unit).
+/// numbers like "6.99") and before connectives ("and", "but", …). Pieces with fewer than two
+/// content words (`MIN_CLAUSE_WORDS`) are joined to their neighbour. Returns the trimmed clauses,
+/// at most six (`MAX_CLAUSES`; a single clause means the response is one unit).
 pub fn split_clauses(text: &str) -> Vec<String> {
     let mut pieces: Vec<String> = Vec::new();
     let mut current: Vec<&str> = Vec::new();

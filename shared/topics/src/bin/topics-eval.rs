@@ -18,7 +18,9 @@
 //! Embeddings are cached in .cache/topics-eval/ (keyed by the texts), so re-runs only cluster.
 //! Parameters can be overridden for tuning with `HT_<FIELD>` environment variables, e.g.
 //! `HT_CUT_HEIGHT=0.6` (see `Params`); `HT_ERRORS=1` (with -v) lists each gold topic's misses
-//! and false hits; `HT_SCALE=k` also times a derivation over the responses repeated k times.
+//! and false hits; `HT_GOLD=<gold topic>` lists its responses and those given a topic of that
+//! name, each unit with its four most similar topics; `HT_SCALE=k` also times a derivation over
+//! the responses repeated k times.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -90,6 +92,9 @@ fn main() {
             let report = eval::Report { table: verbose, errors: verbose && std::env::var_os("HT_ERRORS").is_some() };
             let score = eval::score(&out.scored, &out.assigned, report);
             let set = &out.set;
+            if let Ok(gold) = std::env::var("HT_GOLD") {
+                print_gold_units(fixture, vectors, n, &out, &gold.to_lowercase());
+            }
             if verbose {
                 print_centres(set);
             }
@@ -117,6 +122,33 @@ fn main() {
             fmt_opt(mean_opt(&pooled_err)),
             mean(&pooled_noise)
         );
+    }
+}
+
+/// `HT_GOLD=<topic>`: every scored response labelled with the gold topic or given the system topic
+/// of that name (TP, FN or FP), with each of its units' four most similar topics: what
+/// [`hearken_topics::TopicSet::assign`] decided from.
+fn print_gold_units(fixture: &Fixture, vectors: &[ResponseVectors], teach: usize, out: &eval::Outcome, gold: &str) {
+    let scored: Vec<usize> =
+        if teach > 0 { eval::teach_split(fixture, teach).1 } else { (0..fixture.rows.len()).collect() };
+    for (k, &i) in scored.iter().enumerate() {
+        let row = &fixture.rows[i];
+        let labelled = row.topics.iter().any(|t| t == gold);
+        let given = out.assigned[k].iter().any(|t| t.to_lowercase() == gold);
+        let kind = match (labelled, given) {
+            (true, true) => "TP",
+            (true, false) => "FN",
+            (false, true) => "FP",
+            (false, false) => continue,
+        };
+        println!("{kind} {} -> {:?} (labelled {:?})", row.text, out.assigned[k], row.topics);
+        for sims in out.set.unit_similarities(&row.text, &vectors[i]) {
+            let mut ranked: Vec<(f32, &str)> =
+                sims.iter().zip(&out.set.topics).map(|(s, t)| (*s, t.name.as_str())).collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let best: Vec<String> = ranked.iter().take(4).map(|(s, name)| format!("{name} {s:.2}")).collect();
+            println!("      {}", best.join(" | "));
+        }
     }
 }
 
