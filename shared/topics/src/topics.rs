@@ -10,7 +10,7 @@ use crate::tfidf::{self, Idf, Sparse};
 use crate::vectors::ResponseVectors;
 
 /// Format version of a stored [`TopicSet`]: a set of another version is re-derived, not read.
-pub const TOPIC_SET_FORMAT: u32 = 3;
+pub const TOPIC_SET_FORMAT: u32 = 4;
 
 /// One response as topic discovery sees it.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +61,9 @@ pub struct TopicSet {
     pub offset: Vec<f32>,
     /// A unit votes only for guides within this similarity of its nearest guide.
     pub assign_margin: f32,
+    /// A clause votes for a guide only when the whole text is at least the guide's threshold
+    /// less this similar to it.
+    pub guide_whole_slack: f32,
     /// A response that reaches no topic gets its nearest one when that is at least this similar
     /// and this much nearer than the next.
     pub fallback_floor: f32,
@@ -89,6 +92,7 @@ impl TopicSet {
             model_weight: p.model_weight,
             offset: Vec::new(),
             assign_margin: p.assign_margin,
+            guide_whole_slack: p.guide_whole_slack,
             fallback_floor: p.fallback_floor,
             fallback_margin: p.fallback_margin,
             max_per_response: p.max_per_response,
@@ -115,6 +119,11 @@ impl TopicSet {
         // 0.765 / 0.783).
         let mut units = self.units(text, vectors);
         let with_clauses = units.len() > 1;
+        // The whole text's similarities (it is the first unit), for the guides' bar below.
+        let whole: Vec<f32> = match units.first() {
+            Some((v, terms)) if with_clauses => self.topics.iter().map(|t| self.similarity(v, terms, t)).collect(),
+            _ => Vec::new(),
+        };
         if with_clauses {
             units.rotate_left(1);
         }
@@ -139,9 +148,16 @@ impl TopicSet {
             // margin among them would split the theme's answers (fixtures' macro F1 0.694 → 0.632).
             let best_guide =
                 sims.iter().zip(&self.topics).filter(|(_, t)| t.guide).map(|(s, _)| *s).fold(f32::MIN, f32::max);
+            // A guide is taught with whole answers: a clause votes for one only when its whole
+            // answer is near the guide too, so a short clause that merely shares the guide's
+            // common word ("my order got delayed" in a praise of support, for "order accuracy")
+            // does not carry it alone.
+            let clause = with_clauses && k != last;
             for (t, (&s, topic)) in sims.iter().zip(&self.topics).enumerate() {
                 let near_enough = !topic.guide || s >= best_guide - self.assign_margin;
-                if s >= topic.threshold && near_enough {
+                let whole_agrees =
+                    !(topic.guide && clause) || whole[t] >= topic.threshold - self.guide_whole_slack;
+                if s >= topic.threshold && near_enough && whole_agrees {
                     score[t] = score[t].max(s - topic.threshold);
                 }
             }
