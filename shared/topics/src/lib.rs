@@ -24,8 +24,8 @@
 //!    clustered (the most recent responses).
 //! 3. [`TopicSet::assign`] gives one response the topics it is about (at most 4): each clause
 //!    votes for the discovered topics whose threshold it reaches, and for the guides it reaches
-//!    that are within `assign_margin` of its nearest guide (and whose whole text is near that
-//!    guide too, `guide_whole_slack`); the whole text votes only when none
+//!    that are within `assign_margin` of its nearest guide (a clause: when its whole text is near
+//!    that guide too, `guide_whole_slack`); the whole text votes only when none
 //!    of its clauses got a topic. So an answer about one of the owner's topics gets that one,
 //!    and an answer whose clauses are about two themes gets both. Discovered topics get no
 //!    margin: discovery often splits a theme in two narrower topics, and a margin between them

@@ -62,7 +62,7 @@ pub struct TopicSet {
     /// A unit votes only for guides within this similarity of its nearest guide.
     pub assign_margin: f32,
     /// A clause votes for a guide only when the whole text is at least the guide's threshold
-    /// less this similar to it.
+    /// less this similar to it (and puts it within `assign_margin` of its nearest guide).
     pub guide_whole_slack: f32,
     /// A response that reaches no topic gets its nearest one when that is at least this similar
     /// and this much nearer than the next.
@@ -119,11 +119,14 @@ impl TopicSet {
         // 0.765 / 0.783).
         let mut units = self.units(text, vectors);
         let with_clauses = units.len() > 1;
-        // The whole text's similarities (it is the first unit), for the guides' bar below.
+        // The whole text's similarities (it is the first unit) and its nearest guide's, for the
+        // guides' bar below.
         let whole: Vec<f32> = match units.first() {
             Some((v, terms)) if with_clauses => self.topics.iter().map(|t| self.similarity(v, terms, t)).collect(),
             _ => Vec::new(),
         };
+        let whole_best_guide =
+            whole.iter().zip(&self.topics).filter(|(_, t)| t.guide).map(|(s, _)| *s).fold(f32::MIN, f32::max);
         if with_clauses {
             units.rotate_left(1);
         }
@@ -149,14 +152,16 @@ impl TopicSet {
             let best_guide =
                 sims.iter().zip(&self.topics).filter(|(_, t)| t.guide).map(|(s, _)| *s).fold(f32::MIN, f32::max);
             // A guide is taught with whole answers: a clause votes for one only when its whole
-            // answer is near the guide too, so a short clause that merely shares the guide's
-            // common word ("my order got delayed" in a praise of support, for "order accuracy")
-            // does not carry it alone.
+            // answer is near the guide too (nearly at its bar, and within `assign_margin` of the
+            // whole answer's nearest guide), so a clause that merely shares the guide's common
+            // word ("my order got delayed" in a praise of support, "save my card to order" in a
+            // complaint about payment, for "order accuracy") does not carry it alone.
             let clause = with_clauses && k != last;
             for (t, (&s, topic)) in sims.iter().zip(&self.topics).enumerate() {
                 let near_enough = !topic.guide || s >= best_guide - self.assign_margin;
-                let whole_agrees =
-                    !(topic.guide && clause) || whole[t] >= topic.threshold - self.guide_whole_slack;
+                let whole_agrees = !(topic.guide && clause)
+                    || (whole[t] >= topic.threshold - self.guide_whole_slack
+                        && whole[t] >= whole_best_guide - self.assign_margin);
                 if s >= topic.threshold && near_enough && whole_agrees {
                     score[t] = score[t].max(s - topic.threshold);
                 }
