@@ -152,7 +152,9 @@ pub fn derive_topics_with(
                 response: usize::MAX,
                 text: guide.name,
                 vector: centred(v),
-                terms: set.idf.vector(guide.name),
+                // The name's terms count less than an example's: a name is mostly its topic's
+                // common word ("order", "food") and one word answers rarely use ("accuracy").
+                terms: set.idf.vector(guide.name).into_iter().map(|(t, w)| (t, w * p.guide_name_terms)).collect(),
             });
         }
         let pinned: Vec<usize> = (first..units.len()).collect();

@@ -322,6 +322,7 @@ fn params_from_env() -> Params {
         guide_threshold: f("HT_GUIDE_THRESHOLD", d.guide_threshold),
         assign_margin: f("HT_ASSIGN_MARGIN", d.assign_margin),
         guide_whole_slack: f("HT_GUIDE_WHOLE_SLACK", d.guide_whole_slack),
+        guide_name_terms: f("HT_GUIDE_NAME_TERMS", d.guide_name_terms),
         fallback_floor: f("HT_FALLBACK_FLOOR", d.fallback_floor),
         fallback_margin: f("HT_FALLBACK_MARGIN", d.fallback_margin),
         max_per_response: u("HT_MAX_PER_RESPONSE", d.max_per_response),
