@@ -355,18 +355,36 @@ fn merge_duplicates(units: &[ClusterUnit], candidates: &mut Vec<Candidate>, guid
 /// early; this lets the centres settle where their members are, and lets a guide grow from its
 /// few examples to the responses that are clearly about it. A guide keeps its examples and is
 /// never dropped; a discovered candidate left without units is.
+///
+/// A guide's grown members weigh by how clearly it is theirs (`guide_soft_margin`): a unit about
+/// as near another candidate counts little, so a guide does not drift along what it shares with
+/// its neighbours.
 fn refine(units: &[ClusterUnit], sample_units: usize, candidates: &mut Vec<Candidate>, p: &Params) {
     for _ in 0..p.refine_rounds {
-        let mut members: Vec<Vec<usize>> = candidates.iter().map(|c| c.pinned.clone()).collect();
+        let mut members: Vec<Vec<(usize, f32)>> =
+            candidates.iter().map(|c| c.pinned.iter().map(|&i| (i, 1.0)).collect()).collect();
         for (i, u) in units.iter().enumerate().take(sample_units) {
-            let best = candidates
-                .iter()
-                .enumerate()
-                .map(|(c, cand)| (similarity(u, &cand.topic, p), c))
-                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let mut best: Option<(f32, usize)> = None;
+            let mut second = f32::MIN;
+            for (c, cand) in candidates.iter().enumerate() {
+                let s = similarity(u, &cand.topic, p);
+                match best {
+                    Some((b, _)) if s <= b => second = second.max(s),
+                    _ => {
+                        second = best.map_or(second, |(b, _)| second.max(b));
+                        best = Some((s, c));
+                    }
+                }
+            }
             if let Some((s, c)) = best {
                 if s >= p.refine_min {
-                    members[c].push(i);
+                    let lead = if second == f32::MIN { f32::MAX } else { s - second };
+                    let weight = if candidates[c].topic.guide && p.guide_soft_margin > 0.0 {
+                        (lead / p.guide_soft_margin).min(1.0)
+                    } else {
+                        1.0
+                    };
+                    members[c].push((i, weight));
                 }
             }
         }
@@ -376,14 +394,27 @@ fn refine(units: &[ClusterUnit], sample_units: usize, candidates: &mut Vec<Candi
                 continue;
             }
             if !m.is_empty() {
-                c.topic.centre = centre_of(units, &m);
-                c.topic.terms = tfidf::centroid(m.iter().map(|&i| &units[i].terms), p.topic_terms);
+                c.topic.centre = weighted_centre(units, &m);
+                let terms: Vec<Sparse> =
+                    m.iter().map(|&(i, w)| units[i].terms.iter().map(|(t, x)| (t.clone(), x * w)).collect()).collect();
+                c.topic.terms = tfidf::centroid(&terms, p.topic_terms);
             }
-            c.members = m;
+            c.members = m.into_iter().map(|(i, _)| i).collect();
             next.push(c);
         }
         *candidates = next;
     }
+}
+
+/// Normalised weighted mean embedding of some units (zero for none).
+fn weighted_centre(units: &[ClusterUnit], members: &[(usize, f32)]) -> Vec<f32> {
+    let mut centre = vec![0.0f32; crate::embed::DIMS];
+    for &(i, w) in members {
+        centre.iter_mut().zip(&units[i].vector).for_each(|(c, x)| *c += w * x);
+    }
+    let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    centre.iter_mut().for_each(|c| *c /= norm);
+    centre
 }
 
 /// Normalised mean embedding of some units (zero for none).

@@ -331,6 +331,7 @@ fn params_from_env() -> Params {
         rename_similarity: f("HT_RENAME_SIMILARITY", d.rename_similarity),
         refine_rounds: u("HT_REFINE_ROUNDS", d.refine_rounds),
         refine_min: f("HT_REFINE_MIN", d.refine_min),
+        guide_soft_margin: f("HT_GUIDE_SOFT_MARGIN", d.guide_soft_margin),
         name_candidates: u("HT_NAME_CANDIDATES", d.name_candidates),
         name_keep_rank: u("HT_NAME_KEEP_RANK", d.name_keep_rank),
     }
