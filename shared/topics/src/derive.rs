@@ -548,6 +548,56 @@ mod tests {
     }
 
     #[test]
+    fn a_guide_hardly_drifts_along_answers_about_as_near_another_topic() {
+        let axis = |a: usize| {
+            let mut v = vec![0.0f32; DIMS];
+            v[a] = 1.0;
+            v
+        };
+        let between = {
+            let mut v = vec![0.0f32; DIMS];
+            (v[50], v[60]) = (0.71, 0.70);
+            let n = (0.71f32 * 0.71 + 0.70 * 0.70).sqrt();
+            v.iter().map(|x| x / n).collect::<Vec<f32>>()
+        };
+        // Units 0–3: the guide's (axis 50); 4–9: as near the guide as another topic (axis 60);
+        // 10–13: the other topic's; 14: the guide's example.
+        let vectors: Vec<Vec<f32>> = (0..4)
+            .map(|_| axis(50))
+            .chain((0..6).map(|_| between.clone()))
+            .chain((0..4).map(|_| axis(60)))
+            .chain([axis(50)])
+            .collect();
+        let units: Vec<ClusterUnit> = vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ClusterUnit { response: i, text: "", vector: v.clone(), terms: Sparse::new() })
+            .collect();
+        let refined = |soft: f32| {
+            // One round: what a round does with such units (later rounds start from its centres).
+            let p = Params { guide_soft_margin: soft, refine_rounds: 1, ..Params::default() };
+            let mut guide = topic_of(&units, &[14], &p);
+            guide.guide = true;
+            let mut candidates = vec![
+                Candidate { topic: guide, members: vec![14], pinned: vec![14] },
+                Candidate {
+                    topic: topic_of(&units, &[10, 11, 12, 13], &p),
+                    members: vec![10, 11, 12, 13],
+                    pinned: vec![],
+                },
+            ];
+            refine(&units, 14, &mut candidates, &p);
+            let members: Vec<Vec<usize>> = candidates.iter().map(|c| c.members.clone()).collect();
+            (dot(&candidates[0].topic.centre, &axis(50)), members)
+        };
+        let ((hard, hard_members), (soft, soft_members)) = (refined(0.0), refined(0.02));
+        assert_eq!(hard_members, soft_members, "the same members, weighed differently");
+        assert_eq!(soft_members[0], vec![14, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert!(hard < 0.93, "counted in full, they pull the guide towards the other topic: {hard}");
+        assert!(soft > 0.97, "weighed by their lead, they hardly move it: {soft}");
+    }
+
+    #[test]
     fn refinement_moves_units_to_their_nearest_centre_and_drops_strangers() {
         let vectors = [near(0, 1), near(0, 2), near(0, 3), near(0, 4), near(10, 5), near(10, 6), near(30, 7)];
         let units: Vec<ClusterUnit> = vectors

@@ -221,3 +221,57 @@ impl TopicSet {
         self.topics.iter().map(|t| t.name.as_str()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::DIMS;
+    use crate::params::Params;
+    use crate::vectors::Unit;
+
+    /// A unit vector with weight `a` on axis 0 and `b` on axis 10.
+    fn mix(a: f32, b: f32) -> Vec<f32> {
+        let n = (a * a + b * b).sqrt();
+        let mut v = vec![0.0f32; DIMS];
+        (v[0], v[10]) = (a / n, b / n);
+        v
+    }
+
+    /// Two guides on axes 0 and 10, no terms and no offset: a similarity is 0.7 × the cosine.
+    fn guides() -> TopicSet {
+        let guide = |name: &str, centre: Vec<f32>| Topic {
+            name: name.to_owned(),
+            centre,
+            terms: Vec::new(),
+            threshold: 0.25,
+            mentions: 0,
+            average_rating: None,
+            guide: true,
+        };
+        let mut set = TopicSet::new(Idf::default(), 0, &Params::default());
+        set.topics = vec![guide("lateness", mix(1.0, 0.0)), guide("cold food", mix(0.0, 1.0))];
+        set
+    }
+
+    /// "the parcel came late" / "and the soup was cold" with the whole text's vector given.
+    fn answer(whole: Vec<f32>) -> ResponseVectors {
+        ResponseVectors::new(vec![Unit::new(0.1, whole), Unit::new(0.1, mix(1.0, 0.0)), Unit::new(0.1, mix(0.0, 1.0))])
+    }
+
+    const TEXT: &str = "the parcel came late and the soup was cold";
+
+    #[test]
+    fn a_clause_carries_a_guide_only_when_its_whole_answer_is_near_the_guide_too() {
+        assert_eq!(split_clauses(TEXT).len(), 2, "two clauses, as the vectors say");
+        let set = guides();
+        // An answer about both: each clause gives its guide.
+        assert_eq!(set.assign(TEXT, &answer(mix(1.0, 1.0))), vec!["lateness", "cold food"]);
+        // An answer about cold food that mentions lateness in passing: its whole text is far
+        // from "lateness" (0.7 × 0.2: under the bar less the slack, and not within the margin of
+        // its nearest guide), so the first clause alone does not give it.
+        let passing = answer(mix(0.2, 0.98));
+        assert_eq!(set.assign(TEXT, &passing), vec!["cold food"]);
+        let lax = TopicSet { guide_whole_slack: 1.0, assign_margin: 1.0, ..guides() };
+        assert_eq!(lax.assign(TEXT, &passing), vec!["lateness", "cold food"], "the rule is what keeps it out");
+    }
+}
