@@ -35,11 +35,11 @@
 //!
 //! Measured (`topics-eval`, fixtures food delivery / project management): discovered topics macro
 //! F1 0.691 / 0.752 (pooled 0.721), noise 0 / 0 of 10, rating error 0.139 / 0.121; taught by N
-//! examples per gold topic (`--teach N`, as `score-topics`), pooled: N = 1: 0.730; N = 3: 0.773
-//! (0.768 / 0.777, noise 1 / 0: the food delivery "order accuracy" guide is F1 0.29, rating error
-//! 0.08 / 0.12); N = 5: 0.784; N = 10: 0.835. Over 2,132 responses (a fixture repeated):
-//! derivation 1.4 s, peak 150 MB with the model; re-assigning all of them 70 ms. Small clean
-//! surveys (`topics-eval --themes`, tests/surveys): each theme's topic reaches ≥ 90% of the
+//! examples per gold topic (`--teach N`, as `score-topics`), pooled: N = 1: 0.735; N = 3: 0.792
+//! (0.785 / 0.799, noise 0 / 0, rating error 0.09 / 0.12); N = 5: 0.800; N = 10: 0.869. Over
+//! 2,132 responses (a fixture repeated): derivation 1.0–1.4 s (0.2 s taught by 12 guides, which
+//! leave little to cluster), peak 150 MB with the model; re-assigning all of them 50–70 ms.
+//! Small clean surveys (`topics-eval --themes`, tests/surveys): each theme's topic reaches ≥ 90% of the
 //! theme and ≤ 10% of the rest in 7 of 8 themes; the hotel's cleanliness answers are split
 //! between "clean" (82%) and "room". Limits: neighbouring aspects that customers mention
 //! together (prices/payment) still blur; a theme customers name in several ways can come out as

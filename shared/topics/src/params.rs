@@ -54,7 +54,7 @@ pub struct Params {
     /// A clause votes for a guide only when its response's whole text is at least
     /// `guide_threshold` less this similar to the guide and puts the guide within
     /// `assign_margin` of its nearest guide: guides are taught with whole answers, and a clause
-    /// that merely shares a guide's common word ("my order got delayed" in a praise of support)
+    /// that merely shares a guide's common word ("save my card to order" in a complaint about payment)
     /// should not carry it alone. Taught 3 examples, macro F1 (food delivery / project
     /// management), the other guide parameters at their defaults: without the condition (and the
     /// name's terms at full weight) 0.769 / 0.800 with noise 1/10 / 0; 0 → 0.774 / 0.797; 0.03 →

@@ -154,8 +154,8 @@ impl TopicSet {
             // A guide is taught with whole answers: a clause votes for one only when its whole
             // answer is near the guide too (nearly at its bar, and within `assign_margin` of the
             // whole answer's nearest guide), so a clause that merely shares the guide's common
-            // word ("my order got delayed" in a praise of support, "save my card to order" in a
-            // complaint about payment, for "order accuracy") does not carry it alone.
+            // word ("why do I have to save my card to order?" in a complaint about payment, for
+            // "order accuracy") does not carry it alone.
             let clause = with_clauses && k != last;
             for (t, (&s, topic)) in sims.iter().zip(&self.topics).enumerate() {
                 let near_enough = !topic.guide || s >= best_guide - self.assign_margin;

@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use hearken_topics::eval::{self, fmt_opt, mean, mean_opt, Fixture, NOISE_TOP};
-use hearken_topics::{default_model_dir, derive_topics_with, Embedder, Params, ResponseVectors, Sample, Steering};
+use hearken_topics::{
+    default_model_dir, derive_topics_with, Embedder, Guide, Params, ResponseVectors, Sample, Steering,
+};
 
 fn main() {
     let mut verbose = false;
@@ -72,7 +74,7 @@ fn main() {
         }
         let vectors = vectors_for(&fixture, &embedder);
         if let Some(k) = std::env::var("HT_SCALE").ok().and_then(|v| v.parse::<usize>().ok()) {
-            time_scaled(&fixture, &vectors, k, &params, &embedder);
+            time_scaled(&fixture, &vectors, k, teach[0], &params, &embedder);
         }
         surveys.push((fixture, vectors));
     }
@@ -231,23 +233,41 @@ fn two_places(values: &[f32]) -> String {
 
 /// Timing only: a derivation over the file's responses repeated k times (the unit cap applies),
 /// then the re-assignment of all of them with the derived set.
-fn time_scaled(fixture: &Fixture, vectors: &[ResponseVectors], k: usize, params: &Params, embedder: &Embedder) {
+fn time_scaled(
+    fixture: &Fixture,
+    vectors: &[ResponseVectors],
+    k: usize,
+    teach: usize,
+    params: &Params,
+    embedder: &Embedder,
+) {
     let samples: Vec<Sample> = fixture
         .rows
         .iter()
         .zip(vectors)
         .map(|(r, v)| Sample { text: &r.text, rating: Some(r.rating), vectors: v })
         .collect();
+    // Taught: the guides of `--teach N` (from the fixture as it is), over the repeated responses.
+    let examples = if teach > 0 { eval::teach_split(fixture, teach).0 } else { Vec::new() };
+    let guides: Vec<Guide> = examples
+        .iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(name, rows)| Guide {
+            name,
+            examples: rows.iter().map(|&i| Sample { rating: None, ..samples[i] }).collect(),
+        })
+        .collect();
     let big: Vec<Sample> = samples.iter().cycle().take(samples.len() * k).copied().collect();
     let started = Instant::now();
-    let set = derive_topics_with(&big, None, &Steering::default(), params, Some(embedder));
+    let set = derive_topics_with(&big, None, &Steering { guides: &guides, discover: true }, params, Some(embedder));
     let derive_ms = started.elapsed().as_secs_f64() * 1e3;
     let started = Instant::now();
     let assigned: usize = big.iter().map(|s| set.assign(s.text, s.vectors).len()).sum();
     eprintln!(
-        "{}: derive on {} responses: {:.0} ms, {} topics; re-assign all: {:.0} ms ({} assignments)",
+        "{}: derive on {} responses ({} guides): {:.0} ms, {} topics; re-assign all: {:.0} ms ({} assignments)",
         fixture.name,
         big.len(),
+        guides.len(),
         derive_ms,
         set.topics.len(),
         started.elapsed().as_secs_f64() * 1e3,
