@@ -10,7 +10,7 @@ use crate::naming::PhraseIndex;
 use crate::params::Params;
 use crate::text::{split_clauses, stem};
 use crate::tfidf::{self, Idf, Sparse};
-use crate::topics::{Sample, Topic, TopicSet};
+use crate::topics::{two_best, Sample, Topic, TopicSet};
 
 /// Discovers a survey's topics from its responses (default [`Params`], no guides, fresh names;
 /// with the model, names are chosen by meaning among the frequent phrases).
@@ -364,29 +364,17 @@ fn refine(units: &[ClusterUnit], sample_units: usize, candidates: &mut Vec<Candi
         let mut members: Vec<Vec<(usize, f32)>> =
             candidates.iter().map(|c| c.pinned.iter().map(|&i| (i, 1.0)).collect()).collect();
         for (i, u) in units.iter().enumerate().take(sample_units) {
-            let mut best: Option<(f32, usize)> = None;
-            let mut second = f32::MIN;
-            for (c, cand) in candidates.iter().enumerate() {
-                let s = similarity(u, &cand.topic, p);
-                match best {
-                    Some((b, _)) if s <= b => second = second.max(s),
-                    _ => {
-                        second = best.map_or(second, |(b, _)| second.max(b));
-                        best = Some((s, c));
-                    }
-                }
+            let sims: Vec<f32> = candidates.iter().map(|c| similarity(u, &c.topic, p)).collect();
+            let Some((s, second, c)) = two_best(&sims) else { continue };
+            if s < p.refine_min {
+                continue;
             }
-            if let Some((s, c)) = best {
-                if s >= p.refine_min {
-                    let lead = if second == f32::MIN { f32::MAX } else { s - second };
-                    let weight = if candidates[c].topic.guide && p.guide_soft_margin > 0.0 {
-                        (lead / p.guide_soft_margin).min(1.0)
-                    } else {
-                        1.0
-                    };
-                    members[c].push((i, weight));
-                }
-            }
+            let weight = if candidates[c].topic.guide && p.guide_soft_margin > 0.0 {
+                ((s - second) / p.guide_soft_margin).min(1.0)
+            } else {
+                1.0
+            };
+            members[c].push((i, weight));
         }
         let mut next = Vec::new();
         for (mut c, m) in candidates.drain(..).zip(members) {
@@ -419,13 +407,7 @@ fn weighted_centre(units: &[ClusterUnit], members: &[(usize, f32)]) -> Vec<f32> 
 
 /// Normalised mean embedding of some units (zero for none).
 fn centre_of(units: &[ClusterUnit], members: &[usize]) -> Vec<f32> {
-    let mut centre = vec![0.0f32; crate::embed::DIMS];
-    for &i in members {
-        centre.iter_mut().zip(&units[i].vector).for_each(|(c, x)| *c += x);
-    }
-    let norm = centre.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
-    centre.iter_mut().for_each(|c| *c /= norm);
-    centre
+    weighted_centre(units, &members.iter().map(|&i| (i, 1.0)).collect::<Vec<_>>())
 }
 
 /// The dendrogram height that yields the most clusters large enough to be topics (`responses[i]`

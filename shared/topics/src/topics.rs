@@ -75,7 +75,7 @@ pub struct TopicSet {
 }
 
 /// The highest similarity, the next highest (0 when there is one topic) and the highest's index.
-fn two_best(sims: &[f32]) -> Option<(f32, f32, usize)> {
+pub(crate) fn two_best(sims: &[f32]) -> Option<(f32, f32, usize)> {
     let (t, best) = sims.iter().copied().enumerate().max_by(|a, b| a.1.total_cmp(&b.1))?;
     let second = sims.iter().enumerate().filter(|(i, _)| *i != t).map(|(_, s)| *s).fold(f32::MIN, f32::max);
     Some((best, if second == f32::MIN { 0.0 } else { second }, t))
