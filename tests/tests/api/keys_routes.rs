@@ -423,7 +423,9 @@ async fn a_foreign_key_id_costs_what_an_unknown_one_costs() {
     let (_, victim) = app.account(Plan::Pro).await;
     let (victim_key, _) = create_key(&app, victim.expose(), json!({"name": "victim"})).await;
     let (_, stranger) = app.account(Plan::Pro).await;
-    // The first use in a minute also records "last used"; let that pass first.
+    // The first use in a minute also records "last used"; let that pass first, in the window the
+    // compared calls fall in.
+    hearken_tests::settle_in_one_minute_window().await;
     assert_eq!(call(&app, "GET", "/api/v1/account", stranger.expose(), None).await.status, 200);
     let foreign = call(&app, "GET", &format!("/api/v1/keys/{victim_key}"), stranger.expose(), None).await;
     let unknown = call(&app, "GET", "/api/v1/keys/key_0000000000000000000000", stranger.expose(), None).await;

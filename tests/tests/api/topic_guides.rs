@@ -194,6 +194,10 @@ async fn full_keys_change_guides_read_only_keys_read_them_and_ids_stay_in_their_
     // The guide's id under another survey of the same account answers as an unknown guide.
     let elsewhere = format!("{}/{}", guides_path(&other), id(&by_member.body["data"]));
     let unknown = format!("{}/{}", guides_path(&other), hearken::ids::TopicGuideId::generate());
+    // The first call of a minute also records the key's last use: make it before the costs are
+    // compared, in the window they fall in.
+    hearken_tests::settle_in_one_minute_window().await;
+    assert_eq!(app.call("GET", &guides_path(&other), &owner, None).await.status, 200);
     for method in ["GET", "DELETE"] {
         let (a, b) = (app.call(method, &elsewhere, &owner, None).await, app.call(method, &unknown, &owner, None).await);
         assert_eq!((a.status, a.error()), (404, "Topic guide not found"));
@@ -251,7 +255,9 @@ async fn project_keys_and_keys_limited_to_other_projects_do_not_reach_a_surveys_
         ]
     };
     let unknown = hearken::ids::SurveyId::generate().to_string();
-    // Each key's first call also reads the key: make it before the costs are compared.
+    // Each key's first call also reads the key, and the first of a minute records its last use:
+    // make it before the costs are compared, in the window they fall in.
+    hearken_tests::settle_in_one_minute_window().await;
     assert_eq!(app.call("GET", "/api/v1/surveys", &elsewhere, None).await.status, 200);
     for ((method, path, body), (_, unknown_path, _)) in routes(&survey).into_iter().zip(routes(&unknown)) {
         let by_project_key = app.call(method, &path, project_key.expose(), body.clone()).await;
